@@ -1,0 +1,75 @@
+package quota
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Callers test for them with errors.Is; the commands package
+// turns each into the words a member reads.
+var (
+	ErrUnknownKind   = errors.New("unknown kind")
+	ErrUnknownTier   = errors.New("unknown tier")
+	ErrUnknownWindow = errors.New("unknown window")
+	ErrInvalidPlan   = errors.New("invalid plan")
+	ErrBadCount      = errors.New("count out of range")
+	ErrNoKind        = errors.New("tier cannot send this kind")
+	ErrNothingToUndo = errors.New("nothing to undo")
+	ErrInvalidMember = errors.New("invalid member")
+	ErrNoteTooLong   = errors.New("note too long")
+	ErrLocked        = errors.New("data directory in use")
+	ErrClosed        = errors.New("ledger closed")
+)
+
+// Counts a member may log in one entry.
+const (
+	MinCount = 1
+	MaxCount = 1000
+	// MaxNote is the longest note kept, in bytes.
+	MaxNote = 500
+)
+
+// UnknownError says a name (a kind or a tier) is not known. It matches
+// ErrUnknownKind or ErrUnknownTier with errors.Is.
+type UnknownError struct {
+	What       string // "kind" or "tier"
+	Input      string
+	Known      []string
+	Suggestion string // a known name close to Input, or ""
+}
+
+func (e *UnknownError) Error() string {
+	s := fmt.Sprintf("unknown %s %q (known: %s)", e.What, e.Input, strings.Join(e.Known, ", "))
+	if e.Suggestion != "" {
+		s += fmt.Sprintf("; did you mean %q?", e.Suggestion)
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrUnknownKind) and ErrUnknownTier work.
+func (e *UnknownError) Is(target error) bool {
+	switch e.What {
+	case "kind":
+		return target == ErrUnknownKind
+	case "tier":
+		return target == ErrUnknownTier
+	}
+	return false
+}
+
+// NoKindError says a member's tier cannot send a kind at all, such as an
+// InMail on the free tier. It matches ErrNoKind.
+type NoKindError struct {
+	Tier string
+	Kind Kind
+	// Tiers lists the tiers that can send Kind.
+	Tiers []string
+}
+
+func (e *NoKindError) Error() string {
+	return fmt.Sprintf("tier %s has no %s", e.Tier, e.Kind)
+}
+
+// Is makes errors.Is(err, ErrNoKind) work.
+func (e *NoKindError) Is(target error) bool { return target == ErrNoKind }

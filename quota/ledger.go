@@ -1,12 +1,24 @@
 package quota
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 // Options configure a Ledger.
@@ -23,25 +35,213 @@ type Options struct {
 
 // Ledger is the durable record of members, entries and counters. It is safe
 // for concurrent use.
-type Ledger struct{}
+type Ledger struct {
+	db   *badger.DB
+	dir  string
+	plan Plan
+	loc  *time.Location
+	now  func() time.Time
+	log  *slog.Logger
 
-var errTODO = errors.New("not yet")
+	// members caches every member record; the writer updates it after each
+	// commit, so readers never wait on the store for it.
+	mu      sync.RWMutex
+	members map[string]Member
+
+	ops      chan *op
+	closeMu  sync.RWMutex
+	closed   bool
+	done     chan struct{} // closed when the writer has exited
+	stopGC   chan struct{}
+	gcDone   chan struct{}
+	lastNano int64 // writer-owned: the newest entry's nanos
+}
 
 // Open opens (creating if need be) the ledger in dir. A directory another
 // process holds fails at once with ErrLocked, naming the directory.
-func Open(dir string, opts Options) (*Ledger, error) { return nil, errTODO }
+func Open(dir string, opts Options) (*Ledger, error) {
+	if opts.Plan.Tiers == nil {
+		opts.Plan = DefaultPlan()
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if !opts.InMemory {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open ledger: %w", err)
+		}
+	}
+	db, err := openBadger(dir, opts.InMemory, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	l := &Ledger{
+		db:      db,
+		dir:     dir,
+		plan:    opts.Plan,
+		loc:     opts.Location,
+		now:     opts.Now,
+		log:     opts.Logger,
+		members: map[string]Member{},
+		ops:     make(chan *op, 1024),
+		done:    make(chan struct{}),
+		stopGC:  make(chan struct{}),
+		gcDone:  make(chan struct{}),
+	}
+	if err := l.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	go l.writer()
+	go l.gcLoop(opts.InMemory)
+	return l, nil
+}
 
-// Close flushes and closes the store. Calls after Close return ErrClosed.
-func (l *Ledger) Close() error { return errTODO }
+// load reads the member records and the newest entry, and recounts the
+// counters if they were cut in another time zone than the one configured.
+func (l *Ledger) load() error {
+	var zone string
+	err := l.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pMember}, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var r memberRecord
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
+				return fmt.Errorf("member %q: %w", it.Item().Key()[1:], err)
+			}
+			l.members[r.ID] = r.member()
+		}
+		it.Close()
+
+		rev := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}, Reverse: true})
+		defer rev.Close()
+		rev.Seek([]byte{pEntry, 0xff})
+		if rev.Valid() {
+			l.lastNano = int64(binary.BigEndian.Uint64(rev.Item().Key()[1:]))
+		}
+		item, err := txn.Get(metaLocation)
+		if err == nil {
+			b, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			zone = string(b)
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if zone != l.loc.String() {
+		if zone != "" {
+			l.log.Warn("time zone changed: recounting every period", "from", zone, "to", l.loc.String())
+		}
+		return l.recount()
+	}
+	return nil
+}
+
+// recount rebuilds every counter from the entries that stand, with periods
+// cut in the configured zone. It runs at open, before the writer starts.
+func (l *Ledger) recount() error {
+	counts := map[string]int{}
+	err := l.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			at := int64(binary.BigEndian.Uint64(it.Item().Key()[1:]))
+			var r entryRecord
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
+				return err
+			}
+			if r.Undone != 0 {
+				continue
+			}
+			for _, w := range Windows {
+				counts[string(counterKey(w.Period(time.Unix(0, at), l.loc), r.Member, r.Kind))] += r.Count
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recount: %w", err)
+	}
+	if err := l.db.DropPrefix([]byte{pCounter}); err != nil {
+		return fmt.Errorf("recount: %w", err)
+	}
+	wb := l.db.NewWriteBatch()
+	defer wb.Cancel()
+	for k, n := range counts {
+		if err := wb.Set([]byte(k), countValue(n)); err != nil {
+			return fmt.Errorf("recount: %w", err)
+		}
+	}
+	if err := wb.Set(metaLocation, []byte(l.loc.String())); err != nil {
+		return fmt.Errorf("recount: %w", err)
+	}
+	if err := wb.Flush(); err != nil {
+		return fmt.Errorf("recount: %w", err)
+	}
+	return nil
+}
+
+// gcLoop reclaims value-log space now and then; values rarely go there (see
+// badgerOptions), so this is cheap and mostly finds nothing to do.
+func (l *Ledger) gcLoop(inMemory bool) {
+	defer close(l.gcDone)
+	if inMemory {
+		<-l.stopGC
+		return
+	}
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stopGC:
+			return
+		case <-t.C:
+			for l.db.RunValueLogGC(0.5) == nil {
+			}
+		}
+	}
+}
+
+// Close waits for pending writes, then closes the store. Calls after Close
+// return ErrClosed.
+func (l *Ledger) Close() error {
+	l.closeMu.Lock()
+	if l.closed {
+		l.closeMu.Unlock()
+		return ErrClosed
+	}
+	l.closed = true
+	close(l.ops)
+	l.closeMu.Unlock()
+	<-l.done
+	close(l.stopGC)
+	<-l.gcDone
+	if err := l.db.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", l.dir, err)
+	}
+	return nil
+}
 
 // Plan returns the ledger's plan.
-func (l *Ledger) Plan() Plan { return Plan{} }
+func (l *Ledger) Plan() Plan { return l.plan }
 
 // Location returns the zone windows are computed in.
-func (l *Ledger) Location() *time.Location { return nil }
+func (l *Ledger) Location() *time.Location { return l.loc }
 
-// Now returns the ledger clock's time.
-func (l *Ledger) Now() time.Time { return time.Time{} }
+// Now returns the ledger clock's time in the ledger's location.
+func (l *Ledger) Now() time.Time { return l.now().In(l.loc) }
 
 // Log records sends that already happened, enrolling the member on first
 // use. It returns only once the entry is on disk. A count outside
@@ -49,63 +249,408 @@ func (l *Ledger) Now() time.Time { return time.Time{} }
 // (ErrUnknownKind) or the member's tier lacks (*NoKindError) is refused and
 // nothing is written. Going over a limit is recorded; see LogResult.Usage.
 func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
-	return LogResult{}, errTODO
+	if err := validMember(req.Member); err != nil {
+		return LogResult{}, fmt.Errorf("log: %w", err)
+	}
+	if req.Count < MinCount || req.Count > MaxCount {
+		return LogResult{}, fmt.Errorf("log %d: %w (%d to %d)", req.Count, ErrBadCount, MinCount, MaxCount)
+	}
+	if !slices.Contains(l.plan.kinds, req.Kind) {
+		_, err := l.plan.ParseKind(string(req.Kind))
+		return LogResult{}, fmt.Errorf("log: %w", err)
+	}
+	if len(req.Note) > MaxNote {
+		return LogResult{}, fmt.Errorf("log: %w (%d bytes, at most %d)", ErrNoteTooLong, len(req.Note), MaxNote)
+	}
+	res, err := l.submit(ctx, &op{kind: opLog, log: req})
+	if err != nil {
+		return LogResult{}, fmt.Errorf("log for %s: %w", req.Member, err)
+	}
+	return res.log, nil
 }
 
 // Undo takes back the member's newest standing entry of the last 24 hours.
 // It returns the entry as it now stands (Undone set), or ErrNothingToUndo.
-// A non-empty key makes it idempotent like Log's.
+// A non-empty key makes it idempotent like Log's: a repeat returns the same
+// entry.
 func (l *Ledger) Undo(ctx context.Context, member, key string) (Entry, error) {
-	return Entry{}, errTODO
+	if err := validMember(member); err != nil {
+		return Entry{}, fmt.Errorf("undo: %w", err)
+	}
+	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key})
+	if err != nil {
+		return Entry{}, fmt.Errorf("undo for %s: %w", member, err)
+	}
+	return res.entry, nil
+}
+
+// UndoEntry takes back one given entry of the member's, if it stands and
+// was logged in the last 24 hours; an Undo button names its entry so a late
+// press cannot take back a newer one.
+func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (Entry, error) {
+	at, err := parseEntryID(id)
+	if err != nil {
+		return Entry{}, fmt.Errorf("undo: %w", ErrNothingToUndo)
+	}
+	if err := validMember(member); err != nil {
+		return Entry{}, fmt.Errorf("undo: %w", err)
+	}
+	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key, at: at})
+	if err != nil {
+		return Entry{}, fmt.Errorf("undo %s for %s: %w", id, member, err)
+	}
+	return res.entry, nil
 }
 
 // Member returns the member, enrolled or not: one never seen reads as on
 // the default tier.
-func (l *Ledger) Member(ctx context.Context, id string) (Member, error) { return Member{}, errTODO }
+func (l *Ledger) Member(ctx context.Context, id string) (Member, error) {
+	if err := validMember(id); err != nil {
+		return Member{}, err
+	}
+	l.mu.RLock()
+	m, ok := l.members[id]
+	l.mu.RUnlock()
+	if !ok {
+		m = Member{ID: id, Tier: l.plan.DefaultTier}
+	}
+	return m, nil
+}
 
-// SetTier puts member on tier, recording who did it (by) and when.
-// Permission is the caller's business.
+// Members returns every enrolled member, by ID.
+func (l *Ledger) Members() []Member {
+	l.mu.RLock()
+	ms := slices.Collect(maps.Values(l.members))
+	l.mu.RUnlock()
+	slices.SortFunc(ms, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+	return ms
+}
+
+// SetTier puts member on tier, recording who did it (by) and when,
+// enrolling the member if need be. Permission is the caller's business.
 func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (Member, error) {
-	return Member{}, errTODO
+	if err := validMember(member); err != nil {
+		return Member{}, fmt.Errorf("set tier: %w", err)
+	}
+	t, err := l.plan.ParseTier(tier)
+	if err != nil {
+		return Member{}, fmt.Errorf("set tier for %s: %w", member, err)
+	}
+	res, err := l.submit(ctx, &op{kind: opSetTier, member: member, tier: t.Name, by: by})
+	if err != nil {
+		return Member{}, fmt.Errorf("set tier for %s: %w", member, err)
+	}
+	return res.member, nil
 }
 
 // Usage returns the member's standing now, for every kind of their tier.
 func (l *Ledger) Usage(ctx context.Context, member string) (Usage, error) {
-	return Usage{}, errTODO
+	m, err := l.Member(ctx, member)
+	if err != nil {
+		return Usage{}, fmt.Errorf("usage: %w", err)
+	}
+	now := l.Now()
+	var u Usage
+	err = l.db.View(func(txn *badger.Txn) error {
+		u, err = l.usage(txn, m, now)
+		return err
+	})
+	if err != nil {
+		return Usage{}, fmt.Errorf("usage of %s: %w", member, err)
+	}
+	return u, nil
 }
 
 // TeamUsage returns every enrolled member's standing now, by member ID.
-func (l *Ledger) TeamUsage(ctx context.Context) ([]Usage, error) { return nil, errTODO }
+func (l *Ledger) TeamUsage(ctx context.Context) ([]Usage, error) {
+	members := l.Members()
+	now := l.Now()
+	out := make([]Usage, 0, len(members))
+	err := l.db.View(func(txn *badger.Txn) error {
+		for i, m := range members {
+			if i%256 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			u, err := l.usage(txn, m, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("team usage: %w", err)
+	}
+	return out, nil
+}
+
+func (l *Ledger) usage(txn *badger.Txn, m Member, now time.Time) (Usage, error) {
+	tier := l.plan.Tier(m.Tier)
+	u := Usage{Member: m, At: now}
+	for _, k := range l.plan.kinds {
+		if !tier.Has(k) {
+			continue
+		}
+		ku, err := l.kindUsage(txn, tier, m.ID, k, now)
+		if err != nil {
+			return Usage{}, err
+		}
+		u.Kinds = append(u.Kinds, ku)
+	}
+	return u, nil
+}
+
+func (l *Ledger) kindUsage(txn *badger.Txn, tier Tier, member string, k Kind, now time.Time) (KindUsage, error) {
+	ku := KindUsage{Kind: k}
+	for _, lim := range tier.Limits[k] {
+		p := lim.Window.Period(now, l.loc)
+		n, err := getCount(txn, counterKey(p, member, k))
+		if err != nil {
+			return KindUsage{}, err
+		}
+		ku.Windows = append(ku.Windows, WindowUsage{Limit: lim, Period: p, Used: n})
+	}
+	return ku, nil
+}
 
 // History returns the member's newest n entries, newest first, undone
 // ones included (marked).
 func (l *Ledger) History(ctx context.Context, member string, n int) ([]Entry, error) {
-	return nil, errTODO
+	if err := validMember(member); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	var out []Entry
+	err := l.db.View(func(txn *badger.Txn) error {
+		return l.walk(txn, member, func(e Entry) bool {
+			if len(out) >= n {
+				return false
+			}
+			out = append(out, e)
+			return true
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", member, err)
+	}
+	return out, nil
+}
+
+// walk visits the member's entries newest first until visit returns false.
+func (l *Ledger) walk(txn *badger.Txn, member string, visit func(Entry) bool) error {
+	prefix := indexPrefix(member)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
+	defer it.Close()
+	// Reverse iteration starts at the last key at or before the seek key;
+	// 0xff past the prefix is after every entry's nanos.
+	for it.Seek(append(slices.Clone(prefix), 0xff)); it.Valid(); it.Next() {
+		at := int64(binary.BigEndian.Uint64(it.Item().Key()[len(prefix):]))
+		var r entryRecord
+		ok, err := getJSON(txn, entryKey(at), &r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("index names entry %s that is missing", entryID(at))
+		}
+		if !visit(r.entry(at)) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // Entries yields the standing entries logged in [from, to), oldest first.
-// It reads only the entries in that range.
+// It reads only the entries in that range. A zero to means no end.
 func (l *Ledger) Entries(ctx context.Context, from, to time.Time) iter.Seq2[Entry, error] {
-	return func(func(Entry, error) bool) {}
+	return func(yield func(Entry, error) bool) {
+		txn := l.db.NewTransaction(false)
+		defer txn.Discard()
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		var end []byte
+		if !to.IsZero() {
+			end = entryKey(to.UnixNano())
+		}
+		start := entryKey(max(from.UnixNano(), 0))
+		for it.Seek(start); it.Valid(); it.Next() {
+			key := it.Item().Key()
+			if end != nil && bytes.Compare(key, end) >= 0 {
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				yield(Entry{}, err)
+				return
+			}
+			at := int64(binary.BigEndian.Uint64(key[1:]))
+			var r entryRecord
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
+				yield(Entry{}, fmt.Errorf("entry %s: %w", entryID(at), err))
+				return
+			}
+			if r.Undone != 0 {
+				continue
+			}
+			if !yield(r.entry(at), nil) {
+				return
+			}
+		}
+	}
 }
 
 // Summary returns the team's use over period p (a Day or Month period
-// usually), with each member's limits for that window.
-func (l *Ledger) Summary(ctx context.Context, p Period) (Summary, error) { return Summary{}, errTODO }
+// usually), with each member's limits for that window under the tier they
+// are on now.
+func (l *Ledger) Summary(ctx context.Context, p Period) (Summary, error) {
+	p = p.Window.Period(p.Start, l.loc)
+	used := map[string]map[Kind]int{}
+	totals := map[Kind]int{}
+	prefix := counterPrefix(p)
+	err := l.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 1000})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			rest := it.Item().Key()[len(prefix):]
+			member, kind, ok := bytes.Cut(rest, []byte{0})
+			if !ok {
+				return fmt.Errorf("counter key %q is malformed", it.Item().Key())
+			}
+			var n int
+			err := it.Item().Value(func(b []byte) error {
+				n = int(int64(binary.BigEndian.Uint64(b)))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue
+			}
+			m := string(member)
+			if used[m] == nil {
+				used[m] = map[Kind]int{}
+			}
+			used[m][Kind(kind)] = n
+			totals[Kind(kind)] += n
+		}
+		return nil
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("summary of %s: %w", p.Key(), err)
+	}
+	s := Summary{Period: p, Totals: totals, Members: make([]MemberSummary, 0, len(used))}
+	ids := slices.Sorted(maps.Keys(used))
+	for _, id := range ids {
+		m, _ := l.Member(ctx, id)
+		tier := l.plan.Tier(m.Tier)
+		ms := MemberSummary{Member: m}
+		for _, k := range l.plan.kinds {
+			n, usedIt := used[id][k]
+			if !usedIt && !tier.Has(k) {
+				continue
+			}
+			lim, has := tier.Limit(k, p.Window)
+			ms.Kinds = append(ms.Kinds, KindSummary{Kind: k, Used: n, Limit: lim, HasLimit: has})
+		}
+		s.Members = append(s.Members, ms)
+	}
+	return s, nil
+}
 
 // Mark returns the value stored under name by SetMark, if any. The
 // scheduler keeps its outbox here.
 func (l *Ledger) Mark(ctx context.Context, name string) (string, bool, error) {
-	return "", false, errTODO
+	var v string
+	var found bool
+	err := l.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(markKey(name))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b, err := item.ValueCopy(nil)
+		v, found = string(b), true
+		return err
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("mark %s: %w", name, err)
+	}
+	return v, found, nil
 }
 
 // SetMark durably stores value under name.
-func (l *Ledger) SetMark(ctx context.Context, name, value string) error { return errTODO }
+func (l *Ledger) SetMark(ctx context.Context, name, value string) error {
+	if _, err := l.submit(ctx, &op{kind: opMark, member: name, note: value}); err != nil {
+		return fmt.Errorf("set mark %s: %w", name, err)
+	}
+	return nil
+}
+
+// Ping reports whether the store answers, for health checks.
+func (l *Ledger) Ping() error {
+	l.closeMu.RLock()
+	defer l.closeMu.RUnlock()
+	if l.closed {
+		return ErrClosed
+	}
+	return l.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(metaLocation)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		return err
+	})
+}
 
 // Backup writes a consistent copy of the store to w while the ledger is in
-// use.
-func (l *Ledger) Backup(ctx context.Context, w io.Writer) error { return errTODO }
+// use: Badger streams a snapshot at one read timestamp.
+func (l *Ledger) Backup(ctx context.Context, w io.Writer) error {
+	if _, err := l.db.Backup(w, 0); err != nil {
+		return fmt.Errorf("backup %s: %w", l.dir, err)
+	}
+	return nil
+}
 
 // Restore loads a backup written by Backup into dir, which must not be in use
 // and must hold no data.
-func Restore(dir string, r io.Reader) error { return errTODO }
+func Restore(dir string, r io.Reader) error {
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if n := e.Name(); n == "MANIFEST" || filepath.Ext(n) == ".sst" || filepath.Ext(n) == ".vlog" {
+				return fmt.Errorf("restore into %s: it already holds a store; restore into an empty directory", dir)
+			}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("restore into %s: %w", dir, err)
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("restore into %s: %w", dir, err)
+	}
+	db, err := openBadger(dir, false, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := db.Load(r, 256); err != nil {
+		db.Close()
+		return fmt.Errorf("restore into %s: %w", dir, err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("restore into %s: %w", dir, err)
+	}
+	return nil
+}
+
+// validMember accepts Slack-shaped IDs: letters and digits, at most 64.
+// Anything else (an empty ID, a NUL that would break a key) is refused.
+func validMember(id string) error {
+	if id == "" || len(id) > 64 {
+		return fmt.Errorf("%w %q", ErrInvalidMember, id)
+	}
+	for _, r := range id {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return fmt.Errorf("%w %q", ErrInvalidMember, id)
+		}
+	}
+	return nil
+}

@@ -68,9 +68,21 @@ func (w Window) Period(t time.Time, loc *time.Location) Period {
 	default:
 		panic(fmt.Sprintf("quota: period of unknown window %d", int(w)))
 	}
-	// time.Date normalises day overflow and, in the rare zones whose clocks
-	// skip midnight itself, picks the first instant of that local day.
-	return Period{Window: w, Start: time.Date(y, m, d, 0, 0, 0, 0, loc)}
+	return Period{Window: w, Start: midnight(y, m, d, loc)}
+}
+
+// midnight returns the first instant of the local day y-m-d (d may overflow;
+// it is normalised). Where the clocks skip midnight itself (Santiago springs
+// from 00:00 to 01:00), time.Date answers with an instant of the day before,
+// so the day then starts at the transition instead.
+func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	wy, wm, wd := time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Date()
+	if gy, gm, gd := t.Date(); gy == wy && gm == wm && gd == wd {
+		return t
+	}
+	_, end := t.ZoneBounds()
+	return end
 }
 
 // Period is one concrete window: a given day, ISO week or month.
@@ -94,7 +106,7 @@ func (p Period) End() time.Time {
 	case Month:
 		m++
 	}
-	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	return midnight(y, m, d, loc)
 }
 
 // Next returns the period after p.

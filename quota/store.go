@@ -85,7 +85,7 @@ func markKey(name string) []byte { return append([]byte{pMark}, name...) }
 // the database server its defaults assume (64 MB memtables x5, a 256 MB
 // block cache, unbounded index memory). DESIGN.md §5 allows 32 MiB idle.
 func badgerOptions(dir string, inMemory bool, log *slog.Logger) badger.Options {
-	const memtable = 8 << 20
+	const memtable = 4 << 20
 	if inMemory {
 		dir = ""
 	}
@@ -97,9 +97,9 @@ func badgerOptions(dir string, inMemory bool, log *slog.Logger) badger.Options {
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(4).
 		WithNumLevelZeroTablesStall(8).
-		WithBaseTableSize(2 << 20).
-		WithBlockCacheSize(8 << 20).
-		WithIndexCacheSize(4 << 20).
+		WithBaseTableSize(1 << 20).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(2 << 20).
 		WithValueLogFileSize(16 << 20).
 		// Values are small records; keeping them in the LSM tree spares
 		// value-log reads. Must stay under 15% of the memtable.

@@ -1,0 +1,64 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Default schedules (DESIGN.md §2): the reset note at midnight, the monthly
+// summary at nine on the 1st, both in the configured time zone.
+const (
+	DefaultDaily   = "0 0 * * *"
+	DefaultMonthly = "0 9 1 * *"
+)
+
+// specParser accepts the five classic fields and descriptors such as
+// @daily and @every 1h. It has no seconds field, so that a spec means the
+// same here as in crontab(5).
+var specParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// specHelp ends every schedule error, so that the fix is in the message.
+const specHelp = `want 5 fields, minute hour day-of-month month day-of-week, such as "0 9 1 * *", or a descriptor such as @daily or @every 1h`
+
+// neverBefore is where ParseSchedule looks for a first firing. It is fixed,
+// not the current time, so that a spec is accepted or refused the same way
+// on every run; a leap year, so that "0 0 29 2 *" counts as firing.
+var neverBefore = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ParseSchedule parses a cron spec the way the config does, for the
+// scheduler to use on the specs a Config holds. It takes five fields
+// ("0 9 1 * *") or a descriptor ("@daily", "@every 1h").
+//
+// A TZ= or CRON_TZ= prefix is refused: schedules run in the config's
+// timezone, and one place to say it is clearer than two. (robfig/cron
+// v3.0.1 can also panic on a malformed prefix.) A spec that can never fire,
+// such as "0 0 30 2 *", is refused too, since a summary that silently
+// never goes out is worse than a start-up error.
+func ParseSchedule(spec string) (sched cron.Schedule, err error) {
+	s := strings.TrimSpace(spec)
+	switch {
+	case s == "":
+		return nil, errors.New("empty schedule (" + specHelp + ")")
+	case strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ="):
+		return nil, fmt.Errorf("%q: a TZ= or CRON_TZ= prefix is not allowed: schedules run in the time zone set by `timezone`; remove the prefix", spec)
+	}
+	defer func() {
+		// The parser is unmaintained and has panicked on malformed input
+		// before; a config error is the right outcome, not a crash.
+		if r := recover(); r != nil {
+			sched, err = nil, fmt.Errorf("%q is not a valid schedule (%v; %s)", spec, r, specHelp)
+		}
+	}()
+	sched, err = specParser.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a valid schedule: %v (%s)", spec, err, specHelp)
+	}
+	if sched.Next(neverBefore).IsZero() {
+		return nil, fmt.Errorf("%q never fires: no date matches it (check the day of the month against the month)", spec)
+	}
+	return sched, nil
+}

@@ -135,12 +135,11 @@ func TestUsersInfo(t *testing.T) {
 	fake.SetUser(slack.User{ID: "UPLAIN", Name: "pat"})
 
 	for _, tc := range []struct {
-		id             string
-		admin, owner   bool
-		wantErr        string
-		wantName       string
-		wantBot        bool
-		wantTeamFilled bool
+		id           string
+		admin, owner bool
+		wantErr      string
+		wantName     string
+		wantBot      bool
 	}{
 		{id: "UADMIN", admin: true, wantName: "ada"},
 		{id: "UOWNER", owner: true, wantName: "olga"},
@@ -241,7 +240,9 @@ func TestMessagesRefused(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.New(t)
 	api := newClient(fake)
-	text := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
+	text := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	}
 	section := slack.NewSectionBlock(text("ok"), nil, nil)
 	many := func(n int, b slack.Block) []slack.Block {
 		out := make([]slack.Block, n)

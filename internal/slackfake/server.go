@@ -170,7 +170,8 @@ func (s *Server) callsLocked(method string) []Call {
 }
 
 // WaitCalls waits until at least n calls of method were made and returns all
-// of them so far (so len > n tells of extra calls). It fails the test when
+// of them so far (so len > n tells of extra calls). Calls answered with a
+// failure count too; their Status and Error say so. It fails the test when
 // that takes longer than the wait timeout.
 func (s *Server) WaitCalls(t testing.TB, method string, n int) []Call {
 	t.Helper()

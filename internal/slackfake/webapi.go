@@ -207,7 +207,7 @@ func (s *Server) answerAPI(c Call) answer {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	serve, known := webMethods[c.Method]
+	serve, known := s.webMethod(c.Method)
 	if !known {
 		return fail("unknown_method")
 	}
@@ -219,19 +219,31 @@ func (s *Server) answerAPI(c Call) answer {
 		c.Method != "apps.connections.open" && c.Method != "auth.test" && appToken:
 		return fail("not_allowed_token_type")
 	}
-	return serve(s, c)
+	return serve(c)
 }
 
-// webMethods are the Web API methods the fake serves; each runs with s.mu held.
-var webMethods = map[string]func(*Server, Call) answer{
-	"auth.test":             (*Server).authTest,
-	"apps.connections.open": (*Server).connectionsOpen,
-	"chat.postMessage":      (*Server).postMessage,
-	"chat.postEphemeral":    (*Server).postEphemeral,
-	"chat.update":           (*Server).update,
-	"views.publish":         (*Server).publishView,
-	"users.info":            (*Server).usersInfo,
-	"conversations.join":    (*Server).conversationsJoin,
+// webMethod returns the fake's own answer to a Web API method; it runs with
+// s.mu held.
+func (s *Server) webMethod(name string) (func(Call) answer, bool) {
+	switch name {
+	case "auth.test":
+		return s.authTest, true
+	case "apps.connections.open":
+		return s.connectionsOpen, true
+	case "chat.postMessage":
+		return s.postMessage, true
+	case "chat.postEphemeral":
+		return s.postEphemeral, true
+	case "chat.update":
+		return s.update, true
+	case "views.publish":
+		return s.publishView, true
+	case "users.info":
+		return s.usersInfo, true
+	case "conversations.join":
+		return s.conversationsJoin, true
+	}
+	return nil, false
 }
 
 func (s *Server) authTest(Call) answer {

@@ -1,9 +1,12 @@
-// Package commands parses quotabot's slash commands and builds their replies.
 package commands
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -31,12 +34,17 @@ func FromSlash(s slack.SlashCommand) Request {
 type Reply struct {
 	Text   string
 	Blocks []slack.Block
+	// ReplaceOriginal asks a transport posting to a response_url to replace
+	// the message the button was on (an Undo replaces its "Logged" reply,
+	// so the spent button goes away). Slash command replies leave it false.
+	ReplaceOriginal bool
 }
 
 // Msg returns the reply as the JSON body Slack expects in an HTTP response,
 // a Socket Mode ack payload or a response_url post.
 func (r Reply) Msg() slack.Msg {
-	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: r.Text, Blocks: slack.Blocks{BlockSet: r.Blocks}}
+	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: r.Text, Blocks: slack.Blocks{BlockSet: r.Blocks},
+		ReplaceOriginal: r.ReplaceOriginal}
 }
 
 // Users looks up Slack users; *slack.Client satisfies it.
@@ -51,16 +59,58 @@ type Options struct {
 	Admins []string // Slack user IDs with admin rights besides workspace admins
 	Users  Users    // nil: only Admins are admins
 	Logger *slog.Logger
+	// AdminTTL is how long a users.info answer about a user's admin rights
+	// is trusted; 0 means DefaultAdminTTL.
+	AdminTTL time.Duration
+	// Now is the clock for that cache; nil means time.Now. (Times shown
+	// in replies come from the ledger's clock.)
+	Now func() time.Time
+	// BigTeam is the team size above which /quota team is Slow; 0 means
+	// DefaultBigTeam.
+	BigTeam int
 }
 
-// Handler answers slash commands from the ledger.
+// DefaultBigTeam is the team size above which `/quota team` is answered
+// through response_url: beyond it the table no longer fits the 20 KB a
+// Socket Mode ack may carry, and reading every member may take a while.
+const DefaultBigTeam = 100
+
+// Handler answers slash commands and button presses from the ledger. It is
+// safe for concurrent use.
 type Handler struct {
-	ledger *quota.Ledger
-	opts   Options
+	ledger  *quota.Ledger
+	opts    Options
+	log     *slog.Logger
+	admins  map[string]bool
+	cache   *adminCache // nil without Options.Users
+	bigTeam int
 }
 
 // New returns a Handler.
-func New(l *quota.Ledger, opts Options) *Handler { return &Handler{ledger: l, opts: opts} }
+func New(l *quota.Ledger, opts Options) *Handler {
+	h := &Handler{ledger: l, opts: opts, log: opts.Logger, admins: map[string]bool{}, bigTeam: opts.BigTeam}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	for _, id := range opts.Admins {
+		h.admins[id] = true
+	}
+	if h.bigTeam <= 0 {
+		h.bigTeam = DefaultBigTeam
+	}
+	if opts.Users != nil {
+		now, ttl := opts.Now, opts.AdminTTL
+		if now == nil {
+			now = time.Now
+		}
+		if ttl <= 0 {
+			ttl = DefaultAdminTTL
+		}
+		h.cache = &adminCache{users: opts.Users, ttl: ttl, now: now,
+			known: map[string]adminAnswer{}, calls: map[string]*adminCall{}}
+	}
+	return h
+}
 
 // Commands lists the slash commands the handler answers.
 func (h *Handler) Commands() []string { return []string{"/quota", "/logsend"} }
@@ -68,10 +118,384 @@ func (h *Handler) Commands() []string { return []string{"/quota", "/logsend"} }
 // Slow reports whether req may take longer than Slack's 3 seconds (a large
 // team table), so a transport should acknowledge at once and post the reply
 // to req.ResponseURL.
-func (h *Handler) Slow(req Request) bool { return false }
+func (h *Handler) Slow(req Request) bool {
+	if req.Command != "/quota" {
+		return false
+	}
+	cmd, err := ParseQuota(h.ledger.Plan(), req.Text)
+	if _, ok := cmd.(Team); !ok || err != nil {
+		return false
+	}
+	return len(h.ledger.Members()) > h.bigTeam
+}
 
 // Handle answers one command. It never returns a Go error to show a user:
 // every failure is already a reply that reads as help.
-func (h *Handler) Handle(ctx context.Context, req Request) Reply {
-	return Reply{Text: "not yet"}
+func (h *Handler) Handle(ctx context.Context, req Request) (reply Reply) {
+	defer func() {
+		// A bug in one reply must not take the transport down with it,
+		// nor leave the member with Slack's "operation_timeout".
+		if r := recover(); r != nil {
+			h.log.ErrorContext(ctx, "command panicked", "command", req.Command, "user", req.UserID,
+				"text", clip(req.Text, 200), "panic", r, "stack", string(debug.Stack()))
+			reply = Reply{Text: apology, Blocks: []slack.Block{mrkdwnSection(apology)}}
+		}
+	}()
+	cmd, err := Parse(h.ledger.Plan(), req.Command, req.Text)
+	if err == nil {
+		reply, err = h.run(ctx, req, cmd)
+	}
+	if err != nil {
+		return h.errorReply(ctx, req.Command, req.UserID, req.Text, err)
+	}
+	return reply
+}
+
+func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, error) {
+	switch c := cmd.(type) {
+	case Log:
+		return h.logSend(ctx, req.UserID, c, slashKey(req))
+	case Undo:
+		return h.undo(ctx, req.UserID, "", slashKey(req))
+	case Show:
+		return h.show(ctx, req.UserID, c.Member)
+	case Team:
+		return h.team(ctx)
+	case SetTier:
+		return h.setTier(ctx, req.UserID, c)
+	case History:
+		return h.history(ctx, req.UserID)
+	case Help:
+		return h.help(c), nil
+	}
+	return Reply{}, fmt.Errorf("run %T: no handler", cmd)
+}
+
+// slashKey is the idempotency key of a slash command: Slack gives every
+// invocation its own trigger_id and a redelivery repeats it. The prefix
+// keeps it apart from button keys in the ledger's one key space.
+func slashKey(req Request) string {
+	if req.TriggerID == "" {
+		return ""
+	}
+	return "slash:" + req.TriggerID
+}
+
+func (h *Handler) logSend(ctx context.Context, user string, c Log, key string) (Reply, error) {
+	res, err := h.ledger.Log(ctx, quota.LogRequest{Member: user, Kind: c.Kind, Count: c.Count, Note: c.Note, Key: key})
+	if err != nil {
+		return Reply{}, err
+	}
+	return logReply(res), nil
+}
+
+// logReply confirms a logged entry. A duplicate (the same trigger_id
+// delivered again) reads exactly like the first: the member did one thing.
+func logReply(res quota.LogResult) Reply {
+	e := res.Entry
+	logged := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
+	blocks := []slack.Block{
+		mrkdwnSection(fmt.Sprintf(":white_check_mark: Logged *%s*.", logged)),
+		mrkdwnSection(kindMrkdwn(res.Usage)),
+	}
+	if e.Note != "" {
+		blocks = append(blocks, contextBlock("Note: "+escape(e.Note)))
+	}
+	blocks = append(blocks, logButtons(e))
+	return Reply{
+		Text:   fmt.Sprintf("Logged %s. %s", logged, leftText(res.Usage)),
+		Blocks: blocks,
+	}
+}
+
+func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, error) {
+	var e quota.Entry
+	var err error
+	if entryID == "" {
+		e, err = h.ledger.Undo(ctx, user, key)
+	} else {
+		e, err = h.ledger.UndoEntry(ctx, user, entryID, key)
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	took := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
+	text := fmt.Sprintf("Took back %s logged %s.", took, plainDate(e.At.In(h.ledger.Location())))
+	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, dateToken(e.At)))}
+	u, err := h.ledger.Usage(ctx, user)
+	if err != nil {
+		return Reply{}, err
+	}
+	// The member's tier may have changed since, and no longer have the kind.
+	if ku, ok := u.Kind(e.Kind); ok {
+		text += " " + leftText(ku)
+		blocks = append(blocks, mrkdwnSection(kindMrkdwn(ku)))
+	}
+	return Reply{Text: text, Blocks: blocks}, nil
+}
+
+func (h *Handler) show(ctx context.Context, caller, member string) (Reply, error) {
+	self := member == "" || member == caller
+	if self {
+		member = caller
+	}
+	u, err := h.ledger.Usage(ctx, member)
+	if err != nil {
+		return Reply{}, err
+	}
+	whose, whoseText := "*Your quota*", "Your quota"
+	if !self {
+		whose = fmt.Sprintf("*Quota for <@%s>*", member)
+		whoseText = fmt.Sprintf("Quota for <@%s>", member)
+	}
+	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf("%s · tier %s", whose, u.Member.Tier))}
+	blocks = append(blocks, UsageBlocks(u)...)
+	text := fmt.Sprintf("%s (tier %s). %s", whoseText, u.Member.Tier, UsageText(u))
+	if missing := h.missingKinds(u); missing != "" {
+		note := missing
+		if self {
+			note += fmt.Sprintf(" on your tier, %s.", u.Member.Tier)
+			if t := h.tierWith(u); t != "" {
+				note += fmt.Sprintf(" Set your tier with `/quota tier %s`.", t)
+			}
+		} else {
+			note += fmt.Sprintf(" on their tier, %s.", u.Member.Tier)
+		}
+		blocks = append(blocks, contextBlock(note))
+	}
+	return Reply{Text: text, Blocks: blocks}, nil
+}
+
+// missingKinds is "No InMails" for the plan's kinds the member's tier
+// lacks, so a free member sees why InMail is not listed.
+func (h *Handler) missingKinds(u quota.Usage) string {
+	var names []string
+	for _, k := range h.ledger.Plan().Kinds() {
+		if _, ok := u.Kind(k); !ok {
+			names = append(names, k.Noun(2))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "No " + strings.Join(names, " or ")
+}
+
+// tierWith names a tier that has every kind the member's lacks, if any.
+func (h *Handler) tierWith(u quota.Usage) string {
+	plan := h.ledger.Plan()
+	for _, name := range plan.TierNames() {
+		t := plan.Tiers[name]
+		ok := true
+		for _, k := range plan.Kinds() {
+			if _, has := u.Kind(k); !has && !t.Has(k) {
+				ok = false
+			}
+		}
+		if ok && name != u.Member.Tier {
+			return name
+		}
+	}
+	return ""
+}
+
+// Byte budgets for the team table's rows. The small one keeps the whole
+// reply within a Socket Mode ack (20 KB); the large one applies when the
+// transport posts to response_url (Slow) and Block Kit's own limits bind.
+const (
+	teamAckBytes  = 14_000
+	teamPostBytes = 120_000
+)
+
+func (h *Handler) team(ctx context.Context) (Reply, error) {
+	team, err := h.ledger.TeamUsage(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	budget := teamAckBytes
+	if len(team) > h.bigTeam {
+		budget = teamPostBytes
+	}
+	return TeamReply(team, h.ledger.Now(), MaxBlocks, budget), nil
+}
+
+func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply, error) {
+	self := c.Member == "" || c.Member == caller
+	target := caller
+	if !self {
+		target = c.Member
+		admin, err := h.isAdmin(ctx, caller)
+		if err != nil {
+			return Reply{}, err
+		}
+		if !admin {
+			return Reply{}, fmt.Errorf("set tier of %s by %s: %w", target, caller, ErrNotAdmin)
+		}
+	}
+	m, err := h.ledger.SetTier(ctx, target, c.Tier, caller)
+	if err != nil {
+		return Reply{}, err
+	}
+	limits := tierLimits(h.ledger.Plan(), h.ledger.Plan().Tier(m.Tier))
+	var text string
+	if self {
+		text = fmt.Sprintf("Your tier is now %s: %s", m.Tier, limits)
+	} else {
+		text = fmt.Sprintf("<@%s> is now on tier %s: %s", m.ID, m.Tier, limits)
+	}
+	return Reply{Text: text, Blocks: []slack.Block{mrkdwnSection(":white_check_mark: " + text)}}, nil
+}
+
+// tierLimits is "messages 100 a day and 1,500 a month; InMails 20 a day and
+// 300 a month."
+func tierLimits(plan quota.Plan, t quota.Tier) string {
+	var kinds []string
+	for _, k := range plan.Kinds() {
+		if !t.Has(k) {
+			continue
+		}
+		var ws []string
+		for _, l := range t.Limits[k] {
+			ws = append(ws, fmt.Sprintf("%s a %s", fmtInt(l.Max), l.Window))
+		}
+		kinds = append(kinds, k.Noun(2)+" "+strings.Join(ws, " and "))
+	}
+	if len(kinds) == 0 {
+		return "nothing to send."
+	}
+	return strings.Join(kinds, "; ") + "."
+}
+
+// isAdmin reports whether user may act for others: a configured admin, or
+// a workspace admin or owner according to users.info.
+func (h *Handler) isAdmin(ctx context.Context, user string) (bool, error) {
+	if h.admins[user] {
+		return true, nil
+	}
+	if h.cache == nil {
+		return false, nil
+	}
+	admin, err := h.cache.isAdmin(ctx, user)
+	if err != nil {
+		h.log.WarnContext(ctx, "admin check failed", "user", user, "err", err)
+	}
+	return admin, err
+}
+
+// historyLen is how many entries /quota history shows; historyNote how
+// much of each note, so that ten long notes still read at a glance and fit
+// a Socket Mode ack.
+const (
+	historyLen  = 10
+	historyNote = 100
+)
+
+func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
+	es, err := h.ledger.History(ctx, user, historyLen)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(es) == 0 {
+		s := "You have not logged anything yet. Log sends with `/logsend 5`."
+		return Reply{Text: s, Blocks: []slack.Block{mrkdwnSection(s)}}, nil
+	}
+	loc := h.ledger.Location()
+	lines := make([]string, 0, len(es))
+	texts := make([]string, 0, len(es))
+	for _, e := range es {
+		what := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
+		line := fmt.Sprintf("• %s · *%s*", dateToken(e.At), what)
+		text := fmt.Sprintf("%s: %s", plainDate(e.At.In(loc)), what)
+		if e.Note != "" {
+			line += " · " + escape(clip(e.Note, historyNote))
+			text += " (" + clip(e.Note, historyNote) + ")"
+		}
+		if !e.Stands() {
+			line = fmt.Sprintf("• ~%s · %s~ · taken back", dateToken(e.At), what)
+			text += ", taken back"
+		}
+		lines = append(lines, line)
+		texts = append(texts, text)
+	}
+	head := fmt.Sprintf("Your last %d entries, newest first", len(es))
+	if len(es) == 1 {
+		head = "Your only entry"
+	}
+	blocks := []slack.Block{mrkdwnSection("*" + head + "*")}
+	blocks = append(blocks, packLines(lines, MaxSectionText, MaxBlocks-1)...)
+	return Reply{Text: head + ": " + strings.Join(texts, "; ") + ".", Blocks: blocks}, nil
+}
+
+// packLines puts lines into as few sections as fit maxChars each, at most
+// maxBlocks of them; a line too long for a section on its own is clipped.
+func packLines(lines []string, maxChars, maxBlocks int) []slack.Block {
+	var blocks []slack.Block
+	var cur strings.Builder
+	curLen := 0
+	flush := func() {
+		if curLen > 0 {
+			blocks = append(blocks, mrkdwnSection(cur.String()))
+			cur.Reset()
+			curLen = 0
+		}
+	}
+	for _, l := range lines {
+		l = clipText(l, maxChars)
+		n := len([]rune(l))
+		if curLen > 0 && curLen+1+n > maxChars {
+			flush()
+		}
+		if len(blocks) >= maxBlocks {
+			break
+		}
+		if curLen > 0 {
+			cur.WriteByte('\n')
+			curLen++
+		}
+		cur.WriteString(l)
+		curLen += n
+	}
+	if len(blocks) < maxBlocks {
+		flush()
+	}
+	return blocks
+}
+
+func (h *Handler) help(c Help) Reply {
+	plan := h.ledger.Plan()
+	kinds := plan.Kinds()
+	kindNames := make([]string, len(kinds))
+	for i, k := range kinds {
+		kindNames[i] = string(k)
+	}
+	var intro, introText string
+	if c.Unknown != "" {
+		intro = fmt.Sprintf("I don't know `%s %s`.", c.Command, escape(clip(c.Unknown, 40)))
+		if c.Suggestion != "" {
+			intro += fmt.Sprintf(" Did you mean `%s %s`?", c.Command, c.Suggestion)
+		}
+		introText = intro + " "
+	}
+	logHelp := "*Log what you sent, right after sending*\n" +
+		"`/logsend` 1 message\n" +
+		"`/logsend 5` 5 messages\n" +
+		"`/logsend 3 inmail` 3 InMails\n" +
+		"`/logsend inmail 3 follow-ups to Acme` with a note (name the kind before a note)\n" +
+		"`/logsend undo` take back your last entry of the last 24 hours"
+	quotaHelp := "*See what is left*\n" +
+		"`/quota` your remaining sends, today and this month, and when each resets\n" +
+		"`/quota @someone` someone else's\n" +
+		"`/quota team` everyone, and who is near or over a limit\n" +
+		"`/quota history` your last 10 entries\n" +
+		"`/quota tier premium` set your tier (admins: `/quota tier @someone premium`)"
+	facts := fmt.Sprintf("A count is a whole number from %d to %s. Kinds: %s. Tiers: %s.",
+		quota.MinCount, fmtInt(quota.MaxCount), strings.Join(kindNames, ", "), strings.Join(plan.TierNames(), ", "))
+	var blocks []slack.Block
+	if intro != "" {
+		blocks = append(blocks, mrkdwnSection(intro))
+	}
+	blocks = append(blocks, mrkdwnSection(logHelp), mrkdwnSection(quotaHelp), contextBlock(facts))
+	text := introText + "Log sends with `/logsend [count] [kind] [note]` or take one back with `/logsend undo`; " +
+		"see what is left with `/quota`, `/quota @someone` or `/quota team`; `/quota history`; `/quota tier premium`. " + facts
+	return Reply{Text: text, Blocks: blocks}
 }

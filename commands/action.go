@@ -1,0 +1,132 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/quota"
+)
+
+// The buttons on a /logsend reply. Their action IDs are fixed, so that a
+// button on a message posted before a restart or an upgrade still works.
+//
+//	action_id        value                               does
+//	quotabot.log.1   /logsend text, e.g. "1 message"     logs that again
+//	quotabot.log.5   /logsend text, e.g. "5 inmail"      logs that again
+//	quotabot.undo    entry ID, e.g. "188b2c0e4f1a2b3c"   takes back that entry
+//
+// A log button's value is parsed by ParseLogsend like typed text, so a
+// forged or stale value gets the same checks as a command. The Undo button
+// names its entry, so a late press cannot take back a newer entry.
+const (
+	ActionLog1 = "quotabot.log.1"
+	ActionLog5 = "quotabot.log.5"
+	ActionUndo = "quotabot.undo"
+)
+
+// ActionRequest is one button press as any transport received it.
+type ActionRequest struct {
+	ActionID    string
+	Value       string
+	UserID      string
+	TeamID      string
+	ChannelID   string
+	ResponseURL string
+	// Key identifies the press: the same press delivered twice (a
+	// redelivered envelope, a replayed request) carries the same Key and
+	// acts once. ActionsFromCallback derives it from trigger_id and
+	// action_ts. Empty means no protection against repeats.
+	Key string
+}
+
+// ActionsFromCallback converts slack-go's parsed block_actions payload, one
+// request per action in it (a button press carries one).
+func ActionsFromCallback(cb slack.InteractionCallback) []ActionRequest {
+	var out []ActionRequest
+	for _, a := range cb.ActionCallback.BlockActions {
+		if a == nil {
+			continue
+		}
+		key := ""
+		if cb.TriggerID != "" || a.ActionTs != "" {
+			key = cb.TriggerID + "/" + a.ActionTs
+		}
+		out = append(out, ActionRequest{
+			ActionID: a.ActionID, Value: a.Value,
+			UserID: cb.User.ID, TeamID: cb.Team.ID, ChannelID: cb.Channel.ID,
+			ResponseURL: cb.ResponseURL, Key: key,
+		})
+	}
+	return out
+}
+
+// Action answers a press of one of the buttons above. The error is non-nil
+// only for an action ID that is not this package's (ErrUnknownAction), so a
+// transport can pass the action on; every other failure is a Reply that
+// reads as help, like Handle's.
+func (h *Handler) Action(ctx context.Context, a ActionRequest) (reply Reply, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.ErrorContext(ctx, "action panicked", "action", a.ActionID, "user", a.UserID,
+				"panic", r, "stack", string(debug.Stack()))
+			reply, err = Reply{Text: apology, Blocks: []slack.Block{mrkdwnSection(apology)}}, nil
+		}
+	}()
+	key := ""
+	if a.Key != "" {
+		key = "action:" + a.Key
+	}
+	switch a.ActionID {
+	case ActionLog1, ActionLog5:
+		reply, err = h.actionLog(ctx, a, key)
+		if err != nil {
+			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, err), nil
+		}
+		return reply, nil
+	case ActionUndo:
+		if a.Value == "" {
+			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, quota.ErrNothingToUndo), nil
+		}
+		reply, err = h.undo(ctx, a.UserID, a.Value, key)
+		if err != nil {
+			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, err), nil
+		}
+		reply.ReplaceOriginal = true
+		return reply, nil
+	}
+	return Reply{}, fmt.Errorf("action %q: %w", a.ActionID, ErrUnknownAction)
+}
+
+func (h *Handler) actionLog(ctx context.Context, a ActionRequest, key string) (Reply, error) {
+	cmd, err := ParseLogsend(h.ledger.Plan(), a.Value)
+	if err != nil {
+		return Reply{}, err
+	}
+	c, ok := cmd.(Log)
+	if !ok {
+		return Reply{}, fmt.Errorf("button value %q is not a log: %w", clip(a.Value, 40), ErrUnknownAction)
+	}
+	return h.logSend(ctx, a.UserID, c, key)
+}
+
+// logButtons offers the next log of the same kind at one press, and an
+// Undo for the entry just logged while it still stands.
+func logButtons(e quota.Entry) *slack.ActionBlock {
+	label := func(n int) string {
+		if e.Kind == quota.Message {
+			return fmt.Sprintf("Log %d", n)
+		}
+		return fmt.Sprintf("Log %d %s", n, e.Kind.Noun(n))
+	}
+	els := []slack.BlockElement{
+		slack.NewButtonBlockElement(ActionLog1, "1 "+string(e.Kind), plain(clipText(label(1), MaxButtonText))),
+		slack.NewButtonBlockElement(ActionLog5, "5 "+string(e.Kind), plain(clipText(label(5), MaxButtonText))),
+	}
+	if e.Stands() && e.ID != "" {
+		els = append(els, slack.NewButtonBlockElement(ActionUndo, e.ID, plain("Undo")))
+	}
+	return slack.NewActionBlock("", els...)
+}

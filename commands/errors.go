@@ -1,0 +1,146 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/quota"
+)
+
+// Errors the handler returns besides the parser's and quota's.
+var (
+	// ErrNotAdmin: setting someone else's tier needs an admin.
+	ErrNotAdmin = errors.New("not an admin")
+	// ErrAdminCheck: Slack could not say whether the caller is an admin
+	// (users.info failed or is rate limited), so admin rights are refused
+	// for now rather than guessed.
+	ErrAdminCheck = errors.New("cannot check admin rights")
+	// ErrUnknownAction: an interaction that is not one of this package's
+	// buttons; Handler.Action returns it so a transport can pass the
+	// action on.
+	ErrUnknownAction = errors.New("unknown action")
+)
+
+// apology is what a member reads when something broke that is not their
+// doing. It promises nothing it cannot know and shows no Go error.
+const apology = "Sorry, something went wrong on my side. Please try again in a moment."
+
+// Explain returns the words a member reads for err, and whether err is an
+// expected refusal (a bad count, an unknown kind, no admin rights...).
+// Anything else gets a short apology and false: the caller logs it. This is
+// the one place errors become words.
+func Explain(err error) (string, bool) {
+	var pe *ParseError
+	input := ""
+	if errors.As(err, &pe) {
+		input = pe.Input
+	}
+	var unknown *quota.UnknownError
+	var noKind *quota.NoKindError
+	switch {
+	case err == nil:
+		return "", true
+	case errors.As(err, &noKind):
+		if len(noKind.Tiers) == 0 {
+			return fmt.Sprintf("Not logged: your tier, %s, has no %s, and no tier has it.", noKind.Tier, noKind.Kind.Noun(1)), true
+		}
+		return fmt.Sprintf("Not logged: your tier, %s, has no %s; set your tier with `/quota tier %s`.",
+			noKind.Tier, noKind.Kind.Noun(1), noKind.Tiers[0]), true
+	case errors.As(err, &unknown) && unknown.What == "kind":
+		s := fmt.Sprintf("I don't know the kind %s.", quote(unknown.Input))
+		if unknown.Suggestion != "" {
+			s += fmt.Sprintf(" Did you mean *%s*?", unknown.Suggestion)
+		}
+		return s + " Kinds: " + strings.Join(unknown.Known, ", ") + ".", true
+	case errors.As(err, &unknown) && unknown.What == "tier":
+		if unknown.Input == "" {
+			return "Say which tier, for example `/quota tier premium`. Tiers: " + strings.Join(unknown.Known, ", ") + ".", true
+		}
+		s := fmt.Sprintf("There is no tier %s.", quote(unknown.Input))
+		if unknown.Suggestion != "" {
+			s += fmt.Sprintf(" Did you mean *%s*?", unknown.Suggestion)
+		}
+		return s + " Tiers: " + strings.Join(unknown.Known, ", ") + ".", true
+	case errors.Is(err, quota.ErrBadCount):
+		if input != "" {
+			return fmt.Sprintf("%s is not a count I can take: a count is a whole number from %d to %d, in digits.", quote(input), quota.MinCount, quota.MaxCount), true
+		}
+		return fmt.Sprintf("A count is a whole number from %d to %d, in digits.", quota.MinCount, quota.MaxCount), true
+	case errors.Is(err, quota.ErrNoteTooLong):
+		return fmt.Sprintf("That note is too long: keep it to %d characters.", quota.MaxNote), true
+	case errors.Is(err, ErrTooLong):
+		return fmt.Sprintf("That is too long for a command: keep it to %s characters.", fmtInt(MaxText)), true
+	case errors.Is(err, ErrUnreadable):
+		return "That command has characters I can't read (control characters or broken text). Please type it again.", true
+	case errors.Is(err, ErrBadMention):
+		return fmt.Sprintf("I can't tell who %s is. Pick the person from the list Slack shows when you type @, so the command carries who they are.", quote(input)), true
+	case errors.Is(err, ErrUsage):
+		return fmt.Sprintf("I can't make sense of %s there.", quote(input)), true
+	case errors.Is(err, ErrUnknownCommand):
+		return fmt.Sprintf("I don't answer %s.", quote(input)), true
+	case errors.Is(err, quota.ErrNothingToUndo):
+		return "Nothing to undo: you have no entry from the last 24 hours that still stands.", true
+	case errors.Is(err, ErrNotAdmin):
+		return "Only admins can set someone else's tier. You can set your own, for example `/quota tier premium`.", true
+	case errors.Is(err, ErrAdminCheck):
+		return "I couldn't check with Slack whether you are an admin just now. Please try again in a minute.", true
+	case errors.Is(err, ErrUnknownAction):
+		return "That button is no longer in use. Type the command instead, for example `/logsend 5`.", true
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "That took too long. Please try again in a moment.", false
+	case errors.Is(err, quota.ErrClosed):
+		return "I'm restarting. Please try again in a moment.", false
+	}
+	return apology, false
+}
+
+// errorReply turns err into the reply a member reads: Explain's words, the
+// usage line of the command where the words alone would not say what to
+// type, and for a refused /logsend the reassurance that nothing was
+// recorded. Unexpected errors are logged with their detail.
+func (h *Handler) errorReply(ctx context.Context, command, user, text string, err error) Reply {
+	words, expected := Explain(err)
+	if !expected {
+		h.log.ErrorContext(ctx, "command failed", "command", command, "user", user, "text", clip(text, 200), "err", err)
+	}
+	var usage string
+	switch {
+	case !expected:
+	case errors.Is(err, quota.ErrBadCount), errors.Is(err, quota.ErrUnknownKind), errors.Is(err, ErrTooLong),
+		errors.Is(err, ErrUnreadable), errors.Is(err, ErrUsage), errors.Is(err, quota.ErrNoteTooLong),
+		errors.Is(err, ErrBadMention), errors.Is(err, ErrUnknownCommand):
+		usage = h.usage(command)
+	}
+	if command == "/logsend" && expected && !errors.Is(err, quota.ErrNothingToUndo) && !errors.Is(err, quota.ErrNoKind) {
+		words += " Nothing was recorded."
+	}
+	blocks := []slack.Block{mrkdwnSection(":warning: " + words)}
+	text = words
+	if usage != "" {
+		blocks = append(blocks, contextBlock(usage))
+		text += "\n" + usage
+	}
+	return Reply{Text: text, Blocks: blocks}
+}
+
+// usage is the usage line of a command, with the plan's kinds.
+func (h *Handler) usage(command string) string {
+	switch command {
+	case "/logsend":
+		kinds := h.ledger.Plan().Kinds()
+		names := make([]string, len(kinds))
+		for i, k := range kinds {
+			names[i] = string(k)
+		}
+		return fmt.Sprintf("Usage: `/logsend [count] [kind] [note]`, for example `/logsend 5`, `/logsend 3 inmail` or "+
+			"`/logsend 5 message intro to Acme`. A count is a whole number from %d to %s; kinds: %s. `/logsend undo` takes back your last entry.",
+			quota.MinCount, fmtInt(quota.MaxCount), strings.Join(names, ", "))
+	case "/quota":
+		return "Usage: `/quota` · `/quota @someone` · `/quota team` · `/quota tier premium` · `/quota tier @someone premium` · `/quota history` · `/quota help`"
+	}
+	return "Usage: `/quota help`"
+}

@@ -1,0 +1,265 @@
+package commands
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/quota"
+)
+
+// barCells is how wide a usage bar is: ten cells read as tenths at a glance.
+const barCells = 10
+
+// UsageBlocks renders a member's standing: per kind, what is left now, a bar
+// per window with when it resets, and a warning at 80% and at 100% of a
+// limit. It is one section per kind, so the App Home can put it under its
+// own title; the /quota reply does the same.
+func UsageBlocks(u quota.Usage) []slack.Block {
+	if len(u.Kinds) == 0 {
+		return []slack.Block{mrkdwnSection("Nothing to count on this tier.")}
+	}
+	var blocks []slack.Block
+	for i, ku := range u.Kinds {
+		// A plan with dozens of kinds must still fit in one message.
+		if i == MaxBlocks-5 {
+			blocks = append(blocks, contextBlock(fmt.Sprintf("and %s more kinds", fmtInt(len(u.Kinds)-i))))
+			break
+		}
+		blocks = append(blocks, mrkdwnSection(kindMrkdwn(ku)))
+	}
+	return blocks
+}
+
+// UsageText is UsageBlocks in words, for the plain-text fallback:
+// "Messages: 40 left now. Left today: 40 of 100. Left this month: 1,360 of
+// 1,500." and the warnings.
+func UsageText(u quota.Usage) string {
+	var parts []string
+	for _, ku := range u.Kinds {
+		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", title(ku.Kind), fmtInt(ku.Left()), leftText(ku)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// kindMrkdwn is one kind's section: title and what is left now, a bar per
+// window, then the warnings.
+func kindMrkdwn(ku quota.KindUsage) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* · *%s left now*", title(ku.Kind), fmtInt(ku.Left()))
+	for _, w := range ku.Windows {
+		fmt.Fprintf(&b, "\n%s", windowLine(w))
+	}
+	for _, warn := range warnings(ku) {
+		fmt.Fprintf(&b, "\n%s", warn.mrkdwn)
+	}
+	return b.String()
+}
+
+// windowLine is "`▓▓▓▓▓▓░░░░` 60/100 today · resets <date>".
+func windowLine(w quota.WindowUsage) string {
+	used := fmt.Sprintf("%s/%s %s", fmtInt(w.Used), fmtInt(w.Limit.Max), w.Limit.Window.Adverb())
+	if w.Over() > 0 {
+		used = fmt.Sprintf("*%s, %s over*", used, fmtInt(w.Over()))
+	}
+	return fmt.Sprintf("`%s` %s · resets %s", Bar(w), used, dateToken(w.ResetsAt()))
+}
+
+// Bar draws a window's use in ten cells, like `▓▓▓▓▓▓░░░░` for 60 of 100.
+// Any use shows at least one cell and a bar is full only when nothing is
+// left, so neither "none yet" nor "all gone" is ever misread.
+func Bar(w quota.WindowUsage) string {
+	filled := 0
+	switch {
+	case w.Reached() && w.Used > 0, w.Limit.Max <= 0:
+		filled = barCells
+	default:
+		filled = w.Used * barCells / w.Limit.Max
+		if w.Used > 0 && filled == 0 {
+			filled = 1
+		}
+		filled = min(filled, barCells-1)
+	}
+	return strings.Repeat("▓", filled) + strings.Repeat("░", barCells-filled)
+}
+
+// leftText is "Left today: 95 of 100. Left this month: 1,495 of 1,500."
+// followed by the warnings in words.
+func leftText(ku quota.KindUsage) string {
+	var parts []string
+	for _, w := range ku.Windows {
+		parts = append(parts, fmt.Sprintf("Left %s: %s of %s.", w.Limit.Window.Adverb(), fmtInt(w.Left()), fmtInt(w.Limit.Max)))
+	}
+	for _, warn := range warnings(ku) {
+		parts = append(parts, warn.text)
+	}
+	return strings.Join(parts, " ")
+}
+
+// warning is one line about a window at 80% or more, in Block Kit and in
+// plain words.
+type warning struct{ mrkdwn, text string }
+
+// warnings returns a kind's warnings, loudest first. Once a window is at or
+// over its limit, "80% used" on another window says nothing new, so near
+// warnings are left out then.
+func warnings(ku quota.KindUsage) []warning {
+	var loud, near []warning
+	noun := ku.Kind.Noun(1)
+	for _, w := range ku.Windows {
+		adv := w.Limit.Window.Adverb()
+		when := w.ResetsAt()
+		switch {
+		case w.Over() > 0:
+			loud = append(loud, warning{
+				mrkdwn: fmt.Sprintf(":rotating_light: *Over %s's %s limit by %s.* None left until %s.", adv, noun, fmtInt(w.Over()), dateToken(when)),
+				text:   fmt.Sprintf("Over %s's %s limit by %s: none left until %s.", adv, noun, fmtInt(w.Over()), plainDate(when)),
+			})
+		case w.Reached():
+			loud = append(loud, warning{
+				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", upperFirst(adv), noun, dateToken(when)),
+				text:   fmt.Sprintf("%s's %s limit reached: none left until %s.", upperFirst(adv), noun, plainDate(when)),
+			})
+		case w.Near():
+			pct := w.Used * 100 / w.Limit.Max
+			near = append(near, warning{
+				mrkdwn: fmt.Sprintf(":warning: *%d%% of %s's %s used:* %s left, resets %s.", pct, adv, ku.Kind.Noun(2), fmtInt(w.Left()), dateToken(when)),
+				text:   fmt.Sprintf("Warning: %d%% of %s's %s used (%s left).", pct, adv, ku.Kind.Noun(2), fmtInt(w.Left())),
+			})
+		}
+	}
+	if len(loud) > 0 {
+		return loud
+	}
+	return near
+}
+
+// standing is how close a member is to their limits, worst last so that
+// sorting by it puts trouble first when reversed.
+type standing int
+
+const (
+	standingOK standing = iota
+	standingNear
+	standingReached
+	standingOver
+)
+
+// standingOf returns a member's worst standing over every kind and window,
+// and the largest share of a limit used, for ordering.
+func standingOf(u quota.Usage) (standing, float64) {
+	s, frac := standingOK, 0.0
+	for _, ku := range u.Kinds {
+		for _, w := range ku.Windows {
+			frac = max(frac, w.Fraction())
+			switch {
+			case w.Over() > 0:
+				s = max(s, standingOver)
+			case w.Reached() && w.Used > 0:
+				s = max(s, standingReached)
+			case w.Near():
+				s = max(s, standingNear)
+			}
+		}
+	}
+	return s, frac
+}
+
+// title is a kind as a heading: "Messages", "InMails", "Invites".
+func title(k quota.Kind) string { return upperFirst(k.Noun(2)) }
+
+func upperFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// fmtInt writes n with thousands separators: 1,495.
+func fmtInt(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// dateToken shows t in each reader's own time zone; the fallback, for
+// clients that cannot, is t in the workspace's zone.
+func dateToken(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), plainDate(t))
+}
+
+// plainDate is t in the workspace's zone, in words: "Fri 27 Nov 00:00 UTC".
+func plainDate(t time.Time) string { return t.Format("Mon 2 Jan 15:04 MST") }
+
+// escape makes member-typed text (a note) inert in mrkdwn: a note cannot
+// mention @channel or fake a link.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// quote shows a member's word back to them, shortened and made inert.
+func quote(s string) string { return "“" + escape(clip(s, 40)) + "”" }
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+func mrkdwnSection(s string) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwn(clipText(s, MaxSectionText)), nil, nil)
+}
+
+func contextBlock(s string) *slack.ContextBlock {
+	return slack.NewContextBlock("", mrkdwn(clipText(s, MaxSectionText)))
+}
+
+func headerBlock(s string) *slack.HeaderBlock {
+	return slack.NewHeaderBlock(plain(clipText(s, MaxHeaderText)))
+}
+
+// clipText keeps s within n characters as Slack counts them (runes), so a
+// text that grew unexpectedly is shortened rather than refused by Slack.
+func clipText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// jsonLen is how many bytes s takes in encoding/json's output, which
+// escapes <, > and & as \u003c and the like: a mention costs 22 bytes, not
+// 12, and a Socket Mode ack is limited in bytes.
+func jsonLen(s string) int {
+	n := 2
+	for _, r := range s {
+		switch {
+		case r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029' || r < 0x20:
+			n += 6
+		case r == '"' || r == '\\':
+			n += 2
+		default:
+			n += utf8.RuneLen(r)
+		}
+	}
+	return n
+}

@@ -1,0 +1,186 @@
+package commands
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/quota"
+)
+
+// The marks beside a member in the team table.
+const (
+	markOver    = ":red_circle:"
+	markReached = ":large_orange_circle:"
+	markNear    = ":large_yellow_circle:"
+)
+
+// TeamReply renders `/quota team`: one line per member with what they used
+// today and this month, marked when near (80%) or over a limit. Members in
+// trouble come first, most over first, so that when a big team does not fit
+// it is the quiet members who are left out, and a last line counts them
+// ("and 1,234 more"). The reply never has more than maxBlocks blocks, no
+// section over MaxSectionText characters, and its rows take at most
+// maxBytes of JSON; it never fails, whatever the team's size. The App Home
+// can call it with MaxHomeBlocks.
+func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply {
+	header := headerBlock("Team quota · " + at.Format("Mon 2 Jan 2006"))
+	if len(team) == 0 {
+		s := "No one on the team has logged anything yet. Log sends with `/logsend 5`."
+		return Reply{Text: s, Blocks: []slack.Block{header, mrkdwnSection(s)}}
+	}
+
+	rows := make([]teamRow, len(team))
+	counts := map[standing]int{}
+	for i, u := range team {
+		s, f := standingOf(u)
+		rows[i] = teamRow{u, s, f}
+		counts[s]++
+	}
+	slices.SortStableFunc(rows, func(a, b teamRow) int {
+		if c := cmp.Compare(b.s, a.s); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.frac, a.frac); c != 0 {
+			return c
+		}
+		return strings.Compare(a.u.Member.ID, b.u.Member.ID)
+	})
+
+	summary := fmt.Sprintf("%s %s · %s %s over a limit · %s %s at a limit · %s %s at 80%% or more",
+		fmtInt(len(team)), plural(len(team), "member", "members"),
+		markOver, fmtInt(counts[standingOver]),
+		markReached, fmtInt(counts[standingReached]),
+		markNear, fmtInt(counts[standingNear]))
+	blocks := []slack.Block{header, contextBlock(summary)}
+
+	// Rows go into sections of up to MaxSectionText characters; one block
+	// stays free for the "and N more" line.
+	room := maxBlocks - len(blocks) - 1
+	var cur strings.Builder
+	curChars, bytes, shown := 0, 0, 0
+	flush := func() {
+		if curChars > 0 {
+			blocks = append(blocks, mrkdwnSection(cur.String()))
+			room--
+			cur.Reset()
+			curChars = 0
+		}
+	}
+	for _, r := range rows {
+		line := clipText(teamLine(r.u, r.s), MaxSectionText)
+		n := len([]rune(line))
+		size := jsonLen(line)
+		if bytes+size > maxBytes {
+			break
+		}
+		if curChars > 0 && curChars+1+n > MaxSectionText {
+			flush()
+		}
+		if room <= 0 {
+			break
+		}
+		if curChars > 0 {
+			cur.WriteByte('\n')
+			curChars++
+		}
+		cur.WriteString(line)
+		curChars += n
+		bytes += size
+		shown++
+	}
+	flush()
+	if rest := len(rows) - shown; rest > 0 {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",
+			fmtInt(rest), plural(rest, "member", "members"))))
+	}
+	return Reply{Text: teamText(len(team), counts, idsOf(rows, standingOver), idsOf(rows, standingReached), idsOf(rows, standingNear)), Blocks: blocks}
+}
+
+// teamLine is one member: a mark, who, and per kind what they used in each
+// window against the limit, the over-limit figures in bold.
+func teamLine(u quota.Usage, s standing) string {
+	var b strings.Builder
+	switch s {
+	case standingOver:
+		b.WriteString(markOver + " ")
+	case standingReached:
+		b.WriteString(markReached + " ")
+	case standingNear:
+		b.WriteString(markNear + " ")
+	}
+	fmt.Fprintf(&b, "<@%s>", u.Member.ID)
+	for _, ku := range u.Kinds {
+		var ws []string
+		for _, w := range ku.Windows {
+			s := fmt.Sprintf("%s/%s %s", fmtInt(w.Used), fmtInt(w.Limit.Max), w.Limit.Window.Adverb())
+			if w.Over() > 0 {
+				s = fmt.Sprintf("*%s (%s over)*", s, fmtInt(w.Over()))
+			}
+			ws = append(ws, s)
+		}
+		fmt.Fprintf(&b, " · %s %s", ku.Kind.Noun(2), strings.Join(ws, ", "))
+	}
+	return b.String()
+}
+
+// teamIDs is how many members the text fallback names per group: enough to
+// act on, few enough for a notification.
+const teamIDs = 10
+
+// teamRow is a member in the team table with their worst standing and
+// largest share of a limit, which order the table.
+type teamRow struct {
+	u    quota.Usage
+	s    standing
+	frac float64
+}
+
+// idsOf lists, in table order, the members whose standing is s.
+func idsOf(rows []teamRow, s standing) []string {
+	var ids []string
+	for _, r := range rows {
+		if r.s == s {
+			ids = append(ids, r.u.Member.ID)
+		}
+	}
+	return ids
+}
+
+// teamText is the table in words: how many members, and who is over, at or
+// near a limit.
+func teamText(n int, counts map[standing]int, over, reached, near []string) string {
+	parts := []string{fmt.Sprintf("Team quota: %s %s.", fmtInt(n), plural(n, "member", "members"))}
+	group := func(label string, ids []string) {
+		if len(ids) == 0 {
+			return
+		}
+		names := make([]string, 0, teamIDs)
+		for _, id := range ids[:min(len(ids), teamIDs)] {
+			names = append(names, "<@"+id+">")
+		}
+		s := fmt.Sprintf("%s %s: %s", fmtInt(len(ids)), label, strings.Join(names, ", "))
+		if len(ids) > teamIDs {
+			s += fmt.Sprintf(" and %s more", fmtInt(len(ids)-teamIDs))
+		}
+		parts = append(parts, s+".")
+	}
+	group("over a limit", over)
+	group("at a limit", reached)
+	group("at 80% or more", near)
+	if counts[standingOver]+counts[standingReached]+counts[standingNear] == 0 {
+		parts = append(parts, "Everyone is under 80% of their limits.")
+	}
+	return strings.Join(parts, " ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,6 +47,9 @@ var scheduleKeys = []string{"daily", "monthly"}
 // one reported is the first found, which is usually the first in the file.
 func Parse(name string, data []byte) (Config, error) {
 	d := &decoder{file: name}
+	// Editors on Windows may start a UTF-8 file with a byte order mark,
+	// which goccy/go-yaml would take as part of the first key.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	root, err := d.parse(data)
 	if err != nil {
 		return Config{}, err

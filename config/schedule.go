@@ -33,6 +33,10 @@ var neverBefore = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // scheduler to use on the specs a Config holds. It takes five fields
 // ("0 9 1 * *") or a descriptor ("@daily", "@every 1h").
 //
+// The schedule carries no time zone of its own: its Next works in the
+// location of the time it is given, so pass times in Config.Timezone (a
+// cron.Cron made with cron.WithLocation does).
+//
 // A TZ= or CRON_TZ= prefix is refused: schedules run in the config's
 // timezone, and one place to say it is clearer than two. (robfig/cron
 // v3.0.1 can also panic on a malformed prefix.) A spec that can never fire,
@@ -45,6 +49,12 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 		return nil, errors.New("empty schedule (" + specHelp + ")")
 	case strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ="):
 		return nil, fmt.Errorf("%q: a TZ= or CRON_TZ= prefix is not allowed: schedules run in the time zone set by `timezone`; remove the prefix", spec)
+	case strings.HasPrefix(s, "@every "):
+		// cron.Every turns anything under a second, negative durations
+		// included, into one second: "@every -1h" would post every second.
+		if d, err := time.ParseDuration(strings.TrimSpace(s[len("@every "):])); err == nil && d < time.Minute {
+			return nil, fmt.Errorf("%q: @every needs a duration of at least 1m, such as @every 1h", spec)
+		}
 	}
 	defer func() {
 		// The parser is unmaintained and has panicked on malformed input

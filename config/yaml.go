@@ -27,6 +27,10 @@ type decoder struct {
 	keys map[string][]*token.Token
 	// anchors holds every anchor by name, in file order.
 	anchors map[string][]*ast.AnchorNode
+	// merged holds the tokens of the values of merge keys (<<).
+	merged map[*token.Token]bool
+	// open counts, by name, the anchors whose values index is inside.
+	open map[string]int
 }
 
 // maxNesting bounds how far aliases and merge keys are followed. No sane
@@ -43,7 +47,8 @@ func (d *decoder) parse(data []byte) (ast.Node, error) {
 	}
 	var body ast.Node
 	for _, doc := range f.Docs {
-		if isNull(doc.Body) {
+		if _, ok := doc.Body.(*ast.DirectiveNode); ok || isNull(doc.Body) {
+			// goccy/go-yaml gives a %YAML directive a document of its own.
 			continue
 		}
 		if body != nil {
@@ -87,7 +92,7 @@ func (d *decoder) syntaxError(data []byte, err error) *Error {
 		d.duplicate(data, e, ye.GetToken())
 	case strings.Contains(msg, "reserved character"):
 		e.Reason += `; put the value in quotes, as in daily: "@daily"`
-	case strings.Contains(msg, "tab character"):
+	case strings.Contains(msg, "tab character") || strings.Contains(msg, "'\t'"):
 		e.Reason += "; indent with spaces, not tabs"
 	}
 	return e
@@ -137,6 +142,8 @@ func (d *decoder) index(body ast.Node) *Error {
 	d.nodes = map[*token.Token]ast.Node{}
 	d.keys = map[string][]*token.Token{}
 	d.anchors = map[string][]*ast.AnchorNode{}
+	d.merged = map[*token.Token]bool{}
+	d.open = map[string]int{}
 	return d.indexNode(body, "", 0)
 }
 
@@ -156,14 +163,30 @@ func (d *decoder) indexNode(n ast.Node, path string, depth int) *Error {
 		return nil
 	}
 	if depth > 10*maxNesting {
-		return d.errAt(n, path, "the YAML nests too deeply")
+		// The path would be hundreds of [0]s long.
+		top, _, _ := strings.Cut(path, ".")
+		top, _, _ = strings.Cut(top, "[")
+		return d.errAt(n, top, "the YAML nests too deeply")
 	}
 	switch n := n.(type) {
 	case *ast.AnchorNode:
-		if name := anchorName(n.Name); name != "" {
+		name := anchorName(n.Name)
+		if name != "" {
 			d.anchors[name] = append(d.anchors[name], n)
 		}
+		d.open[name]++
+		defer func() { d.open[name]-- }()
 		return d.indexNode(n.Value, path, depth+1)
+	case *ast.AliasNode:
+		// goccy/go-yaml reports these without a position, so they are
+		// caught here first.
+		name := anchorName(n.Value)
+		switch {
+		case d.open[name] > 0:
+			return d.errAt(n, path, "alias *%s is inside the anchor &%s it refers to, which would make it contain itself", name, name)
+		case d.anchorFor(n) == nil:
+			return d.errAt(n, path, "alias *%s has no anchor &%s before it", name, name)
+		}
 	case *ast.TagNode:
 		return d.indexNode(n.Value, path, depth+1)
 	case *ast.MappingNode:
@@ -190,6 +213,9 @@ func (d *decoder) indexPair(mv *ast.MappingValueNode, path string, depth int) *E
 	}
 	if mv.Key.IsMergeKey() {
 		// What a merge brings in belongs to the mapping it is merged into.
+		if mv.Value != nil && mv.Value.GetToken() != nil {
+			d.merged[mv.Value.GetToken()] = true
+		}
 		return d.indexNode(mv.Value, path, depth+1)
 	}
 	name, ok := keyName(mv.Key)
@@ -260,7 +286,7 @@ func (d *decoder) resolve(n ast.Node, path string) (ast.Node, *Error) {
 }
 
 // anchorFor returns the anchor an alias refers to: the last one of that
-// name before it, as YAML has it.
+// name before it, as YAML has it. Anchors are recorded in file order.
 func (d *decoder) anchorFor(alias *ast.AliasNode) *ast.AnchorNode {
 	name := anchorName(alias.Value)
 	at := alias.GetToken()
@@ -377,8 +403,12 @@ func (d *decoder) fromYAML(err error) *Error {
 	switch {
 	case errors.As(err, &unknown):
 		e.Reason = unknownSetting(path)
+	case errors.As(err, &unexp) && d.merged[tok]:
+		e.Reason = fmt.Sprintf("a merge key (<<) takes a mapping or a list of mappings, got %s", describe(node))
 	case errors.As(err, &unexp) && path == "schedule":
 		e.Reason = fmt.Sprintf(`want a mapping such as {daily: "%s", monthly: "%s"}, got %s`, DefaultDaily, DefaultMonthly, describe(node))
+	case errors.As(err, &unexp):
+		e.Reason = fmt.Sprintf("want a %s, got %s", nodeTypeName(unexp.Expected), describe(node))
 	}
 	return e
 }
@@ -454,6 +484,16 @@ func describe(n ast.Node) string {
 		return "a tagged value"
 	}
 	return n.Type().String()
+}
+
+func nodeTypeName(t ast.NodeType) string {
+	switch t {
+	case ast.MappingType:
+		return "mapping"
+	case ast.SequenceType:
+		return "list"
+	}
+	return strings.ToLower(t.String())
 }
 
 func tokenText(n ast.Node) string {

@@ -253,10 +253,10 @@ func jsonLen(s string) int {
 	n := 2
 	for _, r := range s {
 		switch {
+		case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
+			n += 2
 		case r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029' || r < 0x20:
 			n += 6
-		case r == '"' || r == '\\':
-			n += 2
 		default:
 			n += utf8.RuneLen(r)
 		}

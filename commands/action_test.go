@@ -1,0 +1,151 @@
+package commands_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// press presses the button with actionID on reply r as user, with key.
+func (e *env) press(r commands.Reply, actionID, user, key string) commands.Reply {
+	e.t.Helper()
+	btn := buttons(r)[actionID]
+	if btn == nil {
+		e.t.Fatalf("no %s button on %q", actionID, r.Text)
+	}
+	got, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: actionID, Value: btn.Value, UserID: user, Key: key})
+	if err != nil {
+		e.t.Fatalf("Action(%s): %v", actionID, err)
+	}
+	mustFit(e.t, got, true)
+	return got
+}
+
+func TestLogButtons(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{})
+	first := e.do("U1", "/logsend 5", "t1")
+
+	r := e.press(first, commands.ActionLog5, "U1", "press-1")
+	if want := "Logged 5 messages. Left today: 90 of 100. Left this month: 1,490 of 1,500."; r.Text != want {
+		t.Errorf("Log 5: got %q, want %q", r.Text, want)
+	}
+	again := e.press(first, commands.ActionLog5, "U1", "press-1")
+	if again.Text != r.Text {
+		t.Errorf("redelivered press: got %q, want the first reply %q", again.Text, r.Text)
+	}
+	r = e.press(r, commands.ActionLog1, "U1", "press-2")
+	if want := "Logged 1 message. Left today: 89 of 100. Left this month: 1,489 of 1,500."; r.Text != want {
+		t.Errorf("Log 1: got %q, want %q", r.Text, want)
+	}
+	if day, _ := e.mustUsed("U1", quota.Message); day != 11 {
+		t.Errorf("got %d used today, want 11: 5, then 5 pressed twice but delivered as one, then 1", day)
+	}
+}
+
+func TestUndoButton(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{})
+	first := e.do("U1", "/logsend 5", "t1")
+	e.clock.Add(time.Minute)
+	e.do("U1", "/logsend 7", "t2")
+
+	// The button names its own entry: pressing it on the older reply takes
+	// back the 5, not the newer 7.
+	r := e.press(first, commands.ActionUndo, "U1", "undo-1")
+	if want := "Took back 5 messages logged Thu 26 Nov 10:00 EST. Left today: 93 of 100. Left this month: 1,493 of 1,500."; r.Text != want {
+		t.Errorf("got %q, want %q", r.Text, want)
+	}
+	if !r.ReplaceOriginal {
+		t.Errorf("Undo reply: got ReplaceOriginal false, want true so the spent button goes")
+	}
+	if again := e.press(first, commands.ActionUndo, "U1", "undo-1"); again.Text != r.Text {
+		t.Errorf("redelivered Undo: got %q, want %q", again.Text, r.Text)
+	}
+	if r := e.press(first, commands.ActionUndo, "U1", "undo-2"); !strings.HasPrefix(r.Text, "Nothing to undo") {
+		t.Errorf("second press of a spent Undo: got %q, want nothing to undo", r.Text)
+	}
+	if day, _ := e.mustUsed("U1", quota.Message); day != 7 {
+		t.Errorf("got %d used today, want 7", day)
+	}
+}
+
+// TestUndoButtonIsOwn: an Undo value naming someone else's entry takes
+// nothing back.
+func TestUndoButtonIsOwn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{})
+	theirs := e.do("U1", "/logsend 5", "t1")
+	if r := e.press(theirs, commands.ActionUndo, "U2", "k"); !strings.HasPrefix(r.Text, "Nothing to undo") {
+		t.Errorf("got %q, want nothing to undo", r.Text)
+	}
+	if day, _ := e.mustUsed("U1", quota.Message); day != 5 {
+		t.Errorf("got %d used today by U1, want 5", day)
+	}
+}
+
+func TestActionRefusals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		action commands.ActionRequest
+		want   string
+	}{
+		{"forged count", commands.ActionRequest{ActionID: commands.ActionLog5, Value: "5000 message"}, "is not a count I can take"},
+		{"forged kind", commands.ActionRequest{ActionID: commands.ActionLog1, Value: "1 inmial"}, "Did you mean *inmail*?"},
+		{"kind not on the tier", commands.ActionRequest{ActionID: commands.ActionLog1, Value: "1 inmail"}, "your tier, free, has no InMail"},
+		{"log button that is not a log", commands.ActionRequest{ActionID: commands.ActionLog1, Value: "undo"}, "That button is no longer in use."},
+		{"undo without an entry", commands.ActionRequest{ActionID: commands.ActionUndo, Value: ""}, "Nothing to undo"},
+		{"undo with garbage", commands.ActionRequest{ActionID: commands.ActionUndo, Value: "not-an-id\x00"}, "Nothing to undo"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{})
+			tc.action.UserID = "U1"
+			r, err := e.h.Action(context.Background(), tc.action)
+			if err != nil {
+				t.Fatalf("got error %v, want a reply", err)
+			}
+			mustFit(t, r, true)
+			if !strings.Contains(r.Text, tc.want) {
+				t.Errorf("got %q, want it to contain %q", r.Text, tc.want)
+			}
+			e.mustNothingRecorded("U1")
+		})
+	}
+}
+
+func TestActionNotOurs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{})
+	_, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: "someone.else", UserID: "U1"})
+	if !errors.Is(err, commands.ErrUnknownAction) {
+		t.Errorf("got %v, want ErrUnknownAction", err)
+	}
+}
+
+func TestActionsFromCallback(t *testing.T) {
+	t.Parallel()
+	cb := slack.InteractionCallback{
+		Type:        slack.InteractionTypeBlockActions,
+		TriggerID:   "trig",
+		ResponseURL: "https://hooks.example/r",
+		User:        slack.User{ID: "U1"},
+		Team:        slack.Team{ID: "T1"},
+		Channel:     slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C1"}}},
+	}
+	cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: commands.ActionLog5, Value: "5 message", ActionTs: "1.2"}}
+	got := commands.ActionsFromCallback(cb)
+	want := commands.ActionRequest{ActionID: commands.ActionLog5, Value: "5 message", UserID: "U1", TeamID: "T1", ChannelID: "C1",
+		ResponseURL: "https://hooks.example/r", Key: "trig/1.2"}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %+v, want [%+v]", got, want)
+	}
+}

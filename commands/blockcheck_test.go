@@ -1,0 +1,69 @@
+package commands_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/commands"
+)
+
+func TestCheckLimits(t *testing.T) {
+	t.Parallel()
+	md := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
+	pt := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	section := func(s string) slack.Block { return slack.NewSectionBlock(md(s), nil, nil) }
+	many := func(n int, b slack.Block) []slack.Block {
+		out := make([]slack.Block, n)
+		for i := range out {
+			out[i] = b
+		}
+		return out
+	}
+	fields := func(n int) []*slack.TextBlockObject {
+		out := make([]*slack.TextBlockObject, n)
+		for i := range out {
+			out[i] = md("f")
+		}
+		return out
+	}
+	button := func(id, text string) slack.BlockElement { return slack.NewButtonBlockElement(id, "v", pt(text)) }
+	for _, tc := range []struct {
+		name   string
+		blocks []slack.Block
+		want   string // in the error; "" means none
+	}{
+		{"fine", []slack.Block{slack.NewHeaderBlock(pt("Team")), section("hi"), slack.NewDividerBlock(),
+			slack.NewContextBlock("", md("c")), slack.NewActionBlock("", button("a", "A"), button("b", "B"))}, ""},
+		{"50 blocks", many(50, section("x")), ""},
+		{"51 blocks", many(51, section("x")), "51 blocks, at most 50"},
+		{"3,000 characters", []slack.Block{section(strings.Repeat("é", 3000))}, ""},
+		{"3,001 characters", []slack.Block{section(strings.Repeat("é", 3001))}, "3001 characters, at most 3000"},
+		{"empty text", []slack.Block{section("")}, "empty"},
+		{"10 fields", []slack.Block{slack.NewSectionBlock(nil, fields(10), nil)}, ""},
+		{"11 fields", []slack.Block{slack.NewSectionBlock(nil, fields(11), nil)}, "11 fields, at most 10"},
+		{"header of 151", []slack.Block{slack.NewHeaderBlock(pt(strings.Repeat("h", 151)))}, "151 characters, at most 150"},
+		{"mrkdwn header", []slack.Block{slack.NewHeaderBlock(md("h"))}, "header must be plain_text"},
+		{"same action twice", []slack.Block{slack.NewActionBlock("", button("a", "A"), button("a", "B"))}, `action_id "a" used twice`},
+		{"long button", []slack.Block{slack.NewActionBlock("", button("a", strings.Repeat("b", 76)))}, "76 characters, at most 75"},
+		{"empty actions", []slack.Block{slack.NewActionBlock("")}, "actions with 0 elements"},
+		{"11 context elements", []slack.Block{slack.NewContextBlock("", md("1"), md("2"), md("3"), md("4"), md("5"), md("6"), md("7"), md("8"), md("9"), md("10"), md("11"))}, "context with 11 elements"},
+		{"same block id", []slack.Block{slack.NewSectionBlock(md("a"), nil, nil, slack.SectionBlockOptionBlockID("x")),
+			slack.NewSectionBlock(md("b"), nil, nil, slack.SectionBlockOptionBlockID("x"))}, `block_id "x" used twice`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := commands.CheckLimits(tc.blocks)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	if err := commands.CheckLimitsN(many(100, section("x")), commands.MaxHomeBlocks); err != nil {
+		t.Errorf("100 blocks in a Home view: got %v, want none", err)
+	}
+}

@@ -1,0 +1,212 @@
+package commands_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// usage builds a member's standing by hand: used messages today and this
+// month on the free tier's limits.
+func usage(tb testing.TB, id string, day, month int) quota.Usage {
+	now := thursday(tb)
+	loc := now.Location()
+	return quota.Usage{
+		Member: quota.Member{ID: id, Tier: "free"},
+		At:     now,
+		Kinds: []quota.KindUsage{{Kind: quota.Message, Windows: []quota.WindowUsage{
+			{Limit: quota.Limit{Window: quota.Day, Max: 100}, Period: quota.Day.Period(now, loc), Used: day},
+			{Limit: quota.Limit{Window: quota.Month, Max: 1500}, Period: quota.Month.Period(now, loc), Used: month},
+		}}},
+	}
+}
+
+// rowsShown counts the member lines in a team reply.
+var memberLine = regexp.MustCompile(`(?m)^(:[a-z_]+: )?<@U[0-9A-Z]+>`)
+
+func rowsShown(tb testing.TB, r commands.Reply) int {
+	n := 0
+	for _, b := range r.Blocks {
+		if s, ok := b.(*slack.SectionBlock); ok && s.Text != nil {
+			n += len(memberLine.FindAllString(s.Text.Text, -1))
+		}
+	}
+	return n
+}
+
+func TestTeamReplySizes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		members   int
+		maxBlocks int
+		maxBytes  int
+	}{
+		{"nobody", 0, commands.MaxBlocks, 14_000},
+		{"one", 1, commands.MaxBlocks, 14_000},
+		{"a hundred in an ack", 100, commands.MaxBlocks, 14_000},
+		{"two thousand in an ack", 2000, commands.MaxBlocks, 14_000},
+		{"two thousand by response_url", 2000, commands.MaxBlocks, 120_000},
+		{"two thousand in the App Home", 2000, commands.MaxHomeBlocks, 240_000},
+		{"two thousand, unbounded bytes", 2000, commands.MaxBlocks, 1 << 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			team := make([]quota.Usage, tc.members)
+			for i := range team {
+				team[i] = usage(t, fmt.Sprintf("U%07d", i), (i*37)%130, (i*53)%1700)
+			}
+			r := commands.TeamReply(team, thursday(t), tc.maxBlocks, tc.maxBytes)
+			if err := commands.CheckLimitsN(r.Blocks, tc.maxBlocks); err != nil {
+				t.Errorf("CheckLimits: %v", err)
+			}
+			if r.Text == "" {
+				t.Errorf("no fallback text")
+			}
+			shown := rowsShown(t, r)
+			js := blocksJSON(t, r)
+			if tc.members == 0 {
+				if !strings.Contains(r.Text, "No one on the team has logged anything yet.") {
+					t.Errorf("got %q, want it to say nobody has logged", r.Text)
+				}
+				return
+			}
+			if shown == 0 {
+				t.Fatalf("got no member lines")
+			}
+			if rest := tc.members - shown; rest > 0 {
+				want := fmt.Sprintf("…and %s more member", commaInt(rest))
+				if !strings.Contains(js, want) {
+					t.Errorf("%d of %d shown; want %q in %s", shown, tc.members, want, js[len(js)-300:])
+				}
+			} else if strings.Contains(js, "more member") {
+				t.Errorf("all %d shown, yet it says there are more", shown)
+			}
+			if want := fmt.Sprintf("Team quota: %s member", commaInt(tc.members)); !strings.HasPrefix(r.Text, want) {
+				t.Errorf("text %q: want it to start %q", r.Text, want)
+			}
+		})
+	}
+}
+
+func TestTeamMarksTroubleFirst(t *testing.T) {
+	t.Parallel()
+	team := []quota.Usage{
+		usage(t, "UCALM", 10, 100),
+		usage(t, "UNEAR", 85, 200),
+		usage(t, "UAT", 100, 300),
+		usage(t, "UOVER", 120, 300),
+		usage(t, "UMONTH", 0, 1600),
+	}
+	r := commands.TeamReply(team, thursday(t), commands.MaxBlocks, 14_000)
+	var lines []string
+	for _, b := range r.Blocks {
+		if s, ok := b.(*slack.SectionBlock); ok {
+			lines = append(lines, strings.Split(s.Text.Text, "\n")...)
+		}
+	}
+	want := []string{
+		":red_circle: <@UOVER> · messages *120/100 today (20 over)*, 300/1,500 this month",
+		":red_circle: <@UMONTH> · messages 0/100 today, *1,600/1,500 this month (100 over)*",
+		":large_orange_circle: <@UAT> · messages 100/100 today, 300/1,500 this month",
+		":large_yellow_circle: <@UNEAR> · messages 85/100 today, 200/1,500 this month",
+		"<@UCALM> · messages 10/100 today, 100/1,500 this month",
+	}
+	// UOVER is 120% over the day, UMONTH 107% of the month: the bigger
+	// share of a limit comes first.
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got lines\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	wantText := "Team quota: 5 members. 2 over a limit: <@UOVER>, <@UMONTH>. 1 at a limit: <@UAT>. 1 at 80% or more: <@UNEAR>."
+	if r.Text != wantText {
+		t.Errorf("got  %q\nwant %q", r.Text, wantText)
+	}
+}
+
+// TestTeamThroughHandler runs /quota team on a real ledger with a team
+// just past the Slow threshold, and with none.
+func TestTeamThroughHandler(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{BigTeam: 150})
+	req := commands.Request{Command: "/quota", Text: "team", UserID: "U0"}
+	r := e.do("U0", "/quota team", "")
+	if !strings.Contains(r.Text, "No one on the team has logged anything yet.") {
+		t.Errorf("empty team: got %q", r.Text)
+	}
+	if e.h.Slow(req) {
+		t.Errorf("Slow for an empty team: got true, want false")
+	}
+
+	var wg sync.WaitGroup
+	for i := range 151 {
+		wg.Go(func() {
+			_, err := e.ledger.Log(context.Background(), quota.LogRequest{Member: fmt.Sprintf("U%04d", i), Kind: quota.Message, Count: 1 + i%120})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if !e.h.Slow(req) {
+		t.Errorf("Slow for 151 members over a threshold of 150: got false, want true")
+	}
+	for _, other := range []string{"", "<@U0001>", "history", "tier premium"} {
+		if e.h.Slow(commands.Request{Command: "/quota", Text: other}) {
+			t.Errorf("Slow(/quota %s): got true, want false", other)
+		}
+	}
+	if e.h.Slow(commands.Request{Command: "/logsend", Text: "team"}) {
+		t.Errorf("Slow(/logsend team): got true, want false")
+	}
+	r = e.h.Handle(context.Background(), req)
+	mustFit(t, r, false)
+	if !strings.HasPrefix(r.Text, "Team quota: 151 members. 20 over a limit:") {
+		t.Errorf("got %q", r.Text[:min(len(r.Text), 120)])
+	}
+	if got := rowsShown(t, r); got != 151 {
+		t.Errorf("got %d rows by response_url, want all 151", got)
+	}
+}
+
+func TestTeamBelowThresholdFitsAck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{})
+	var wg sync.WaitGroup
+	for i := range commands.DefaultBigTeam {
+		wg.Go(func() {
+			member := fmt.Sprintf("UMEMBER%04d", i)
+			if _, err := e.ledger.SetTier(context.Background(), member, "premium", "U0"); err != nil {
+				t.Error(err)
+			}
+			for _, k := range []quota.Kind{quota.Message, quota.InMail} {
+				if _, err := e.ledger.Log(context.Background(), quota.LogRequest{Member: member, Kind: k, Count: 1000}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r := e.do("U0", "/quota team", "") // checks the 20 KB ack limit
+	if got := rowsShown(t, r); got < 50 {
+		t.Errorf("got %d rows, want at least 50 of %d in an ack", got, commands.DefaultBigTeam)
+	}
+}
+
+func commaInt(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+var _ = time.Second

@@ -11,8 +11,12 @@ import (
 
 func TestCheckLimits(t *testing.T) {
 	t.Parallel()
-	md := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
-	pt := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	md := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	}
+	pt := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	section := func(s string) slack.Block { return slack.NewSectionBlock(md(s), nil, nil) }
 	many := func(n int, b slack.Block) []slack.Block {
 		out := make([]slack.Block, n)

@@ -485,4 +485,3 @@ func TestCommandsAnswered(t *testing.T) {
 		}
 	}
 }
-

@@ -221,7 +221,7 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	}
 	took := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
 	text := fmt.Sprintf("Took back %s logged %s.", took, plainDate(e.At.In(h.ledger.Location())))
-	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, dateToken(e.At)))}
+	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, dateToken(e.At.In(h.ledger.Location()))))}
 	u, err := h.ledger.Usage(ctx, user)
 	if err != nil {
 		return Reply{}, err
@@ -403,9 +403,12 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 	lines := make([]string, 0, len(es))
 	texts := make([]string, 0, len(es))
 	for _, e := range es {
+		// Entries come back in UTC; the fallback should read in the
+		// workspace's zone like every other time the bot shows.
+		e.At = e.At.In(loc)
 		what := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
 		line := fmt.Sprintf("• %s · *%s*", dateToken(e.At), what)
-		text := fmt.Sprintf("%s: %s", plainDate(e.At.In(loc)), what)
+		text := fmt.Sprintf("%s: %s", plainDate(e.At), what)
 		if e.Note != "" {
 			line += " · " + escape(clip(e.Note, historyNote))
 			text += " (" + clip(e.Note, historyNote) + ")"
@@ -488,8 +491,10 @@ func (h *Handler) help(c Help) Reply {
 		"`/quota team` everyone, and who is near or over a limit\n" +
 		"`/quota history` your last 10 entries\n" +
 		"`/quota tier premium` set your tier (admins: `/quota tier @someone premium`)"
-	facts := fmt.Sprintf("A count is a whole number from %d to %s. Kinds: %s. Tiers: %s.",
-		quota.MinCount, fmtInt(quota.MaxCount), strings.Join(kindNames, ", "), strings.Join(plan.TierNames(), ", "))
+	// The count's range is written without a thousands separator
+	// because "1,000" typed as a count is refused.
+	facts := fmt.Sprintf("A count is a whole number from %d to %d. Kinds: %s. Tiers: %s.",
+		quota.MinCount, quota.MaxCount, strings.Join(kindNames, ", "), strings.Join(plan.TierNames(), ", "))
 	var blocks []slack.Block
 	if intro != "" {
 		blocks = append(blocks, mrkdwnSection(intro))

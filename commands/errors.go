@@ -137,8 +137,8 @@ func (h *Handler) usage(command string) string {
 			names[i] = string(k)
 		}
 		return fmt.Sprintf("Usage: `/logsend [count] [kind] [note]`, for example `/logsend 5`, `/logsend 3 inmail` or "+
-			"`/logsend 5 message intro to Acme`. A count is a whole number from %d to %s; kinds: %s. `/logsend undo` takes back your last entry.",
-			quota.MinCount, fmtInt(quota.MaxCount), strings.Join(names, ", "))
+			"`/logsend 5 message intro to Acme`. A count is a whole number from %d to %d; kinds: %s. `/logsend undo` takes back your last entry.",
+			quota.MinCount, quota.MaxCount, strings.Join(names, ", "))
 	case "/quota":
 		return "Usage: `/quota` · `/quota @someone` · `/quota team` · `/quota tier premium` · `/quota tier @someone premium` · `/quota history` · `/quota help`"
 	}

@@ -352,7 +352,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", r.Text, want)
 	}
 	js := blocksJSON(t, r)
-	for _, want := range []string{"intro to &lt;!here&gt;", "~<!date^", "~ · taken back"} {
+	for _, want := range []string{"intro to &lt;!here&gt;", "~<!date^", "~ · taken back", "|Thu 26 Nov 10:00 EST>"} {
 		if !strings.Contains(js, want) {
 			t.Errorf("blocks %s\nwant them to contain %q", js, want)
 		}

@@ -69,11 +69,15 @@ const MaxText = 1000
 // Errors the parser returns besides quota's sentinels (quota.ErrBadCount,
 // quota.ErrUnknownKind, quota.ErrUnknownTier, quota.ErrNoteTooLong).
 var (
-	ErrTooLong    = errors.New("command too long")
+	// ErrTooLong: the text is over MaxText bytes.
+	ErrTooLong = errors.New("command too long")
+	// ErrUnreadable: broken UTF-8 or a control character such as NUL.
 	ErrUnreadable = errors.New("unreadable characters")
+	// ErrBadMention: where a person goes there is no `<@U…>` mention.
 	ErrBadMention = errors.New("not a mention")
-	ErrUsage      = errors.New("words out of place")
-	// ErrUnknownCommand is a slash command this package does not answer.
+	// ErrUsage: a word where none belongs, as in `/logsend undo 5`.
+	ErrUsage = errors.New("words out of place")
+	// ErrUnknownCommand: a slash command this package does not answer.
 	ErrUnknownCommand = errors.New("unknown command")
 )
 

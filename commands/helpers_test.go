@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -131,6 +132,10 @@ func mustFit(tb testing.TB, r commands.Reply, inAck bool) {
 	b, err := json.Marshal(r.Msg())
 	if err != nil {
 		tb.Fatalf("marshal reply: %v", err)
+	}
+	// A second opinion: the fake Slack's own checks of a message.
+	if err := slackfake.ValidateMessage(b); err != nil {
+		tb.Errorf("slackfake.ValidateMessage: %v", err)
 	}
 	if inAck && len(b) >= 20_000 {
 		tb.Errorf("reply is %d bytes of JSON; a Socket Mode ack must stay under 20 KB", len(b))

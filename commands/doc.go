@@ -33,7 +33,9 @@
 // are refused whole. Mentions arrive escaped as `<@U123ABC|name>` or
 // `<@U123ABC>`; both are accepted. A bare "@name" (an app that does not
 // ask Slack to escape mentions) cannot be resolved and is refused with a
-// hint, so the manifest's slash commands need should_escape: true.
+// hint, so the manifest's slash commands need should_escape: true. Slack
+// sends &, < and > in the text as &amp;, &lt; and &gt;; a note is stored
+// unescaped, as the member typed it, and escaped again wherever it is shown.
 //
 // # Replies
 //

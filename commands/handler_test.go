@@ -56,7 +56,7 @@ func TestLogReplyBlocks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, commands.Options{})
 	e.do("U1", "/logsend 55", "")
-	r := e.do("U1", "/logsend 5 message intro <!channel> & co", "t1")
+	r := e.do("U1", "/logsend 5 message intro <!channel> &amp; co", "t1")
 	js := blocksJSON(t, r)
 	day := thursday(t).AddDate(0, 0, 1)
 	for _, want := range []string{

@@ -180,7 +180,7 @@ func ParseLogsend(plan quota.Plan, text string) (Command, error) {
 		}
 	}
 	if i < len(toks) {
-		cmd.Note = strings.TrimSpace(text[toks[i].start:])
+		cmd.Note = unescapeSlack(strings.TrimSpace(text[toks[i].start:]))
 		if len(cmd.Note) > quota.MaxNote {
 			return fail(clip(cmd.Note, 40), quota.ErrNoteTooLong)
 		}
@@ -461,6 +461,13 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// unescapeSlack undoes the escaping Slack applies to &, < and > in a slash
+// command's text, so that a note is kept (and exported) as the member typed
+// it; replies escape it again when they show it.
+func unescapeSlack(s string) string {
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
 // clip shortens s to at most n runes, for quoting input back to a member or

@@ -33,6 +33,7 @@ func TestParseLogsend(t *testing.T) {
 		{"note after count and kind", "5 message intro to Acme", commands.Log{Count: 5, Kind: quota.Message, Note: "intro to Acme"}},
 		{"note after kind alone", "inmail follow-up to Acme", commands.Log{Count: 1, Kind: quota.InMail, Note: "follow-up to Acme"}},
 		{"note keeps its spacing", "5 message two  spaces\nand a line", commands.Log{Count: 5, Kind: quota.Message, Note: "two  spaces\nand a line"}},
+		{"note as Slack escapes it", "5 message Q&amp;A &lt;draft&gt; &amp;lt;", commands.Log{Count: 5, Kind: quota.Message, Note: "Q&A <draft> &lt;"}},
 		{"note with a mention", "5 message <@U1|ann> intro", commands.Log{Count: 5, Kind: quota.Message, Note: "<@U1|ann> intro"}},
 		{"surrounding space", "  7   messages  ", commands.Log{Count: 7, Kind: quota.Message}},
 		{"tab between words", "4\tinmail", commands.Log{Count: 4, Kind: quota.InMail}},

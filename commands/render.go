@@ -214,7 +214,7 @@ func escape(s string) string {
 }
 
 // quote shows a member's word back to them, shortened and made inert.
-func quote(s string) string { return "“" + escape(clip(s, 40)) + "”" }
+func quote(s string) string { return "“" + escape(clip(unescapeSlack(s), 40)) + "”" }
 
 func mrkdwn(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)

@@ -346,6 +346,7 @@ func TestParseRefuses(t *testing.T) {
 		{"alias used before its anchor", "channel: *c\ntiers: {x: &c 1}\n", 1, "channel", "alias *c has no anchor &c before it"},
 		{"alias inside its own anchor", "tiers:\n  gold: &g\n    message: {<<: *g}\n", 3, "tiers.gold.message", "alias *g is inside the anchor &g it refers to"},
 		{"merge inside its own anchor", "<<: &a {<<: *a}\n", 1, "", "alias *a is inside the anchor &a"},
+		{"merge keys that double at every level", mergeBomb(30), 12, "tiers", "aliases and merge keys expand the file to more than 10000 values"},
 		{"nesting without end", "tiers: " + strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + "\n", 1, "tiers", "the YAML nests too deeply"},
 		{"merge of a scalar", "tiers:\n  gold:\n    <<: 5\n", 3, "tiers.gold", "a merge key (<<) takes a mapping or a list of mappings, got the number 5"},
 	} {
@@ -371,6 +372,17 @@ func TestParseRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mergeBomb returns tiers that each merge the one before twice: written
+// out in full, the last would be 2^levels times the first.
+func mergeBomb(levels int) string {
+	var b strings.Builder
+	b.WriteString("tiers:\n  t0: &t0 {message: {day: 1}}\n")
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, "  t%d: &t%d {<<: [*t%d, *t%d]}\n", i, i, i-1, i-1)
+	}
+	return b.String()
 }
 
 // TestErrorMessage holds the message format the design promises, whole.

@@ -25,12 +25,18 @@ type decoder struct {
 	// keys holds, per path, the tokens of the keys written for it, in file
 	// order; more than one means a duplicate.
 	keys map[string][]*token.Token
-	// anchors holds every anchor by name, in file order.
+	// anchors holds every anchor by name.
 	anchors map[string][]*ast.AnchorNode
+	// sizes holds how many values each anchor stands for, its own aliases
+	// expanded.
+	sizes map[*ast.AnchorNode]int
 	// merged holds the tokens of the values of merge keys (<<).
 	merged map[*token.Token]bool
 	// open counts, by name, the anchors whose values index is inside.
 	open map[string]int
+	// expanded caches entries, so that a mapping merged into many others
+	// is expanded once.
+	expanded map[*ast.MappingNode][]entry
 }
 
 // maxNesting bounds how far aliases and merge keys are followed. No sane
@@ -109,21 +115,20 @@ func (d *decoder) duplicate(data []byte, e *Error, tok *token.Token) {
 	}
 	again := &decoder{file: d.file}
 	for _, doc := range f.Docs {
-		if !isNull(doc.Body) {
-			_ = again.index(doc.Body) // partial paths still help
-		}
-	}
-	for t, path := range again.paths {
-		if t.Position == nil || t.Position.Offset != tok.Position.Offset {
+		if isNull(doc.Body) {
 			continue
 		}
-		keys := again.keys[path]
-		if len(keys) < 2 || keys[0].Position == nil {
-			continue
+		_ = again.index(doc.Body) // paths up to a problem still help
+		for t, path := range again.paths {
+			if t.Position == nil || t.Position.Offset != tok.Position.Offset {
+				continue
+			}
+			if keys := again.keys[path]; len(keys) > 1 && keys[0].Position != nil {
+				e.Path = path
+				e.Reason = fmt.Sprintf("%s is given twice (first on line %d); keep one", lastElem(path), keys[0].Position.Line)
+				return
+			}
 		}
-		e.Path = path
-		e.Reason = fmt.Sprintf("%s is given twice (first on line %d); keep one", lastElem(path), keys[0].Position.Line)
-		return
 	}
 }
 
@@ -137,19 +142,30 @@ func lastElem(path string) string {
 // index records the path of every key and value token and every anchor,
 // and refuses a key that is not a name: goccy/go-yaml's struct decoding
 // drops a whole mapping without a word when one of its keys is a number.
+// It also refuses a file whose aliases would expand it beyond maxExpanded
+// values, before goccy/go-yaml expands them: its decoding of merge keys
+// takes time exponential in how deeply they nest.
 func (d *decoder) index(body ast.Node) *Error {
 	d.paths = map[*token.Token]string{}
 	d.nodes = map[*token.Token]ast.Node{}
 	d.keys = map[string][]*token.Token{}
 	d.anchors = map[string][]*ast.AnchorNode{}
+	d.sizes = map[*ast.AnchorNode]int{}
 	d.merged = map[*token.Token]bool{}
 	d.open = map[string]int{}
-	return d.indexNode(body, "", 0)
+	_, err := d.indexNode(body, "", 0)
+	return err
 }
 
-func (d *decoder) indexNode(n ast.Node, path string, depth int) *Error {
+// maxExpanded bounds the values a file may hold once its aliases are
+// expanded. A config written out in full has a few dozen.
+const maxExpanded = 10_000
+
+// indexNode indexes n and returns how many values it holds with its
+// aliases expanded.
+func (d *decoder) indexNode(n ast.Node, path string, depth int) (int, *Error) {
 	if n == nil {
-		return nil
+		return 0, nil
 	}
 	// A null is indexed too: goccy/go-yaml reports a missing value at its
 	// (implicit) token.
@@ -160,56 +176,78 @@ func (d *decoder) indexNode(n ast.Node, path string, depth int) *Error {
 		}
 	}
 	if isNull(n) {
-		return nil
+		return 1, nil
 	}
+	// The path would be hundreds of [0]s long.
+	top, _, _ := strings.Cut(path, ".")
+	top, _, _ = strings.Cut(top, "[")
 	if depth > 10*maxNesting {
-		// The path would be hundreds of [0]s long.
-		top, _, _ := strings.Cut(path, ".")
-		top, _, _ = strings.Cut(top, "[")
-		return d.errAt(n, top, "the YAML nests too deeply")
+		return 0, d.errAt(n, top, "the YAML nests too deeply")
+	}
+	size := 1
+	add := func(k int, at ast.Node) *Error {
+		if size += k; size > maxExpanded {
+			return d.errAt(at, top, "aliases and merge keys expand the file to more than %d values; write the settings out in full", maxExpanded)
+		}
+		return nil
 	}
 	switch n := n.(type) {
 	case *ast.AnchorNode:
 		name := anchorName(n.Name)
+		d.open[name]++
+		sz, err := d.indexNode(n.Value, path, depth+1)
+		d.open[name]--
+		if err != nil {
+			return 0, err
+		}
 		if name != "" {
 			d.anchors[name] = append(d.anchors[name], n)
+			d.sizes[n] = sz
 		}
-		d.open[name]++
-		defer func() { d.open[name]-- }()
-		return d.indexNode(n.Value, path, depth+1)
+		return sz, nil
 	case *ast.AliasNode:
 		// goccy/go-yaml reports these without a position, so they are
 		// caught here first.
 		name := anchorName(n.Value)
-		switch {
-		case d.open[name] > 0:
-			return d.errAt(n, path, "alias *%s is inside the anchor &%s it refers to, which would make it contain itself", name, name)
-		case d.anchorFor(n) == nil:
-			return d.errAt(n, path, "alias *%s has no anchor &%s before it", name, name)
+		if d.open[name] > 0 {
+			return 0, d.errAt(n, path, "alias *%s is inside the anchor &%s it refers to, which would make it contain itself", name, name)
 		}
+		a := d.anchorFor(n)
+		if a == nil {
+			return 0, d.errAt(n, path, "alias *%s has no anchor &%s before it", name, name)
+		}
+		return d.sizes[a], nil
 	case *ast.TagNode:
 		return d.indexNode(n.Value, path, depth+1)
 	case *ast.MappingNode:
 		for _, mv := range n.Values {
-			if err := d.indexPair(mv, path, depth); err != nil {
-				return err
+			sz, err := d.indexPair(mv, path, depth)
+			if err == nil {
+				err = add(sz, mv.Value)
+			}
+			if err != nil {
+				return 0, err
 			}
 		}
 	case *ast.MappingValueNode:
 		return d.indexPair(n, path, depth)
 	case *ast.SequenceNode:
 		for i, v := range n.Values {
-			if err := d.indexNode(v, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
-				return err
+			sz, err := d.indexNode(v, fmt.Sprintf("%s[%d]", path, i), depth+1)
+			if err == nil {
+				err = add(sz, v)
+			}
+			if err != nil {
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return size, nil
 }
 
-func (d *decoder) indexPair(mv *ast.MappingValueNode, path string, depth int) *Error {
+func (d *decoder) indexPair(mv *ast.MappingValueNode, path string, depth int) (int, *Error) {
 	if mv == nil || isNull(mv.Key) {
-		return d.errAt(mv, path, "a key is missing")
+		return 0, d.errAt(mv, path, "a key is missing")
 	}
 	if mv.Key.IsMergeKey() {
 		// What a merge brings in belongs to the mapping it is merged into.
@@ -220,14 +258,15 @@ func (d *decoder) indexPair(mv *ast.MappingValueNode, path string, depth int) *E
 	}
 	name, ok := keyName(mv.Key)
 	if !ok {
-		return d.errAt(mv.Key, path, "want a name as the key, got %s", describe(mv.Key))
+		return 0, d.errAt(mv.Key, path, "want a name as the key, got %s", describe(mv.Key))
 	}
 	p := join(path, name)
 	if tok := mv.Key.GetToken(); tok != nil {
 		d.paths[tok] = p
 		d.keys[p] = append(d.keys[p], tok)
 	}
-	return d.indexNode(mv.Value, p, depth+1)
+	sz, err := d.indexNode(mv.Value, p, depth+1)
+	return sz + 1, err
 }
 
 func join(path, name string) string {
@@ -285,18 +324,22 @@ func (d *decoder) resolve(n ast.Node, path string) (ast.Node, *Error) {
 	return nil, d.errAt(n, path, "aliases nest too deeply")
 }
 
-// anchorFor returns the anchor an alias refers to: the last one of that
-// name before it, as YAML has it. Anchors are recorded in file order.
+// anchorFor returns the anchor an alias refers to: the nearest one of that
+// name before it.
 func (d *decoder) anchorFor(alias *ast.AliasNode) *ast.AnchorNode {
-	name := anchorName(alias.Value)
 	at := alias.GetToken()
+	if at == nil || at.Position == nil {
+		return nil
+	}
 	var found *ast.AnchorNode
-	for _, a := range d.anchors[name] {
+	for _, a := range d.anchors[anchorName(alias.Value)] {
 		t := a.GetToken()
-		if t == nil || at == nil || t.Position == nil || at.Position == nil || t.Position.Offset >= at.Position.Offset {
-			break
+		if t == nil || t.Position == nil || t.Position.Offset >= at.Position.Offset {
+			continue
 		}
-		found = a
+		if found == nil || t.Position.Offset > found.GetToken().Position.Offset {
+			found = a
+		}
 	}
 	return found
 }
@@ -316,6 +359,9 @@ func (d *decoder) entries(m *ast.MappingNode, path string) ([]entry, *Error) {
 }
 
 func (d *decoder) mergedEntries(m *ast.MappingNode, path string, depth int) ([]entry, *Error) {
+	if es, ok := d.expanded[m]; ok {
+		return es, nil
+	}
 	if depth > maxNesting {
 		return nil, d.errAt(m, path, "merge keys (<<) nest too deeply, or lead back to the mapping they are in")
 	}
@@ -364,6 +410,10 @@ func (d *decoder) mergedEntries(m *ast.MappingNode, path string, depth int) ([]e
 			}
 		}
 	}
+	if d.expanded == nil {
+		d.expanded = map[*ast.MappingNode][]entry{}
+	}
+	d.expanded[m] = out
 	return out, nil
 }
 

@@ -53,7 +53,7 @@
 //
 // A schedule is five cron fields (minute, hour, day of month, month, day of
 // week) or a descriptor such as @daily or @every 1h; see [ParseSchedule].
-// Quote it in YAML: a value may not start with @ or *. Schedules run in
+// Quote one that starts with @ or *, which YAML reserves. Schedules run in
 // `timezone`, so a TZ= or CRON_TZ= prefix is refused.
 //
 // # Errors

@@ -1,0 +1,275 @@
+package scheduler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/scheduler"
+)
+
+const channel = "C0POSTS"
+
+// clock is a settable clock for the ledger and the scheduler.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func mustLoad(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// env is a ledger on disk, a fake Slack and a scheduler wired together.
+type env struct {
+	t      testing.TB
+	dir    string
+	loc    *time.Location
+	clock  *clock
+	ledger *quota.Ledger
+	fake   *slackfake.Server
+	api    *slack.Client
+	logs   *syncBuffer
+	sleeps *sleeps
+	opts   scheduler.Options
+	sched  *scheduler.Scheduler
+}
+
+type envOption func(*env)
+
+func withOptions(f func(*scheduler.Options)) envOption { return func(e *env) { f(&e.opts) } }
+
+func inMemory() envOption { return func(e *env) { e.dir = "" } }
+
+// newEnv opens a ledger in a temporary directory (or in memory), in zone
+// loc, with its clock at start, and a scheduler posting to a fake Slack.
+func newEnv(t testing.TB, loc *time.Location, start time.Time, opts ...envOption) *env {
+	t.Helper()
+	e := &env{
+		t: t, dir: t.TempDir(), loc: loc, clock: &clock{t: start},
+		logs: &syncBuffer{}, sleeps: &sleeps{},
+	}
+	e.opts = scheduler.Options{Channel: channel}
+	for _, o := range opts {
+		o(e)
+	}
+	e.fake = newFake(t)
+	e.api = slack.New("xoxb-test", slack.OptionAPIURL(e.fake.APIURL()))
+	e.open()
+	return e
+}
+
+// open opens the ledger and makes a new scheduler on it, as a process
+// starting up does.
+func (e *env) open() {
+	e.t.Helper()
+	l, err := quota.Open(e.dir, quota.Options{Location: e.loc, Now: e.clock.Now, InMemory: e.dir == ""})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.ledger = l
+	e.t.Cleanup(func() { _ = l.Close() })
+	opts := e.opts
+	opts.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts.Now = e.clock.Now
+	s, err := scheduler.New(l, e.api, opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s.SetSleep(e.sleeps.sleep)
+	e.sched = s
+}
+
+// restart closes the ledger and opens it again on the same directory.
+func (e *env) restart() {
+	e.t.Helper()
+	if err := e.ledger.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.open()
+}
+
+// log records count sends of kind by member at the given time.
+func (e *env) log(at time.Time, member string, kind quota.Kind, count int) {
+	e.t.Helper()
+	e.clock.Set(at)
+	if _, err := e.ledger.Log(context.Background(), quota.LogRequest{Member: member, Kind: kind, Count: count}); err != nil {
+		e.t.Fatalf("log %d %s for %s at %v: %v", count, kind, member, at, err)
+	}
+}
+
+func (e *env) setTier(member, tier string) {
+	e.t.Helper()
+	if _, err := e.ledger.SetTier(context.Background(), member, tier, "UADMIN"); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// mark returns the outbox mark for key ("daily/2026-11-26").
+func (e *env) mark(key string) string {
+	e.t.Helper()
+	v, _, err := e.ledger.Mark(context.Background(), scheduler.MarkPrefix+key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// posted is a message the fake took.
+type posted struct {
+	Channel  string          `json:"channel"`
+	Text     string          `json:"text"`
+	Metadata json.RawMessage `json:"metadata"`
+	Blocks   json.RawMessage `json:"blocks,omitempty"`
+}
+
+func (p posted) key() string {
+	var m slack.SlackMetadata
+	_ = json.Unmarshal(p.Metadata, &m)
+	return fmt.Sprint(m.EventPayload["key"])
+}
+
+// posts returns the messages the fake accepted, oldest first.
+func posts(fake *slackfake.Server) []posted {
+	var out []posted
+	for _, c := range fake.Calls("chat.postMessage") {
+		if c.Status != 200 || c.Error != "" {
+			continue
+		}
+		p := posted{Channel: c.Form.Get("channel"), Text: c.Form.Get("text"), Metadata: json.RawMessage(c.Form.Get("metadata"))}
+		if b := c.Form.Get("blocks"); b != "" {
+			p.Blocks = json.RawMessage(b)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// keys lists the outbox keys of what was posted, in order.
+func keys(fake *slackfake.Server) []string {
+	var out []string
+	for _, p := range posts(fake) {
+		out = append(out, p.key())
+	}
+	return out
+}
+
+func wantKeys(t testing.TB, fake *slackfake.Server, want ...string) {
+	t.Helper()
+	if got := keys(fake); !slices.Equal(got, want) {
+		t.Fatalf("posted %q, want %q", got, want)
+	}
+}
+
+// newFake is the repository's fake Slack plus the two methods the
+// scheduler needs that it does not serve: conversations.history, answered
+// from the messages the fake accepted (with their metadata only when asked
+// for, as Slack does), and conversations.open.
+func newFake(t testing.TB) *slackfake.Server {
+	fake := slackfake.New(t)
+	fake.Handle("conversations.history", func(c slackfake.Call) any {
+		withMeta := c.Form.Get("include_all_metadata") == "1"
+		ps := posts(fake)
+		msgs := []map[string]any{}
+		for i := len(ps) - 1; i >= 0; i-- { // newest first
+			p := ps[i]
+			if p.Channel != c.Form.Get("channel") {
+				continue
+			}
+			m := map[string]any{"type": "message", "text": p.Text, "ts": fmt.Sprintf("1700000000.%06d", i+1)}
+			if withMeta && len(p.Metadata) > 0 {
+				m["metadata"] = p.Metadata
+			}
+			msgs = append(msgs, m)
+		}
+		return map[string]any{"ok": true, "messages": msgs, "has_more": false}
+	})
+	fake.Handle("conversations.open", func(c slackfake.Call) any {
+		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + c.Form.Get("users")}}
+	})
+	return fake
+}
+
+// sleeps records the waits the scheduler asked for instead of waiting.
+type sleeps struct {
+	mu   sync.Mutex
+	got  []time.Duration
+	hook func(d time.Duration) // runs on each sleep, if set
+}
+
+func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	s.got = append(s.got, d)
+	hook := s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(d)
+	}
+	return ctx.Err()
+}
+
+func (s *sleeps) all() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.got)
+}
+
+// syncBuffer is a bytes.Buffer for a logger that goroutines share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func wantLog(t testing.TB, logs *syncBuffer, parts ...string) {
+	t.Helper()
+	s := logs.String()
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			t.Errorf("log lacks %q; log:\n%s", p, s)
+		}
+	}
+}
+
+func date(loc *time.Location, y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, loc)
+}

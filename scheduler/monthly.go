@@ -1,0 +1,262 @@
+package scheduler
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/quota"
+)
+
+func (s *Scheduler) monthlyMessage(ctx context.Context, month quota.Period) (*message, error) {
+	sum, err := s.ledger.Summary(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	m := buildMonthly(s.ledger.Plan(), sum)
+	m.channel = s.channel
+	return m, nil
+}
+
+// row is one member of a monthly summary, with how full their fullest
+// monthly limit is, for ordering.
+type row struct {
+	ms   quota.MemberSummary
+	top  float64 // the largest share of a limit
+	used int     // all kinds together
+}
+
+// rows orders the members fullest first, then by use, then by ID, so that
+// when the table and the chart cannot show everyone they show who matters.
+func rows(sum quota.Summary) []row {
+	out := make([]row, len(sum.Members))
+	for i, ms := range sum.Members {
+		r := row{ms: ms}
+		for _, ks := range ms.Kinds {
+			r.used += ks.Used
+			if ks.HasLimit && ks.Limit.Max > 0 {
+				r.top = max(r.top, ks.Share())
+			}
+		}
+		out[i] = r
+	}
+	slices.SortFunc(out, func(a, b row) int {
+		return cmp.Or(cmp.Compare(b.top, a.top), cmp.Compare(b.used, a.used), strings.Compare(a.ms.Member.ID, b.ms.Member.ID))
+	})
+	return out
+}
+
+// buildMonthly is the summary of the month of sum.
+func buildMonthly(plan quota.Plan, sum quota.Summary) *message {
+	month := sum.Period
+	kinds := kindsOf(plan, sum.Totals)
+	rs := rows(sum)
+
+	var lead string
+	over := limited(sum, func(ks quota.KindSummary) bool { return ks.Over() > 0 })
+	switch {
+	case len(rs) == 0:
+		lead = fmt.Sprintf("*%s*: nobody logged any sends.", month)
+	case len(over) == 0:
+		lead = fmt.Sprintf("*%s*: the team sent %s; %s logged sends. Nobody went over a monthly limit.",
+			month, totalsLine(kinds, sum.Totals, true), members(len(rs)))
+	default:
+		lead = fmt.Sprintf("*%s*: the team sent %s; %s logged sends.",
+			month, totalsLine(kinds, sum.Totals, true), members(len(rs)))
+	}
+	sections := []string{lead}
+	if len(over) > 0 {
+		sections = append(sections, fitLines(
+			fmt.Sprintf("*Went over a monthly limit* (%s)", members(countMembers(over))),
+			bullets(over), MaxSectionText))
+	}
+
+	blocks := []slack.Block{header("Monthly summary: " + month.String())}
+	for _, s := range sections {
+		blocks = append(blocks, section(s))
+	}
+	notes := []string{"Limits are those of each member's tier today."}
+	if len(rs) > 0 {
+		tableKinds := kindsIn(rs, kinds)
+		blocks = append(blocks, table(month, rs, tableKinds))
+		if len(rs) > MaxTableRows-1 {
+			notes = append(notes, fmt.Sprintf("The table shows the %d fullest of %s; `quotabot export` has every entry.",
+				MaxTableRows-1, members(len(rs))))
+		}
+		if len(tableKinds) > (MaxTableColumns-1)/3 {
+			notes = append(notes, fmt.Sprintf("The table shows %d kinds of %d.", (MaxTableColumns-1)/3, len(tableKinds)))
+		}
+		if c := chart(rs, tableKinds); c != nil {
+			blocks = append(blocks, c)
+		}
+	}
+	blocks = append(blocks, contextBlock(strings.Join(notes, " ")))
+
+	text := "Monthly summary. " + strings.Join(sections, "\n\n")
+	if len(rs) > 0 {
+		lines := make([]string, len(rs))
+		for i, r := range rs {
+			lines[i] = memberLine(r.ms)
+		}
+		text = fitLines(text+"\n\n*Each member, used of the monthly limit*", lines, maxFallbackText)
+	}
+	return &message{key: postKey("monthly", month), text: clip(text, maxFallbackText), blocks: blocks}
+}
+
+// memberLine is a member's month in words: "<@U1>: 1,520 of 1,500 messages
+// (101%), 20 of 300 InMails (6%)".
+func memberLine(ms quota.MemberSummary) string {
+	parts := make([]string, 0, len(ms.Kinds))
+	for _, ks := range ms.Kinds {
+		switch {
+		case ks.HasLimit && ks.Limit.Max > 0:
+			parts = append(parts, fmt.Sprintf("%s of %s (%s)", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), percent(ks.Share())))
+		case ks.Used > 0:
+			parts = append(parts, count(ks.Kind, ks.Used)+", no monthly limit")
+		}
+	}
+	return mention(ms.Member.ID) + ": " + strings.Join(parts, ", ")
+}
+
+// kindsIn keeps the kinds, in order, that some member has a figure for.
+func kindsIn(rs []row, kinds []quota.Kind) []quota.Kind {
+	has := map[quota.Kind]bool{}
+	for _, r := range rs {
+		for _, ks := range r.ms.Kinds {
+			has[ks.Kind] = true
+		}
+	}
+	var out []quota.Kind
+	for _, k := range kinds {
+		if has[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// table is the per-member data table: the member, then for each kind what
+// they used, their limit and the share, as numbers so that Slack sorts the
+// columns numerically. At most MaxTableRows rows with the header, and
+// MaxTableColumns columns.
+func table(month quota.Period, rs []row, kinds []quota.Kind) *slack.DataTableBlock {
+	kinds = kinds[:min(len(kinds), (MaxTableColumns-1)/3)]
+	caption := month.String() + " by member"
+	if len(rs) > MaxTableRows-1 {
+		caption = fmt.Sprintf("%s: the %d fullest of %s", month, MaxTableRows-1, members(len(rs)))
+		rs = rs[:MaxTableRows-1]
+	}
+	t := slack.NewDataTableBlock(caption, slack.DataTableBlockOptionBlockID("members")).WithPageSize(TablePageSize)
+	head := []slack.DataTableCell{slack.NewDataTableRawTextCell("Member")}
+	for _, k := range kinds {
+		one := upperFirst(k.Noun(1))
+		head = append(head,
+			slack.NewDataTableRawTextCell(title(k)),
+			slack.NewDataTableRawTextCell(one+" limit"),
+			slack.NewDataTableRawTextCell(one+" share"))
+	}
+	t.AddRow(head...)
+	for _, r := range rs {
+		cells := []slack.DataTableCell{slack.NewDataTableRichTextCell(
+			slack.NewRichTextSection(slack.NewRichTextSectionUserElement(r.ms.Member.ID, nil)))}
+		for _, k := range kinds {
+			ks, ok := kindOf(r.ms, k)
+			switch {
+			case !ok:
+				cells = append(cells, dash(), dash(), dash())
+			case ks.HasLimit:
+				share := dash()
+				if ks.Limit.Max > 0 {
+					share = slack.NewDataTableRawNumberCell(math.Round(ks.Share()*1000)/10).WithText(percent(ks.Share()))
+				}
+				cells = append(cells, number(ks.Used), number(ks.Limit.Max), share)
+			default:
+				cells = append(cells, number(ks.Used), slack.NewDataTableRawNumberCell(0).WithText("none"), dash())
+			}
+		}
+		t.AddRow(cells...)
+	}
+	return t
+}
+
+func kindOf(ms quota.MemberSummary, k quota.Kind) (quota.KindSummary, bool) {
+	for _, ks := range ms.Kinds {
+		if ks.Kind == k {
+			return ks, true
+		}
+	}
+	return quota.KindSummary{}, false
+}
+
+func number(n int) *slack.DataTableRawNumberCell {
+	return slack.NewDataTableRawNumberCell(float64(n)).WithText(fmtInt(n))
+}
+
+// dash is an empty numeric cell: a number, so the column still sorts as
+// numbers.
+func dash() *slack.DataTableRawNumberCell { return slack.NewDataTableRawNumberCell(0).WithText("–") }
+
+// chart is a bar chart of the fullest members' share of each monthly limit,
+// one series per kind; nil when nobody has a monthly limit to show.
+func chart(rs []row, kinds []quota.Kind) *slack.DataVisualizationBlock {
+	rs = rs[:min(len(rs), MaxChartPoints)]
+	var series []slack.DataVisualizationDataSeries
+	labels := chartLabels(rs)
+	for _, k := range kinds {
+		if len(series) == MaxChartSeries {
+			break
+		}
+		points := make([]slack.DataVisualizationDataPoint, len(rs))
+		has := false
+		for i, r := range rs {
+			v := 0.0
+			if ks, ok := kindOf(r.ms, k); ok && ks.HasLimit && ks.Limit.Max > 0 {
+				v, has = math.Round(ks.Share()*1000)/10, true
+			}
+			points[i] = slack.NewDataVisualizationDataPoint(labels[i], v)
+		}
+		if has {
+			series = append(series, slack.NewDataVisualizationDataSeries(clip(title(k), MaxChartLabel), points...))
+		}
+	}
+	if len(series) == 0 {
+		return nil
+	}
+	t := "Share of the monthly limit"
+	if len(rs) == MaxChartPoints {
+		t = fmt.Sprintf("The %d fullest: share of the monthly limit", MaxChartPoints)
+	}
+	axis := slack.NewDataVisualizationAxisConfig(labels...).WithXLabel("Member").WithYLabel("% of the monthly limit")
+	b := slack.NewDataVisualizationBlock(t, slack.NewDataVisualizationBarChart(axis, series...),
+		slack.DataVisualizationBlockOptionBlockID("shares"))
+	if b.Validate() != nil {
+		// Cannot happen with the limits above; a post without the chart
+		// is better than a post Slack refuses.
+		return nil
+	}
+	return b
+}
+
+// chartLabels names the members on the chart's axis. A chart cannot show a
+// mention, so the label is the member ID, shortened to the 20 characters
+// Slack allows and kept unique.
+func chartLabels(rs []row) []string {
+	labels := make([]string, len(rs))
+	seen := map[string]bool{}
+	for i, r := range rs {
+		l := clip(r.ms.Member.ID, MaxChartLabel)
+		for n := 2; seen[l]; n++ {
+			suffix := fmt.Sprintf("~%d", n)
+			l = string([]rune(r.ms.Member.ID)[:MaxChartLabel-utf8.RuneCountInString(suffix)]) + suffix
+		}
+		seen[l] = true
+		labels[i] = l
+	}
+	return labels
+}

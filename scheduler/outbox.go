@@ -1,0 +1,360 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// The outbox: one mark in the ledger per post, named markPrefix + key, where
+// key is "daily/2026-11-26", "monthly/2026-11" or, for a near-limit direct
+// message, "dm/2026-11/U123/message". Its value is one of
+//
+//	posting <RFC 3339 time>   a post was about to go out, or may have gone out
+//	posted <ts>               Slack took it; ts is its message timestamp
+//	failed <error>            the last attempt certainly did not post
+//
+// "posting" is written, durably, before every call that may post, and
+// "posted" after Slack answers ok. A process that dies in between leaves
+// "posting"; "failed" is written when Slack's answer proves nothing was
+// posted (a 429, or ok:false), so that the next attempt needs no lookup.
+const markPrefix = "scheduler/"
+
+// metadataType is the event_type of the metadata every post carries, with
+// the outbox key in its payload, so that a post can be found again in the
+// channel's history.
+const metadataType = "quotabot_scheduled_post"
+
+// How far back, before the "posting" mark was written, a history lookup
+// starts: room for the difference between our clock and Slack's.
+const historySkew = 10 * time.Minute
+
+// At most this many pages of 200 messages are read when looking for a post.
+const maxHistoryPages = 10
+
+type stateKind int
+
+const (
+	stateNone stateKind = iota
+	statePosting
+	statePosted
+	stateFailed
+)
+
+type state struct {
+	kind  stateKind
+	since time.Time // statePosting: when the first uncertain attempt began
+	ts    string    // statePosted
+}
+
+func postKey(name string, p interface{ Key() string }) string { return name + "/" + p.Key() }
+
+func (s *Scheduler) readState(ctx context.Context, key string) (state, error) {
+	v, found, err := s.ledger.Mark(ctx, markPrefix+key)
+	if err != nil || !found {
+		return state{}, err
+	}
+	word, rest, _ := strings.Cut(v, " ")
+	switch word {
+	case "posting":
+		since, err := time.Parse(time.RFC3339Nano, rest)
+		if err != nil {
+			// Unreadable: look back as far as the lookup goes.
+			since = time.Time{}
+		}
+		return state{kind: statePosting, since: since}, nil
+	case "posted":
+		return state{kind: statePosted, ts: rest}, nil
+	case "failed":
+		return state{kind: stateFailed}, nil
+	}
+	return state{}, fmt.Errorf("outbox mark %s: unknown value %q", key, v)
+}
+
+func (s *Scheduler) setState(ctx context.Context, key, value string) error {
+	// A mark records what already happened at Slack, so it is written
+	// even when the job is being stopped.
+	return s.ledger.SetMark(context.WithoutCancel(ctx), markPrefix+key, value)
+}
+
+// message is a post ready to go out.
+type message struct {
+	key    string // outbox key
+	text   string // the notification text and the fallback for blocks
+	blocks []slack.Block
+	// channel is where it goes; for a direct message it is empty and user
+	// names the member, whose DM channel is opened first.
+	channel string
+	user    string
+}
+
+// Retry policy. A 429 waits what Retry-After says; an unknown outcome (a
+// timeout, a network error, a 5xx) backs off exponentially; a channel the
+// bot cannot post to waits longer, since it needs a person to act.
+const (
+	maxAttempts         = 10
+	maxChannelAttempts  = 6
+	firstBackoff        = 2 * time.Second
+	maxBackoff          = 5 * time.Minute
+	firstChannelBackoff = 5 * time.Minute
+	maxChannelBackoff   = time.Hour
+)
+
+// failure is how an attempt went wrong, and what follows from it.
+type failure int
+
+const (
+	failTransient failure = iota // try again; the post may have gone out
+	failRateLimit                // try again after Retry-After; nothing posted
+	failChannel                  // the channel refuses the bot; nothing posted
+	failPermanent                // trying again cannot help; nothing posted
+)
+
+// Slack errors (ok:false) that mean the channel, not the message, is the
+// problem: a person must invite the bot or fix the config.
+var channelErrors = map[string]bool{
+	"not_in_channel":    true,
+	"channel_not_found": true,
+	"is_archived":       true,
+	"restricted_action": true,
+}
+
+// Slack errors (ok:false) that are Slack's own trouble and pass.
+var transientErrors = map[string]bool{
+	"internal_error":      true,
+	"fatal_error":         true,
+	"service_unavailable": true,
+	"request_timeout":     true,
+	"ratelimited":         true,
+}
+
+// classify says what err means for the post.
+func classify(err error) (failure, time.Duration) {
+	var rl *slack.RateLimitedError
+	var se slack.SlackErrorResponse
+	var sc slack.StatusCodeError
+	switch {
+	case errors.As(err, &rl):
+		return failRateLimit, max(rl.RetryAfter, time.Second)
+	case errors.As(err, &se):
+		switch {
+		case channelErrors[se.Err]:
+			return failChannel, 0
+		case transientErrors[se.Err]:
+			// Slack answered ok:false: nothing was posted, but the
+			// trouble is Slack's. Retry like a 429 without a wait given.
+			return failRateLimit, firstBackoff
+		}
+		return failPermanent, 0
+	case errors.As(err, &sc):
+		if sc.Code == 429 {
+			return failRateLimit, firstBackoff // a 429 without Retry-After
+		}
+		if sc.Code >= 500 {
+			return failTransient, 0
+		}
+		return failPermanent, 0
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
+		return failTransient, 0
+	}
+	// Anything else (a reset connection, a garbled answer): the request may
+	// have reached Slack, so treat the outcome as unknown.
+	return failTransient, 0
+}
+
+// deliver posts m exactly once, whatever happened to earlier attempts: it
+// returns nil once the outbox says posted. It retries with backoff within
+// one call, up to a cap; past that it returns the last error and the post
+// stays owed, for the next firing or the next start.
+//
+// When an earlier attempt was interrupted (the mark says "posting": the
+// process died, or a call timed out, between the mark and Slack's answer),
+// deliver first looks for the post in the channel's history: every post
+// carries message metadata with its outbox key, and conversations.history
+// returns metadata when asked. Found, it is recorded as posted and not sent
+// again. Not found, it is sent. chat.postMessage has no idempotency key
+// (client_msg_id is set by Slack's own clients and not honoured for bots),
+// so this lookup is the only way to know.
+//
+// If the lookup itself is refused (the app lacks channels:history,
+// groups:history or im:history, or the channel is gone), deliver posts
+// anyway and logs a warning: a post twice, in the rare case of a crash in a
+// window of milliseconds, is visible and harmless, while a post never sent
+// is a silent loss, and DESIGN.md promises posts are never dropped. A lookup
+// that fails for a passing reason (a 429, a timeout) is retried instead.
+func (s *Scheduler) deliver(ctx context.Context, m *message) error {
+	st, err := s.readState(ctx, m.key)
+	if err != nil {
+		return err
+	}
+	if st.kind == statePosted {
+		return nil
+	}
+	uncertain, since := st.kind == statePosting, st.since
+	var (
+		lastErr  error
+		channels int // channel failures so far
+	)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			wait := s.backoff(lastErr, attempt, channels)
+			if err := s.sleep(ctx, wait); err != nil {
+				return s.giveUp(ctx, m, uncertain, fmt.Errorf("%w (last error: %v)", err, lastErr))
+			}
+		}
+		if m.user != "" && m.channel == "" {
+			ch, _, _, err := s.poster.OpenConversationContext(s.callCtx(ctx), &slack.OpenConversationParameters{Users: []string{m.user}})
+			if err != nil {
+				lastErr = fmt.Errorf("open a direct message to %s: %w", m.user, err)
+				if f, _ := classify(err); f == failPermanent {
+					return s.giveUp(ctx, m, uncertain, lastErr)
+				}
+				continue
+			}
+			m.channel = ch.ID
+		}
+		if uncertain {
+			ts, found, err := s.findPost(ctx, m.channel, m.key, since)
+			switch f, _ := classify(err); {
+			case err == nil && found:
+				s.log.Info("an interrupted post had gone out; recording it", "post", m.key, "ts", ts)
+				return s.setState(ctx, m.key, "posted "+ts)
+			case err == nil:
+				// Not there: it never went out. Post it below.
+			case f == failPermanent || f == failChannel:
+				s.log.Warn("cannot check whether an interrupted post went out; posting it again, so it may appear twice",
+					"post", m.key, "channel", m.channel, "err", err,
+					"fix", "give the app the channels:history, groups:history and im:history scopes")
+			default:
+				lastErr = fmt.Errorf("look for an interrupted post: %w", err)
+				continue
+			}
+		}
+		if !uncertain {
+			since = s.now()
+			if err := s.setState(ctx, m.key, "posting "+since.UTC().Format(time.RFC3339Nano)); err != nil {
+				return fmt.Errorf("post %s: %w", m.key, err)
+			}
+			uncertain = true
+		}
+		ts, err := s.post(ctx, m)
+		if err == nil {
+			s.log.Info("posted", "post", m.key, "channel", m.channel, "ts", ts)
+			if err := s.setState(ctx, m.key, "posted "+ts); err != nil {
+				// Slack has it; the next attempt will find it in the
+				// history and record it then.
+				return fmt.Errorf("post %s went out as %s but was not recorded: %w", m.key, ts, err)
+			}
+			return nil
+		}
+		lastErr = err
+		f, _ := classify(err)
+		if f != failTransient {
+			// Slack answered, so nothing was posted: no lookup needed
+			// before the next attempt.
+			uncertain = false
+		}
+		switch f {
+		case failChannel:
+			channels++
+			s.log.Error("cannot post to the channel: invite the bot", "post", m.key, "channel", m.channel, "err", err,
+				"fix", fmt.Sprintf("invite the bot to the channel: type /invite @quotabot in <#%s>, or set `channel` in the config to a channel the bot is in", m.channel))
+			if channels >= maxChannelAttempts {
+				return s.giveUp(ctx, m, uncertain, err)
+			}
+		case failPermanent:
+			return s.giveUp(ctx, m, uncertain, err)
+		default:
+			s.log.Warn("post failed; trying again", "post", m.key, "attempt", attempt+1, "err", err)
+		}
+	}
+	return s.giveUp(ctx, m, uncertain, lastErr)
+}
+
+// giveUp ends deliver for now. When the last attempt certainly did not
+// post, the mark says "failed" so that the next try needs no lookup; when it
+// may have, "posting" stays.
+func (s *Scheduler) giveUp(ctx context.Context, m *message, uncertain bool, err error) error {
+	if !uncertain {
+		if serr := s.setState(ctx, m.key, "failed "+oneLine(err.Error())); serr != nil {
+			s.log.Error("outbox mark not written", "post", m.key, "err", serr)
+		}
+	}
+	return fmt.Errorf("post %s: %w", m.key, err)
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// backoff is the wait before attempt number attempt (1 for the first retry).
+func (s *Scheduler) backoff(lastErr error, attempt, channels int) time.Duration {
+	f, wait := classify(lastErr)
+	switch f {
+	case failRateLimit:
+		return wait
+	case failChannel:
+		return min(firstChannelBackoff<<(max(channels, 1)-1), maxChannelBackoff)
+	}
+	return min(firstBackoff<<(attempt-1), maxBackoff)
+}
+
+// callCtx bounds one Web API call. It does not end when the job is being
+// stopped: a post on its way should finish, so that its outcome is known.
+func (s *Scheduler) callCtx(ctx context.Context) context.Context {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.postTimeout)
+	context.AfterFunc(c, cancel)
+	return c
+}
+
+func (s *Scheduler) post(ctx context.Context, m *message) (string, error) {
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(m.text, false),
+		slack.MsgOptionMetadata(slack.SlackMetadata{
+			EventType:    metadataType,
+			EventPayload: map[string]any{"key": m.key},
+		}),
+	}
+	if len(m.blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.blocks...))
+	}
+	_, ts, err := s.poster.PostMessageContext(s.callCtx(ctx), m.channel, opts...)
+	return ts, err
+}
+
+// findPost looks for the post with key in channel's history since the
+// given time (less historySkew), newest first.
+func (s *Scheduler) findPost(ctx context.Context, channel, key string, since time.Time) (string, bool, error) {
+	params := &slack.GetConversationHistoryParameters{
+		ChannelID:          channel,
+		Limit:              200,
+		IncludeAllMetadata: true,
+	}
+	if !since.IsZero() {
+		from := since.Add(-historySkew)
+		params.Oldest = fmt.Sprintf("%d.%06d", from.Unix(), from.Nanosecond()/1000)
+	}
+	for range maxHistoryPages {
+		resp, err := s.poster.GetConversationHistoryContext(s.callCtx(ctx), params)
+		if err != nil {
+			return "", false, err
+		}
+		for _, msg := range resp.Messages {
+			if msg.Metadata.EventType == metadataType && fmt.Sprint(msg.Metadata.EventPayload["key"]) == key {
+				return msg.Timestamp, true, nil
+			}
+		}
+		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+			return "", false, nil
+		}
+		params.Cursor = resp.ResponseMetaData.NextCursor
+	}
+	// Too busy a channel to read back to the mark: say so as a refusal,
+	// which posts (see deliver).
+	return "", false, slack.SlackErrorResponse{Err: "history_too_long"}
+}

@@ -1,0 +1,313 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/config"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// Poster is the part of Slack's Web API the scheduler uses: posting,
+// reading a channel's recent history (to find out whether a post that was
+// interrupted went out) and opening a direct message for the optional
+// near-limit notes. *slack.Client has all three.
+type Poster interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
+}
+
+var _ Poster = (*slack.Client)(nil)
+
+// Options configure a Scheduler.
+type Options struct {
+	// Channel is the ID of the channel the posts go to, such as C0123ABCD.
+	// Required.
+	Channel string
+	// Daily and Monthly are cron specs, five fields or a descriptor, run in
+	// the ledger's time zone; empty means config.DefaultDaily ("0 0 * * *")
+	// and config.DefaultMonthly ("0 9 1 * *").
+	Daily, Monthly string
+	// NotifyNearLimit sends a direct message to each member who has used
+	// 80% or more of a monthly limit, once per member, kind and month.
+	NotifyNearLimit bool
+	// Logger gets what goes wrong and what was posted; nil discards.
+	Logger *slog.Logger
+	// Now is the clock; nil means the ledger's. Slack's own clock is
+	// compared with it to narrow a history lookup, so outside tests it
+	// should be the real time.
+	Now func() time.Time
+}
+
+// Scheduler posts the daily reset note and the monthly summary. Its methods
+// are safe for concurrent use.
+type Scheduler struct {
+	ledger  *quota.Ledger
+	poster  Poster
+	channel string
+	notify  bool
+	log     *slog.Logger
+	now     func() time.Time
+	loc     *time.Location
+	jobs    [2]job // daily, monthly
+
+	// sleep waits between attempts; tests replace it so that nothing
+	// sleeps for real. It returns ctx's error if ctx ends first.
+	sleep func(ctx context.Context, d time.Duration) error
+	// postTimeout bounds one Web API call.
+	postTimeout time.Duration
+
+	mu        sync.Mutex // guards the fields below
+	cron      *cron.Cron
+	cancel    context.CancelFunc
+	startedAt time.Time
+	catchUp   sync.WaitGroup
+}
+
+// job is one of the two scheduled posts.
+type job struct {
+	name     string // "daily" or "monthly": in outbox keys and logs
+	window   quota.Window
+	spec     string
+	schedule cron.Schedule
+	// mu makes the work on one kind of post one at a time, whoever asks
+	// (a cron firing, the catch-up at start, a test), so that two callers
+	// cannot both find a period unposted and both post it.
+	mu *sync.Mutex
+}
+
+const (
+	daily   = 0
+	monthly = 1
+)
+
+// New checks opts and returns a Scheduler that posts to opts.Channel once
+// started. It parses the cron specs with config.ParseSchedule, so a bad spec
+// is an error here, at start-up, with the fix in the message.
+func New(ledger *quota.Ledger, poster Poster, opts Options) (*Scheduler, error) {
+	switch {
+	case ledger == nil:
+		return nil, errors.New("scheduler: no ledger")
+	case poster == nil:
+		return nil, errors.New("scheduler: no Slack client to post with")
+	case opts.Channel == "":
+		return nil, errors.New("scheduler: no channel: set `channel` in the config to the ID of the channel for the daily and monthly posts, such as C0123ABCD")
+	}
+	if opts.Daily == "" {
+		opts.Daily = config.DefaultDaily
+	}
+	if opts.Monthly == "" {
+		opts.Monthly = config.DefaultMonthly
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = ledger.Now
+	}
+	s := &Scheduler{
+		ledger:      ledger,
+		poster:      poster,
+		channel:     opts.Channel,
+		notify:      opts.NotifyNearLimit,
+		log:         opts.Logger,
+		now:         opts.Now,
+		loc:         ledger.Location(),
+		sleep:       sleepCtx,
+		postTimeout: 30 * time.Second,
+	}
+	for i, j := range []struct {
+		name, setting, spec string
+		window              quota.Window
+	}{
+		{"daily", "schedule.daily", opts.Daily, quota.Day},
+		{"monthly", "schedule.monthly", opts.Monthly, quota.Month},
+	} {
+		sched, err := config.ParseSchedule(j.spec)
+		if err != nil {
+			return nil, fmt.Errorf("scheduler: %s: %w", j.setting, err)
+		}
+		s.jobs[i] = job{name: j.name, window: j.window, spec: j.spec, schedule: sched, mu: new(sync.Mutex)}
+	}
+	return s, nil
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Start registers both jobs with cron, in the ledger's time zone, and
+// catches up in the background: whatever post is owed now (see the package
+// documentation) goes out once. The jobs run on cron's goroutines, never on
+// the caller's. ctx bounds the jobs; cancel it, or call Stop, to end them.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cron != nil {
+		return errors.New("scheduler: already started")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	l := cronLogger{s.log}
+	c := cron.New(
+		cron.WithLocation(s.loc),
+		cron.WithLogger(l),
+		// Recover inside SkipIfStillRunning: the other way round a panic
+		// leaves SkipIfStillRunning's token taken and the job never runs
+		// again (DESIGN.md §6).
+		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)),
+	)
+	for _, j := range s.jobs {
+		c.Schedule(j.schedule, cron.FuncJob(func() { s.runOwed(ctx, s.now(), j.name+" firing") }))
+	}
+	s.cron, s.cancel, s.startedAt = c, cancel, s.now()
+	c.Start()
+	s.catchUp.Add(1)
+	go func() {
+		defer s.catchUp.Done()
+		s.runOwed(ctx, s.startedAt, "catch-up at start")
+	}()
+	s.log.Info("scheduler started", "channel", s.channel, "daily", s.jobs[daily].spec,
+		"monthly", s.jobs[monthly].spec, "timezone", s.loc.String())
+	return nil
+}
+
+// Stop ends the schedule and waits for running jobs. A job waiting to try a
+// post again stops waiting at once; a post already on its way to Slack is
+// given up to postTimeout to finish, so that its outcome is recorded.
+// Whatever was left unposted is owed, and is caught up after the next Start.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	c, cancel := s.cron, s.cancel
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	cancel()
+	<-c.Stop().Done()
+	s.catchUp.Wait()
+}
+
+// started returns when Start ran, zero before.
+func (s *Scheduler) started() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.startedAt
+}
+
+// runOwed posts everything owed at now, of both kinds, logging failures:
+// a cron job has nobody to return an error to.
+func (s *Scheduler) runOwed(ctx context.Context, now time.Time, why string) {
+	for i := range s.jobs {
+		j := &s.jobs[i]
+		for _, p := range s.owed(ctx, j, now) {
+			s.log.Info("posting owed", "post", j.name, "period", p.Key(), "why", why)
+			if err := s.postPeriod(ctx, j, p); err != nil {
+				s.log.Error("scheduled post not sent; it stays owed", "post", j.name, "period", p.Key(), "err", err)
+			}
+		}
+	}
+}
+
+// owed returns the periods of j to post at now, oldest first: the newest
+// period whose post is due, and the one before it when its own firing fell
+// due while the scheduler was running and it is still unposted (a firing
+// cron skipped: a 02:xx spec on a spring-forward day, or a firing
+// SkipIfStillRunning dropped while a post was retrying). Periods that fell
+// due while the bot was down are not all posted, only the newest.
+func (s *Scheduler) owed(ctx context.Context, j *job, now time.Time) []quota.Period {
+	latest, ok := latestDue(j.schedule, j.window, s.loc, now)
+	if !ok {
+		return nil
+	}
+	var out []quota.Period
+	prev := latest.Prev()
+	if started := s.started(); !started.IsZero() {
+		d := dueAt(j.schedule, prev)
+		if !d.IsZero() && !d.Before(started) && d.Before(dueAt(j.schedule, latest)) && !s.isPosted(ctx, j, prev) {
+			out = append(out, prev)
+		}
+	}
+	if !s.isPosted(ctx, j, latest) {
+		out = append(out, latest)
+	}
+	return out
+}
+
+// isPosted reports whether p's post is known to have gone out. A store error
+// reads as not posted: postPeriod reads the mark again and stops there.
+func (s *Scheduler) isPosted(ctx context.Context, j *job, p quota.Period) bool {
+	st, err := s.readState(ctx, postKey(j.name, p))
+	return err == nil && st.kind == statePosted
+}
+
+// dueAt is when the post for p falls due: the spec's first firing after p
+// ends, on the wall clock. Cron skips a wall time that does not exist (02:30
+// on a spring-forward day), so the spec is matched on a clock without gaps,
+// one that keeps the offset in force at p's end, and the wall time found is
+// then read in p's zone, where time.Date moves a time in the gap forward
+// past it (02:30 becomes 03:30 daylight time). That lets the next firing
+// see that cron skipped the one before. @every schedules count real time
+// and are asked directly. Zero means never.
+func dueAt(sched cron.Schedule, p quota.Period) time.Time {
+	end := p.End()
+	spec, ok := sched.(*cron.SpecSchedule)
+	if !ok {
+		return sched.Next(end.Add(-time.Nanosecond))
+	}
+	_, offset := end.Zone()
+	w := spec.Next(end.In(time.FixedZone("", offset)).Add(-time.Nanosecond))
+	if w.IsZero() {
+		return w
+	}
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, end.Location())
+}
+
+// latestDue returns the newest period of w whose post is due at or before
+// now. It is usually the period that just ended; with a spec that fires
+// later than the period's end (a monthly summary at 09:00 on the 1st, at
+// 08:00 on the 1st) it is the one before.
+func latestDue(sched cron.Schedule, w quota.Window, loc *time.Location, now time.Time) (quota.Period, bool) {
+	p := w.Period(now, loc).Prev()
+	// A spec may fire rarely (a daily note on Mondays only, a monthly
+	// summary yearly); 400 periods back covers a year of days.
+	for range 400 {
+		d := dueAt(sched, p)
+		if !d.IsZero() && !d.After(now) {
+			return p, true
+		}
+		p = p.Prev()
+	}
+	return quota.Period{}, false
+}
+
+// cronLogger hands robfig/cron's logging to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		// SkipIfStillRunning: the previous firing is still retrying.
+		l.log.Warn("cron: firing skipped: the previous run of this job is still going", kv...)
+		return
+	}
+	l.log.Debug("cron: "+msg, kv...)
+}
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append([]any{"err", err}, kv...)...)
+}

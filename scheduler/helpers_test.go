@@ -273,3 +273,8 @@ func wantLog(t testing.TB, logs *syncBuffer, parts ...string) {
 func date(loc *time.Location, y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, loc)
 }
+
+// apiOf is slack-go's real client pointed at fake.
+func apiOf(fake *slackfake.Server) *slack.Client {
+	return slack.New("xoxb-test", slack.OptionAPIURL(fake.APIURL()))
+}

@@ -173,7 +173,7 @@ func table(month quota.Period, rs []row, kinds []quota.Kind) *slack.DataTableBlo
 			case ks.HasLimit:
 				share := dash()
 				if ks.Limit.Max > 0 {
-					share = slack.NewDataTableRawNumberCell(math.Round(ks.Share()*1000)/10).WithText(percent(ks.Share()))
+					share = slack.NewDataTableRawNumberCell(math.Round(ks.Share()*1000) / 10).WithText(percent(ks.Share()))
 				}
 				cells = append(cells, number(ks.Used), number(ks.Limit.Max), share)
 			default:

@@ -275,7 +275,25 @@ func dueAt(sched cron.Schedule, p quota.Period) time.Time {
 	if w.IsZero() {
 		return w
 	}
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, end.Location())
+	return wallTime(w, end.Location())
+}
+
+// wallTime is the instant that w's wall clock reads in loc. A wall time in
+// a spring-forward gap does not exist; it becomes the instant as far past
+// the gap's end as it is past the gap's start (02:30 becomes 03:30), the
+// way cron would run it had it not skipped it. time.Date leaves the choice
+// open, so the gap is handled here.
+func wallTime(w time.Time, loc *time.Location) time.Time {
+	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc)
+	if t.Hour() == w.Hour() && t.Minute() == w.Minute() {
+		return t
+	}
+	asUTC := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)
+	_, before := t.Add(-24 * time.Hour).Zone()
+	_, after := t.Add(24 * time.Hour).Zone()
+	// Read with the offset from before the gap, which is the smaller
+	// one, the wall time lands after it.
+	return asUTC.Add(-time.Duration(min(before, after)) * time.Second).In(loc)
 }
 
 // latestDue returns the newest period of w whose post is due at or before

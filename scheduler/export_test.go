@@ -40,7 +40,7 @@ const MarkPrefix = markPrefix
 // BuildMonthly and BuildDaily build the posts without a ledger, for
 // benchmarks and limit checks.
 func BuildMonthly(plan quota.Plan, sum quota.Summary) (string, []slack.Block) {
-	m := buildMonthly(plan, sum)
+	m := buildMonthly(plan, sum, nil)
 	return m.text, m.blocks
 }
 

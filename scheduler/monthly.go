@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -19,9 +18,28 @@ func (s *Scheduler) monthlyMessage(ctx context.Context, month quota.Period) (*me
 	if err != nil {
 		return nil, err
 	}
-	m := buildMonthly(s.ledger.Plan(), sum)
+	m := buildMonthly(s.ledger.Plan(), sum, s.names(ctx, rows(sum)))
 	m.channel = s.channel
 	return m, nil
+}
+
+// names looks up the display names of the members the chart shows (a chart
+// cannot render a mention). Any failure leaves that member's ID as the
+// label: a name is a nicety, not worth delaying the summary for.
+func (s *Scheduler) names(ctx context.Context, rs []row) map[string]string {
+	out := map[string]string{}
+	for _, r := range rs[:min(len(rs), MaxChartPoints)] {
+		id := r.ms.Member.ID
+		u, err := s.poster.GetUserInfoContext(s.callCtx(ctx), id)
+		if err != nil {
+			s.log.Debug("no name for the chart; using the ID", "member", id, "err", err)
+			continue
+		}
+		if n := cmp.Or(u.Profile.DisplayName, u.RealName, u.Name); n != "" {
+			out[id] = n
+		}
+	}
+	return out
 }
 
 // row is one member of a monthly summary, with how full their fullest
@@ -52,8 +70,9 @@ func rows(sum quota.Summary) []row {
 	return out
 }
 
-// buildMonthly is the summary of the month of sum.
-func buildMonthly(plan quota.Plan, sum quota.Summary) *message {
+// buildMonthly is the summary of the month of sum. names holds the
+// members' display names by ID, for the chart.
+func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *message {
 	month := sum.Period
 	kinds := kindsOf(plan, sum.Totals)
 	rs := rows(sum)
@@ -81,8 +100,9 @@ func buildMonthly(plan quota.Plan, sum quota.Summary) *message {
 	for _, s := range sections {
 		blocks = append(blocks, section(s))
 	}
-	notes := []string{"Limits are those of each member's tier today."}
+	var notes []string
 	if len(rs) > 0 {
+		notes = append(notes, "Limits are those of each member's tier today.")
 		tableKinds := kindsIn(rs, kinds)
 		blocks = append(blocks, table(month, rs, tableKinds))
 		if len(rs) > MaxTableRows-1 {
@@ -92,11 +112,13 @@ func buildMonthly(plan quota.Plan, sum quota.Summary) *message {
 		if len(tableKinds) > (MaxTableColumns-1)/3 {
 			notes = append(notes, fmt.Sprintf("The table shows %d kinds of %d.", (MaxTableColumns-1)/3, len(tableKinds)))
 		}
-		if c := chart(rs, tableKinds); c != nil {
+		if c := chart(rs, tableKinds, names); c != nil {
 			blocks = append(blocks, c)
 		}
 	}
-	blocks = append(blocks, contextBlock(strings.Join(notes, " ")))
+	if len(notes) > 0 {
+		blocks = append(blocks, contextBlock(strings.Join(notes, " ")))
+	}
 
 	text := "Monthly summary. " + strings.Join(sections, "\n\n")
 	if len(rs) > 0 {
@@ -115,6 +137,8 @@ func memberLine(ms quota.MemberSummary) string {
 	parts := make([]string, 0, len(ms.Kinds))
 	for _, ks := range ms.Kinds {
 		switch {
+		case ks.Used == 0:
+			// A kind the tier has and the member did not use.
 		case ks.HasLimit && ks.Limit.Max > 0:
 			parts = append(parts, fmt.Sprintf("%s of %s (%s)", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), percent(ks.Share())))
 		case ks.Used > 0:
@@ -204,10 +228,10 @@ func dash() *slack.DataTableRawNumberCell { return slack.NewDataTableRawNumberCe
 
 // chart is a bar chart of the fullest members' share of each monthly limit,
 // one series per kind; nil when nobody has a monthly limit to show.
-func chart(rs []row, kinds []quota.Kind) *slack.DataVisualizationBlock {
+func chart(rs []row, kinds []quota.Kind, names map[string]string) *slack.DataVisualizationBlock {
 	rs = rs[:min(len(rs), MaxChartPoints)]
 	var series []slack.DataVisualizationDataSeries
-	labels := chartLabels(rs)
+	labels := chartLabels(rs, names)
 	for _, k := range kinds {
 		if len(series) == MaxChartSeries {
 			break
@@ -243,17 +267,18 @@ func chart(rs []row, kinds []quota.Kind) *slack.DataVisualizationBlock {
 	return b
 }
 
-// chartLabels names the members on the chart's axis. A chart cannot show a
-// mention, so the label is the member ID, shortened to the 20 characters
-// Slack allows and kept unique.
-func chartLabels(rs []row) []string {
+// chartLabels names the members on the chart's axis by display name, or
+// by ID where there is none, shortened to the 20 characters Slack allows
+// and kept unique (two Alexes become "Alex" and "Alex (2)").
+func chartLabels(rs []row, names map[string]string) []string {
 	labels := make([]string, len(rs))
 	seen := map[string]bool{}
 	for i, r := range rs {
-		l := clip(r.ms.Member.ID, MaxChartLabel)
+		name := cmp.Or(strings.TrimSpace(names[r.ms.Member.ID]), r.ms.Member.ID)
+		l := clip(name, MaxChartLabel)
 		for n := 2; seen[l]; n++ {
-			suffix := fmt.Sprintf("~%d", n)
-			l = string([]rune(r.ms.Member.ID)[:MaxChartLabel-utf8.RuneCountInString(suffix)]) + suffix
+			suffix := fmt.Sprintf(" (%d)", n)
+			l = clip(name, MaxChartLabel-len(suffix)) + suffix
 		}
 		seen[l] = true
 		labels[i] = l

@@ -152,11 +152,14 @@ func kindsOf(plan quota.Plan, totals map[quota.Kind]int) []quota.Kind {
 	return append(kinds, extra...)
 }
 
-// totalsLine is the team's totals in words: "1,234 messages and 56
-// InMails".
+// totalsLine is the team's totals in words, the kinds nobody sent left
+// out: "1,234 messages and 56 InMails".
 func totalsLine(kinds []quota.Kind, totals map[quota.Kind]int, bold bool) string {
 	parts := make([]string, 0, len(kinds))
 	for _, k := range kinds {
+		if totals[k] == 0 {
+			continue // "and 0 InMails" says nothing a reader needs
+		}
 		c := count(k, totals[k])
 		if bold {
 			c = "*" + c + "*"

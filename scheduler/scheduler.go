@@ -17,12 +17,14 @@ import (
 
 // Poster is the part of Slack's Web API the scheduler uses: posting,
 // reading a channel's recent history (to find out whether a post that was
-// interrupted went out) and opening a direct message for the optional
-// near-limit notes. *slack.Client has all three.
+// interrupted went out), opening a direct message for the optional
+// near-limit notes, and reading a member's name for the chart's labels.
+// *slack.Client has them all.
 type Poster interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
+	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 }
 
 var _ Poster = (*slack.Client)(nil)

@@ -1,0 +1,156 @@
+package scheduler_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/scheduler"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// smallTeam logs a November in New York for four members: U01 on free,
+// over the monthly limit and at the daily one on the 26th; U02 on premium,
+// at 83% of the month's messages and over the day's InMails; U03 with a
+// few messages; U04 on premium, at 83% of the month's InMails.
+func smallTeam(t *testing.T, e *env) {
+	t.Helper()
+	ny := e.loc
+	e.setTier("U02", "premium")
+	e.setTier("U04", "premium")
+	e.log(date(ny, 2026, 11, 2, 10, 0), "U01", quota.Message, 1000)
+	e.log(date(ny, 2026, 11, 3, 10, 0), "U04", quota.InMail, 250)
+	e.log(date(ny, 2026, 11, 10, 10, 0), "U01", quota.Message, 420)
+	e.log(date(ny, 2026, 11, 12, 10, 0), "U02", quota.Message, 1000)
+	e.log(date(ny, 2026, 11, 20, 10, 0), "U02", quota.Message, 210)
+	e.log(date(ny, 2026, 11, 26, 9, 0), "U01", quota.Message, 100)
+	e.log(date(ny, 2026, 11, 26, 10, 0), "U02", quota.Message, 40)
+	e.log(date(ny, 2026, 11, 26, 11, 0), "U02", quota.InMail, 25)
+	e.log(date(ny, 2026, 11, 26, 12, 0), "U03", quota.Message, 3)
+}
+
+// The Block Kit of both posts, byte for byte. Run with -update to rewrite
+// testdata/ after a change meant to alter them, and read the diff.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	ny := mustLoad(t, "America/New_York")
+	for _, tc := range []struct {
+		name    string
+		team    bool
+		monthly bool
+	}{
+		{"daily", true, false},
+		{"monthly", true, true},
+		{"daily_empty", false, false},
+		{"monthly_empty", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0), inMemory())
+			if tc.team {
+				smallTeam(t, e)
+				// Names for the chart; U03 has none and shows as its ID,
+				// and the second Ana is told apart.
+				e.fake.SetUser(slack.User{ID: "U01", Name: "ana", Profile: slack.UserProfile{DisplayName: "Ana"}})
+				e.fake.SetUser(slack.User{ID: "U02", Name: "ana.b", RealName: "Ana"})
+				e.fake.SetUser(slack.User{ID: "U04", Name: "bartholomew", RealName: "Bartholomew Featherstonehaugh"})
+			}
+			var err error
+			if tc.monthly {
+				err = e.sched.MonthlySummary(ctx, date(ny, 2026, 12, 1, 9, 0))
+			} else {
+				err = e.sched.DailyReset(ctx, date(ny, 2026, 11, 27, 0, 0))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps := posts(e.fake)
+			if len(ps) != 1 {
+				t.Fatalf("posted %q, want one message", keys(e.fake))
+			}
+			checkLimits(t, ps[0])
+			golden(t, filepath.Join("testdata", tc.name+".json"), ps[0])
+		})
+	}
+}
+
+// The near-limit direct messages, on: one per member and kind at 80% or
+// more of a monthly limit, once however often the job runs.
+func TestNearLimitDirectMessages(t *testing.T) {
+	t.Parallel()
+	ny := mustLoad(t, "America/New_York")
+	e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0), withOptions(func(o *scheduler.Options) { o.NotifyNearLimit = true }))
+	smallTeam(t, e)
+	for range 2 {
+		if err := e.sched.DailyReset(ctx, date(ny, 2026, 11, 27, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantKeys(t, e.fake, "daily/2026-11-26", "dm/2026-11/U01/message", "dm/2026-11/U02/message", "dm/2026-11/U04/inmail")
+	ps := posts(e.fake)
+	for _, p := range ps[1:] {
+		checkLimits(t, p)
+	}
+	golden(t, filepath.Join("testdata", "dm.json"), ps[1:])
+	if n := len(e.fake.Calls("conversations.open")); n != 3 {
+		t.Errorf("%d conversations opened, want 3", n)
+	}
+
+	// On the 1st, the month has reset: nobody is told about November.
+	e.restart()
+	if err := e.sched.DailyReset(ctx, date(ny, 2026, 12, 1, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(posts(e.fake)); got != 5 {
+		t.Errorf("%d posts, want the 4 before and the note for 30 November", got)
+	}
+}
+
+// The near-limit messages are off unless asked for.
+func TestNearLimitDirectMessagesOffByDefault(t *testing.T) {
+	t.Parallel()
+	ny := mustLoad(t, "America/New_York")
+	e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0), inMemory())
+	smallTeam(t, e)
+	if err := e.sched.DailyReset(ctx, date(ny, 2026, 11, 27, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	wantKeys(t, e.fake, "daily/2026-11-26")
+}
+
+// golden compares v, as indented JSON, with the file at path, or rewrites
+// the file with -update.
+func golden(t *testing.T, path string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "<@U01>" reads better than "\u003c@U01\u003e"
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./scheduler -run %s -update to write it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (run with -update to rewrite it, then read the diff):\n%s", path, got)
+	}
+}

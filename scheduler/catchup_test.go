@@ -1,10 +1,13 @@
 package scheduler_test
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -150,4 +153,34 @@ func TestStartCatchesUpOnce(t *testing.T) {
 		}
 	}
 	wantLog(t, e.logs, "scheduler started", "catch-up at start")
+}
+
+// Stop ends a job that waits to retry at once, starts no new post, and
+// what was left is caught up after the next start.
+func TestStopEndsAWaitingRetry(t *testing.T) {
+	t.Parallel()
+	ny := mustLoad(t, "America/New_York")
+	e := newEnv(t, ny, date(ny, 2026, 11, 27, 10, 0))
+	e.fake.Fail("chat.postMessage", slackfake.Failure{Status: 429, RetryAfter: 3600})
+	waiting := make(chan struct{})
+	var once sync.Once
+	e.sched.SetSleep(func(ctx context.Context, d time.Duration) error {
+		once.Do(func() { close(waiting) })
+		<-ctx.Done() // a real wait of an hour, ended only by Stop
+		return ctx.Err()
+	})
+	if err := e.sched.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-waiting
+	e.sched.Stop()
+	wantKeys(t, e.fake) // neither the daily note nor, after Stop, the summary
+
+	e.restart()
+	if err := e.sched.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.WaitCalls(t, "chat.postMessage", 3) // the 429 and two posts
+	e.sched.Stop()
+	wantKeys(t, e.fake, "daily/2026-11-26", "monthly/2026-10")
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -85,44 +86,52 @@ func (s *Scheduler) dailyMessage(ctx context.Context, day quota.Period) (*messag
 	return m, nil
 }
 
-// standing is one member's use of one kind against a limit, for the lists.
+// standing is one member's use against the limits a list is about.
 type standing struct {
 	member string
-	ks     quota.KindSummary
+	kinds  []quota.KindSummary // plan order
+	top    float64             // the largest share among kinds
+	used   int
 }
 
-// byShare sorts the fullest first, then by member, then by kind.
-func byShare(a, b standing) int {
-	return cmp.Or(
-		cmp.Compare(b.ks.Share(), a.ks.Share()),
-		cmp.Compare(b.ks.Used, a.ks.Used),
-		strings.Compare(a.member, b.member),
-		strings.Compare(string(a.ks.Kind), string(b.ks.Kind)),
-	)
-}
-
-// limited lists the standings of sum that keep returns true for, among the
-// kinds with a limit above zero (a zero limit means the tier cannot send
-// that kind at all; quota refuses such a log).
+// limited lists, per member, the kinds of sum that keep returns true for,
+// among kinds with a limit above zero (a zero limit means the tier cannot
+// send that kind at all, and quota refuses such a log), fullest first.
 func limited(sum quota.Summary, keep func(quota.KindSummary) bool) []standing {
 	var out []standing
 	for _, ms := range sum.Members {
+		x := standing{member: ms.Member.ID}
 		for _, ks := range ms.Kinds {
 			if ks.HasLimit && ks.Limit.Max > 0 && ks.Used > 0 && keep(ks) {
-				out = append(out, standing{ms.Member.ID, ks})
+				x.kinds = append(x.kinds, ks)
+				x.top = max(x.top, ks.Share())
+				x.used += ks.Used
 			}
 		}
+		if len(x.kinds) > 0 {
+			out = append(out, x)
+		}
 	}
-	slices.SortFunc(out, byShare)
+	slices.SortFunc(out, func(a, b standing) int {
+		return cmp.Or(cmp.Compare(b.top, a.top), cmp.Compare(b.used, a.used), strings.Compare(a.member, b.member))
+	})
 	return out
 }
 
-func bullets(st []standing) []string {
+// list is a titled list of members, one line each, that fits in limit
+// characters and says how many it left out: "*Reached a daily limit* (2
+// members)\n• <@U1>: 120 of 100 messages, 20 over; 25 of 20 InMails, 5
+// over\n• …".
+func list(title string, st []standing, limit int) string {
 	lines := make([]string, len(st))
 	for i, x := range st {
-		lines[i] = "• " + limitLine(x.member, x.ks)
+		parts := make([]string, len(x.kinds))
+		for j, ks := range x.kinds {
+			parts[j] = against(ks)
+		}
+		lines[i] = "• " + mention(x.member) + ": " + strings.Join(parts, "; ")
 	}
-	return lines
+	return fitLines(fmt.Sprintf("*%s* (%s)", title, members(len(st))), lines, limit)
 }
 
 // buildDaily is the reset note for the day of daySum. monthSum is the
@@ -141,40 +150,37 @@ func buildDaily(plan quota.Plan, daySum, monthSum quota.Summary, monthEnded bool
 	if monthEnded {
 		lead += fmt.Sprintf(" That was the last day of %s, so monthly limits have reset too; the monthly summary follows.", month)
 	}
-	sections := []string{lead}
-
+	type titled struct {
+		title string
+		st    []standing
+	}
+	var lists []titled
 	if reached := limited(daySum, quota.KindSummary.Reached); len(reached) > 0 {
-		sections = append(sections, fitLines(
-			fmt.Sprintf("*Reached a daily limit* (%s)", members(countMembers(reached))),
-			bullets(reached), MaxSectionText))
+		lists = append(lists, titled{"Reached a daily limit", reached})
 	}
 	if !monthEnded {
 		near := limited(monthSum, func(ks quota.KindSummary) bool { return ks.Share() >= quota.NearFraction })
 		if len(near) > 0 {
-			sections = append(sections, fitLines(
-				fmt.Sprintf("*At 80%% or more of the monthly limit for %s* (%s)", month, members(countMembers(near))),
-				bullets(near), MaxSectionText))
+			lists = append(lists, titled{fmt.Sprintf("At 80%% or more of the monthly limit for %s", month), near})
 		}
 	}
 
-	blocks := []slack.Block{header("Daily limits have reset")}
-	for _, s := range sections {
-		blocks = append(blocks, section(s))
+	const head = "Daily limits have reset"
+	blocks := []slack.Block{header(head), section(lead)}
+	text := []string{head + ". " + lead}
+	// The fallback text shares its budget among the lists, so that each
+	// says how many it left out instead of the last being cut off.
+	budget := (maxFallbackText - utf8.RuneCountInString(text[0]) - 2*len(lists)) / max(len(lists), 1)
+	for _, l := range lists {
+		blocks = append(blocks, section(list(l.title, l.st, MaxSectionText)))
+		text = append(text, list(l.title, l.st, budget))
 	}
 	blocks = append(blocks, contextBlock("Counts are what members logged with `/logsend`; `/quota` shows what is left today."))
 	return &message{
 		key:    postKey("daily", day),
-		text:   clip("Daily limits have reset. "+strings.Join(sections, "\n\n"), maxFallbackText),
+		text:   clip(strings.Join(text, "\n\n"), maxFallbackText),
 		blocks: blocks,
 	}
-}
-
-func countMembers(st []standing) int {
-	seen := map[string]bool{}
-	for _, x := range st {
-		seen[x.member] = true
-	}
-	return len(seen)
 }
 
 // notifyNearLimit sends each member at 80% or more of a monthly limit in
@@ -187,13 +193,13 @@ func (s *Scheduler) notifyNearLimit(ctx context.Context, month quota.Period) err
 	near := limited(sum, func(ks quota.KindSummary) bool { return ks.Share() >= quota.NearFraction })
 	var errs []error
 	for _, x := range near {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
-			break
-		}
-		m := buildNearLimitDM(month, x)
-		if err := s.deliver(ctx, m); err != nil {
-			errs = append(errs, err)
+		for _, ks := range x.kinds {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("near-limit messages for %s: %w", month.Key(), err)
+			}
+			if err := s.deliver(ctx, buildNearLimitDM(month, x.member, ks)); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -202,18 +208,15 @@ func (s *Scheduler) notifyNearLimit(ctx context.Context, month quota.Period) err
 	return nil
 }
 
-func buildNearLimitDM(month quota.Period, x standing) *message {
-	ks := x.ks
-	var used string
+func buildNearLimitDM(month quota.Period, member string, ks quota.KindSummary) *message {
+	used := fmt.Sprintf("%s of your %s for %s (%s)", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), month, percent(ks.Share()))
 	if over := ks.Over(); over > 0 {
 		used = fmt.Sprintf("%s of your %s for %s, %s over the limit", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), month, fmtInt(over))
-	} else {
-		used = fmt.Sprintf("%s of your %s for %s (%s)", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), month, percent(ks.Share()))
 	}
 	reset := month.End()
 	return &message{
-		key:  "dm/" + month.Key() + "/" + x.member + "/" + string(ks.Kind),
-		user: x.member,
+		key:  "dm/" + month.Key() + "/" + member + "/" + string(ks.Kind),
+		user: member,
 		text: fmt.Sprintf("Heads-up: you have used %s. The monthly limit resets <!date^%d^{date_short_pretty}|%s>. `/quota` shows what is left.",
 			used, reset.Unix(), reset.Format("Mon 2 Jan 2006 15:04 MST")),
 	}

@@ -37,14 +37,8 @@ func DueAt(sched cron.Schedule, p quota.Period) time.Time { return dueAt(sched, 
 // MarkPrefix is where the outbox keeps its marks in the ledger.
 const MarkPrefix = markPrefix
 
-// BuildMonthly and BuildDaily build the posts without a ledger, for
-// benchmarks and limit checks.
+// BuildMonthly builds the monthly summary from a summary, for benchmarks.
 func BuildMonthly(plan quota.Plan, sum quota.Summary) (string, []slack.Block) {
 	m := buildMonthly(plan, sum, nil)
-	return m.text, m.blocks
-}
-
-func BuildDaily(plan quota.Plan, day, month quota.Summary, monthEnded bool) (string, []slack.Block) {
-	m := buildDaily(plan, day, month, monthEnded)
 	return m.text, m.blocks
 }

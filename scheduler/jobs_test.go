@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -261,6 +262,11 @@ func TestTeamSizes(t *testing.T) {
 			ps := posts(e.fake)
 			for i, want := range [][]string{tc.wantDaily, tc.wantMonth} {
 				checkLimits(t, ps[i])
+				// Each list the fallback text cut short says so, rather
+				// than the text stopping mid-line.
+				if got, want := len(leftOut.FindAllString(ps[i].Text, -1)), map[bool]int{true: 2}[tc.truncation]; got != want {
+					t.Errorf("%s: %d lists say how many they left out, want %d:\n%s", ps[i].key(), got, want, ps[i].Text)
+				}
 				for _, w := range want {
 					if !strings.Contains(ps[i].Text, w) {
 						t.Errorf("%s lacks %q:\n%s", ps[i].key(), w, ps[i].Text)
@@ -280,6 +286,9 @@ func TestTeamSizes(t *testing.T) {
 		})
 	}
 }
+
+// leftOut is how a list cut short ends.
+var leftOut = regexp.MustCompile(`\n…and [0-9,]+ more(\n|$)`)
 
 // tableAndChart returns the monthly summary's table rows (with the
 // header), bars per series and caption.

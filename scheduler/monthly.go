@@ -89,16 +89,10 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 		lead = fmt.Sprintf("*%s*: the team sent %s; %s logged sends.",
 			month, totalsLine(kinds, sum.Totals, true), members(len(rs)))
 	}
-	sections := []string{lead}
+	const overTitle = "Went over a monthly limit"
+	blocks := []slack.Block{header("Monthly summary: " + month.String()), section(lead)}
 	if len(over) > 0 {
-		sections = append(sections, fitLines(
-			fmt.Sprintf("*Went over a monthly limit* (%s)", members(countMembers(over))),
-			bullets(over), MaxSectionText))
-	}
-
-	blocks := []slack.Block{header("Monthly summary: " + month.String())}
-	for _, s := range sections {
-		blocks = append(blocks, section(s))
+		blocks = append(blocks, section(list(overTitle, over, MaxSectionText)))
 	}
 	var notes []string
 	if len(rs) > 0 {
@@ -120,7 +114,12 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 		blocks = append(blocks, contextBlock(strings.Join(notes, " ")))
 	}
 
-	text := "Monthly summary. " + strings.Join(sections, "\n\n")
+	// The fallback text: who went over in at most a third of the budget,
+	// then each member, each part saying how many it left out.
+	text := "Monthly summary. " + lead
+	if len(over) > 0 {
+		text += "\n\n" + list(overTitle, over, maxFallbackText/3)
+	}
 	if len(rs) > 0 {
 		lines := make([]string, len(rs))
 		for i, r := range rs {

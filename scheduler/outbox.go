@@ -203,6 +203,10 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 		channels int // channel failures so far
 	)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if err := ctx.Err(); err != nil {
+			// Being stopped: start nothing new.
+			return s.giveUp(ctx, m, uncertain, err)
+		}
 		if attempt > 0 {
 			wait := s.backoff(lastErr, attempt, channels)
 			if err := s.sleep(ctx, wait); err != nil {

@@ -188,10 +188,10 @@ func members(n int) string {
 	return fmtInt(n) + " members"
 }
 
-// limitLine is one member's standing against one limit: "<@U1>: 120 of 100
-// messages, 20 over" or "<@U1>: 1,250 of 1,500 messages (83%)".
-func limitLine(id string, ks quota.KindSummary) string {
-	s := fmt.Sprintf("%s: %s of %s", mention(id), fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max))
+// against is a use against a limit: "120 of 100 messages, 20 over" or
+// "1,250 of 1,500 messages (83%)".
+func against(ks quota.KindSummary) string {
+	s := fmt.Sprintf("%s of %s", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max))
 	if over := ks.Over(); over > 0 {
 		return s + fmt.Sprintf(", %s over", fmtInt(over))
 	}

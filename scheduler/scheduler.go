@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -182,6 +183,13 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.catchUp.Add(1)
 	go func() {
 		defer s.catchUp.Done()
+		defer func() {
+			// As cron.Recover does for the firings: a bug in one post
+			// must not take the bot down with it.
+			if r := recover(); r != nil {
+				s.log.Error("catch-up at start panicked", "panic", r, "stack", string(debug.Stack()))
+			}
+		}()
 		s.runOwed(ctx, s.startedAt, "catch-up at start")
 	}()
 	s.log.Info("scheduler started", "channel", s.channel, "daily", s.jobs[daily].spec,
@@ -218,6 +226,9 @@ func (s *Scheduler) runOwed(ctx context.Context, now time.Time, why string) {
 	for i := range s.jobs {
 		j := &s.jobs[i]
 		for _, p := range s.owed(ctx, j, now) {
+			if ctx.Err() != nil {
+				return // stopping: what is left stays owed
+			}
 			s.log.Info("posting owed", "post", j.name, "period", p.Key(), "why", why)
 			if err := s.postPeriod(ctx, j, p); err != nil {
 				s.log.Error("scheduled post not sent; it stays owed", "post", j.name, "period", p.Key(), "err", err)

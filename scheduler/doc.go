@@ -18,6 +18,9 @@
 // at most 20 bars per series and 6 series. The message's text is a
 // readable fallback with the same numbers in words.
 //
+// The chart labels its bars with display names from users.info, since a
+// chart cannot render a mention; where a name cannot be had, the member ID.
+//
 // With [Options].NotifyNearLimit, the daily job also sends each member who
 // has used 80% of a monthly limit a direct message, once per member, kind
 // and month.
@@ -67,4 +70,11 @@
 // fell due (at 03:xx, the wall time moved past the gap) while the
 // scheduler ran, and posts it too, so a skipped note is late, not lost. A
 // schedule outside 01:00-03:00 avoids both.
+//
+// # Slack scopes
+//
+// chat:write to post; channels:history (and groups:history for a private
+// channel) to look an interrupted post up; users:read for the chart's
+// names; with NotifyNearLimit, im:write and im:history for the direct
+// messages. The bot must be a member of the channel.
 package scheduler

@@ -53,7 +53,7 @@ func TestGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0), inMemory())
+			e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0))
 			if tc.team {
 				smallTeam(t, e)
 				// Names for the chart; U03 has none and shows as its ID,
@@ -117,7 +117,7 @@ func TestNearLimitDirectMessages(t *testing.T) {
 func TestNearLimitDirectMessagesOffByDefault(t *testing.T) {
 	t.Parallel()
 	ny := mustLoad(t, "America/New_York")
-	e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0), inMemory())
+	e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0))
 	smallTeam(t, e)
 	if err := e.sched.DailyReset(ctx, date(ny, 2026, 11, 27, 0, 0)); err != nil {
 		t.Fatal(err)

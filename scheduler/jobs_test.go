@@ -143,7 +143,7 @@ func TestJobsOnCalendarEdges(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, tc.loc, tc.entries[0].at, inMemory())
+			e := newEnv(t, tc.loc, tc.entries[0].at)
 			for _, en := range tc.entries {
 				e.log(en.at, en.member, en.kind, en.count)
 			}
@@ -247,7 +247,7 @@ func TestTeamSizes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, ny, date(ny, 2026, 11, 26, 12, 0), inMemory())
+			e := newEnv(t, ny, date(ny, 2026, 11, 26, 12, 0))
 			populate(t, e, tc.members, date(ny, 2026, 11, 26, 12, 0))
 			if t.Failed() {
 				return

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -24,16 +25,23 @@ func (s *Scheduler) monthlyMessage(ctx context.Context, month quota.Period) (*me
 }
 
 // names looks up the display names of the members the chart shows (a chart
-// cannot render a mention). Any failure leaves that member's ID as the
-// label: a name is a nicety, not worth delaying the summary for.
+// cannot render a mention). A name is a nicety, not worth delaying the
+// summary for: all the lookups together get one call's timeout, the first
+// failure ends them, and a member without a name is labelled by ID.
 func (s *Scheduler) names(ctx context.Context, rs []row) map[string]string {
 	out := map[string]string{}
+	c, cancel := context.WithTimeout(ctx, s.postTimeout)
+	defer cancel()
 	for _, r := range rs[:min(len(rs), MaxChartPoints)] {
 		id := r.ms.Member.ID
-		u, err := s.poster.GetUserInfoContext(s.callCtx(ctx), id)
+		u, err := s.poster.GetUserInfoContext(c, id)
 		if err != nil {
-			s.log.Debug("no name for the chart; using the ID", "member", id, "err", err)
-			continue
+			var se slack.SlackErrorResponse
+			if errors.As(err, &se) && se.Err == "user_not_found" {
+				continue
+			}
+			s.log.Warn("no names for the chart; labelling it with IDs", "err", err)
+			break
 		}
 		if n := cmp.Or(u.Profile.DisplayName, u.RealName, u.Name); n != "" {
 			out[id] = n

@@ -214,7 +214,7 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 			}
 		}
 		if m.user != "" && m.channel == "" {
-			ch, _, _, err := s.poster.OpenConversationContext(s.callCtx(ctx), &slack.OpenConversationParameters{Users: []string{m.user}})
+			ch, err := s.openDM(ctx, m.user)
 			if err != nil {
 				lastErr = fmt.Errorf("open a direct message to %s: %w", m.user, err)
 				if f, _ := classify(err); f == failPermanent {
@@ -310,10 +310,8 @@ func (s *Scheduler) backoff(lastErr error, attempt, channels int) time.Duration 
 
 // callCtx bounds one Web API call. It does not end when the job is being
 // stopped: a post on its way should finish, so that its outcome is known.
-func (s *Scheduler) callCtx(ctx context.Context) context.Context {
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.postTimeout)
-	context.AfterFunc(c, cancel)
-	return c
+func (s *Scheduler) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), s.postTimeout)
 }
 
 func (s *Scheduler) post(ctx context.Context, m *message) (string, error) {
@@ -327,8 +325,23 @@ func (s *Scheduler) post(ctx context.Context, m *message) (string, error) {
 	if len(m.blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(m.blocks...))
 	}
-	_, ts, err := s.poster.PostMessageContext(s.callCtx(ctx), m.channel, opts...)
+	c, cancel := s.callCtx(ctx)
+	defer cancel()
+	_, ts, err := s.poster.PostMessageContext(c, m.channel, opts...)
 	return ts, err
+}
+
+func (s *Scheduler) openDM(ctx context.Context, user string) (*slack.Channel, error) {
+	c, cancel := s.callCtx(ctx)
+	defer cancel()
+	ch, _, _, err := s.poster.OpenConversationContext(c, &slack.OpenConversationParameters{Users: []string{user}})
+	return ch, err
+}
+
+func (s *Scheduler) history(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error) {
+	c, cancel := s.callCtx(ctx)
+	defer cancel()
+	return s.poster.GetConversationHistoryContext(c, params)
 }
 
 // findPost looks for the post with key in channel's history since the
@@ -344,7 +357,7 @@ func (s *Scheduler) findPost(ctx context.Context, channel, key string, since tim
 		params.Oldest = fmt.Sprintf("%d.%06d", from.Unix(), from.Nanosecond()/1000)
 	}
 	for range maxHistoryPages {
-		resp, err := s.poster.GetConversationHistoryContext(s.callCtx(ctx), params)
+		resp, err := s.history(ctx, params)
 		if err != nil {
 			return "", false, err
 		}

@@ -36,8 +36,9 @@
 // the channel's history (every post carries message metadata with its
 // key) and records it if it is there, or sends it if not. When the history
 // cannot be read (the app lacks channels:history, groups:history or
-// im:history) it posts anyway, preferring a rare duplicate to a lost post;
-// see deliver.
+// im:history) it posts anyway: a duplicate, after a crash in a window of
+// milliseconds, is visible and harmless, while a post never sent is a
+// silent loss. chat.postMessage has no idempotency key to lean on.
 //
 // # Failures
 //

@@ -159,6 +159,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // catches up in the background: whatever post is owed now (see the package
 // documentation) goes out once. The jobs run on cron's goroutines, never on
 // the caller's. ctx bounds the jobs; cancel it, or call Stop, to end them.
+// A Scheduler starts once; a second Start is an error.
 func (s *Scheduler) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,0 +1,412 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// Handler is the command core both transports hand their requests to.
+// *commands.Handler is the one quotabot uses; tests put in others to make a
+// reply slow or huge on purpose.
+type Handler interface {
+	Handle(ctx context.Context, req commands.Request) commands.Reply
+	Slow(req commands.Request) bool
+	Commands() []string
+	Action(ctx context.Context, a commands.ActionRequest) (commands.Reply, error)
+}
+
+var _ Handler = (*commands.Handler)(nil)
+
+// Ledger is what the transports read from the store themselves: its health,
+// a member's standing for the App Home, and the plan commands parse against.
+type Ledger interface {
+	Ping() error
+	Usage(ctx context.Context, member string) (quota.Usage, error)
+	Plan() quota.Plan
+}
+
+var _ Ledger = (*quota.Ledger)(nil)
+
+// Publisher publishes App Home views; *slack.Client is one.
+type Publisher interface {
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+}
+
+var _ Publisher = (*slack.Client)(nil)
+
+// Defaults for Options.
+const (
+	// DefaultAckDeadline leaves half a second of Slack's 3 seconds for the
+	// network.
+	DefaultAckDeadline = 2500 * time.Millisecond
+	// DefaultMaxInFlight bounds the envelopes and background jobs handled
+	// at once.
+	DefaultMaxInFlight = 64
+	// DefaultDrainTimeout bounds how long shutting down waits for commands
+	// already taken.
+	DefaultDrainTimeout = 20 * time.Second
+	// DedupeTTL is how long a trigger_id, event_id or button press is
+	// remembered. Slack redelivers within minutes, and a replayed request
+	// is refused once its timestamp is five minutes old.
+	DedupeTTL = 10 * time.Minute
+	// MaxBody is the largest request body accepted over HTTP. Slack's
+	// payloads are a few kilobytes; the bound keeps a hostile client from
+	// making the bot buffer megabytes before the signature check.
+	MaxBody = 64 << 10
+)
+
+// handleTimeout bounds one command or action; it is far past Slack's 3
+// seconds because a deferred reply still reaches the member.
+const handleTimeout = 30 * time.Second
+
+// Options configure a Bot.
+type Options struct {
+	// Handler answers commands and button presses. Required.
+	Handler Handler
+	// Ledger is the store behind Handler. Required.
+	Ledger Ledger
+	// API publishes the App Home; nil leaves app_home_opened unanswered.
+	API Publisher
+	// SigningSecret checks HTTP requests. Required for Handler (HTTP);
+	// Socket Mode does not use it.
+	SigningSecret string
+	// Team is the workspace the bot is installed in, from Identify. An
+	// HTTP request from any other team is refused with 403.
+	Team Identity
+	// Logger gets one line per command and what goes wrong; nil discards.
+	Logger *slog.Logger
+	// Metrics receives the counters; nil makes a new set.
+	Metrics *Metrics
+	// HTTPClient posts to response_url; nil means a client with a
+	// 10-second timeout.
+	HTTPClient *http.Client
+	// AckDeadline is how long a command may take before it is
+	// acknowledged with "working on it" and answered through
+	// response_url; 0 means DefaultAckDeadline.
+	AckDeadline time.Duration
+	// MaxInFlight bounds Socket Mode envelopes and background jobs handled
+	// at once; 0 means DefaultMaxInFlight.
+	MaxInFlight int
+	// DrainTimeout bounds how long ServeSocket waits for envelopes it took
+	// once its context ends; 0 means DefaultDrainTimeout.
+	DrainTimeout time.Duration
+	// Now is the clock for latencies and the repeat memory; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Bot is the transports' shared state: the command core, the memory of
+// what was already handled, the metrics and the background jobs (replies
+// posted to response_url, events). It is safe for concurrent use.
+type Bot struct {
+	h        Handler
+	ledger   Ledger
+	api      Publisher
+	secret   string
+	team     Identity
+	log      *slog.Logger
+	metrics  *Metrics
+	client   *http.Client
+	deadline time.Duration
+	drain    time.Duration
+	now      func() time.Time
+	known    map[string]bool // commands the handler answers, for metric labels
+
+	sem  chan struct{} // MaxInFlight tokens
+	seen *dedupe
+
+	// base is the context of background jobs: it outlives the request that
+	// started them and ends only when Drain gives up waiting.
+	base   context.Context
+	cancel context.CancelFunc
+	jobs   sync.WaitGroup
+}
+
+// New checks opts and returns a Bot.
+func New(opts Options) (*Bot, error) {
+	switch {
+	case opts.Handler == nil:
+		return nil, errors.New("bot: no command handler")
+	case opts.Ledger == nil:
+		return nil, errors.New("bot: no ledger")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.AckDeadline <= 0 {
+		opts.AckDeadline = DefaultAckDeadline
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = DefaultDrainTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	base, cancel := context.WithCancel(context.Background())
+	b := &Bot{
+		h: opts.Handler, ledger: opts.Ledger, api: opts.API, secret: opts.SigningSecret,
+		team: opts.Team, log: opts.Logger, metrics: opts.Metrics, client: opts.HTTPClient,
+		deadline: opts.AckDeadline, drain: opts.DrainTimeout, now: opts.Now,
+		known: map[string]bool{},
+		sem:   make(chan struct{}, opts.MaxInFlight),
+		seen:  newDedupe(DedupeTTL, 100_000, opts.Now),
+		base:  base, cancel: cancel,
+	}
+	for _, c := range opts.Handler.Commands() {
+		b.known[c] = true
+	}
+	return b, nil
+}
+
+// Metrics returns the bot's metrics.
+func (b *Bot) Metrics() *Metrics { return b.metrics }
+
+// Drain waits for background jobs (replies on their way to response_url,
+// events being handled) to finish, until ctx ends; then it cancels those
+// left and returns ctx's error. Call it after the transports have stopped
+// taking new requests, before closing the ledger.
+func (b *Bot) Drain(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		b.jobs.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		b.cancel()
+		return nil
+	case <-ctx.Done():
+		b.cancel()
+		<-done
+		return fmt.Errorf("drain: %w", ctx.Err())
+	}
+}
+
+// goJob runs f in the background, counted by Drain.
+func (b *Bot) goJob(f func(ctx context.Context)) {
+	b.jobs.Add(1)
+	go func() {
+		defer b.jobs.Done()
+		f(b.base)
+	}()
+}
+
+// acquire takes one of the MaxInFlight tokens, waiting at most d.
+func (b *Bot) acquire(d time.Duration) bool {
+	select {
+	case b.sem <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case b.sem <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (b *Bot) release() { <-b.sem }
+
+// Notes a member reads instead of the real reply.
+var (
+	workingReply = note(":hourglass_flowing_sand: Working on it… the answer follows in a moment.")
+	busyReply    = note("I'm busy right now and did not take that. Please try again in a moment.")
+	longReply    = note("The answer is long, so it follows in a moment.")
+)
+
+func note(s string) commands.Reply {
+	return commands.Reply{Text: s, Blocks: []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, s, false, false), nil, nil),
+	}}
+}
+
+// answer runs a slash command and returns what to answer now: the reply,
+// or workingReply when the reply will be posted to response_url instead
+// (Slow, or not ready within the ack deadline). dup reports a repeat of a
+// command already taken (the same trigger_id): it gets the first
+// delivery's answer, and nothing is done or posted again.
+func (b *Bot) answer(req commands.Request, transport string) (reply commands.Reply, dup bool) {
+	start := b.now()
+	var c *call
+	if req.TriggerID != "" {
+		var first bool
+		c, first = b.seen.claim("command:" + req.TriggerID)
+		if !first {
+			b.metrics.duplicates.WithLabelValues("command").Inc()
+			b.log.Info("repeated command ignored", "transport", transport, "user", req.UserID, "command", req.Command)
+			return c.wait(b.deadline, workingReply), true
+		}
+	}
+	defer func() {
+		if c != nil {
+			c.finish(reply)
+		}
+	}()
+
+	if b.h.Slow(req) {
+		b.goJob(func(ctx context.Context) {
+			r := b.run(ctx, req, transport, start, true)
+			b.followUp(ctx, req, r)
+		})
+		return workingReply, false
+	}
+
+	// The handler runs on its own goroutine so that a slow store cannot
+	// hold the acknowledgement past Slack's 3 seconds: past the deadline
+	// the member reads workingReply and the reply follows.
+	var (
+		mu    sync.Mutex
+		ready = make(chan struct{})
+		got   commands.Reply
+		late  bool
+	)
+	b.goJob(func(ctx context.Context) {
+		r := b.run(ctx, req, transport, start, false)
+		mu.Lock()
+		if late {
+			mu.Unlock()
+			b.followUp(ctx, req, r)
+			return
+		}
+		got = r
+		mu.Unlock()
+		close(ready)
+	})
+	t := time.NewTimer(b.deadline)
+	defer t.Stop()
+	select {
+	case <-ready:
+		return got, false
+	case <-t.C:
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case <-ready:
+			return got, false
+		default:
+		}
+		late = true
+		return workingReply, false
+	}
+}
+
+// run calls the handler with a context of its own (the request's may end
+// before a deferred reply is ready), then logs and counts the outcome.
+func (b *Bot) run(ctx context.Context, req commands.Request, transport string, start time.Time, deferred bool) commands.Reply {
+	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+	defer cancel()
+	mark := &outcomeMark{}
+	reply := b.h.Handle(withMark(ctx, mark), req)
+	outcome := "ok"
+	switch {
+	case mark.failed():
+		outcome = "error"
+		b.metrics.ledgerErrors.Inc()
+	case b.refused(req):
+		outcome = "refused"
+	}
+	latency := b.now().Sub(start)
+	name := b.label(req.Command)
+	b.metrics.commands.WithLabelValues(name, outcome).Inc()
+	b.metrics.latency.WithLabelValues(name).Observe(latency.Seconds())
+	attrs := []any{"transport", transport, "user", req.UserID, "command", req.Command,
+		"outcome", outcome, "latency", latency}
+	if deferred {
+		attrs = append(attrs, "via", "response_url")
+	}
+	b.log.InfoContext(ctx, "command", attrs...)
+	return reply
+}
+
+// refused reports whether the command's text does not parse: the handler
+// answered with help and recorded nothing.
+func (b *Bot) refused(req commands.Request) bool {
+	_, err := commands.Parse(b.ledger.Plan(), req.Command, req.Text)
+	return err != nil
+}
+
+// label keeps metric labels to the commands the handler knows, so that a
+// stream of made-up commands cannot grow the metrics without bound.
+func (b *Bot) label(command string) string {
+	if b.known[command] {
+		return command
+	}
+	return "other"
+}
+
+// followUp posts a reply that could not go in the acknowledgement.
+func (b *Bot) followUp(ctx context.Context, req commands.Request, r commands.Reply) {
+	if req.ResponseURL == "" {
+		b.log.Warn("reply lost: no response_url to post it to", "user", req.UserID, "command", req.Command)
+		b.metrics.followUps.WithLabelValues("failed").Inc()
+		return
+	}
+	if err := b.postResponse(ctx, req.ResponseURL, r); err != nil {
+		b.log.Error("reply not delivered to response_url", "user", req.UserID, "command", req.Command, "err", err)
+		b.metrics.followUps.WithLabelValues("failed").Inc()
+		return
+	}
+	b.metrics.followUps.WithLabelValues("posted").Inc()
+}
+
+// action runs one button press in the background and posts its reply to
+// the press's response_url. A repeat of a press already taken does nothing.
+func (b *Bot) action(a commands.ActionRequest, transport string) {
+	if a.Key != "" {
+		c, first := b.seen.claim("action:" + a.Key)
+		if !first {
+			b.metrics.duplicates.WithLabelValues("action").Inc()
+			return
+		}
+		c.finish(commands.Reply{})
+	}
+	b.goJob(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+		defer cancel()
+		start := b.now()
+		mark := &outcomeMark{}
+		reply, err := b.h.Action(withMark(ctx, mark), a)
+		outcome := "ok"
+		switch {
+		case errors.Is(err, commands.ErrUnknownAction):
+			outcome = "unknown"
+		case mark.failed():
+			outcome = "error"
+			b.metrics.ledgerErrors.Inc()
+		}
+		b.metrics.actions.WithLabelValues(outcome).Inc()
+		b.log.Info("action", "transport", transport, "user", a.UserID, "action", a.ActionID,
+			"outcome", outcome, "latency", b.now().Sub(start))
+		if err != nil || a.ResponseURL == "" {
+			return
+		}
+		if err := b.postResponse(ctx, a.ResponseURL, reply); err != nil {
+			b.log.Error("action reply not delivered to response_url", "user", a.UserID, "action", a.ActionID, "err", err)
+			b.metrics.followUps.WithLabelValues("failed").Inc()
+			return
+		}
+		b.metrics.followUps.WithLabelValues("posted").Inc()
+	})
+}

@@ -1,0 +1,104 @@
+package bot
+
+import (
+	"sync"
+	"time"
+
+	"github.com/quotabot/quotabot/commands"
+)
+
+// dedupe remembers the keys of what was handled (trigger_ids, event_ids,
+// button presses) for a while, with the answer given, so that a repeat gets
+// the same answer and acts on nothing. It forgets a key after ttl, and the
+// oldest keys first once it holds max of them, so a flood of requests
+// cannot grow it without bound.
+type dedupe struct {
+	ttl time.Duration
+	max int
+	now func() time.Time
+
+	mu    sync.Mutex
+	calls map[string]*call
+	order []entry // by time claimed, oldest first
+	head  int     // order[:head] is forgotten
+}
+
+type entry struct {
+	key string
+	at  time.Time
+}
+
+// call is one handled key and its answer, once known.
+type call struct {
+	done  chan struct{}
+	once  sync.Once
+	reply commands.Reply
+}
+
+func newDedupe(ttl time.Duration, max int, now func() time.Time) *dedupe {
+	return &dedupe{ttl: ttl, max: max, now: now, calls: map[string]*call{}}
+}
+
+// claim returns the call for key, and whether this is the first claim: the
+// caller then acts and calls finish; a later caller waits for that.
+func (d *dedupe) claim(key string) (c *call, first bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	d.expire(now)
+	if c, ok := d.calls[key]; ok {
+		return c, false
+	}
+	c = &call{done: make(chan struct{})}
+	d.calls[key] = c
+	d.order = append(d.order, entry{key, now})
+	return c, true
+}
+
+// expire forgets keys older than ttl, and the oldest beyond max; d.mu is
+// held.
+func (d *dedupe) expire(now time.Time) {
+	for d.head < len(d.order) {
+		e := d.order[d.head]
+		if now.Sub(e.at) < d.ttl && len(d.order)-d.head < d.max {
+			break
+		}
+		delete(d.calls, e.key)
+		d.order[d.head] = entry{}
+		d.head++
+	}
+	// Reuse the slice's front once most of it is forgotten.
+	if d.head > 1024 && d.head*2 > len(d.order) {
+		d.order = append(d.order[:0], d.order[d.head:]...)
+		d.head = 0
+	}
+}
+
+// len is how many keys are remembered.
+func (d *dedupe) len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.calls)
+}
+
+// finish records the answer and wakes those waiting for it. Only the first
+// finish counts.
+func (c *call) finish(r commands.Reply) {
+	c.once.Do(func() {
+		c.reply = r
+		close(c.done)
+	})
+}
+
+// wait returns the first delivery's answer, or otherwise when it is not
+// ready within d (it is still being handled).
+func (c *call) wait(d time.Duration, otherwise commands.Reply) commands.Reply {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return c.reply
+	case <-t.C:
+		return otherwise
+	}
+}

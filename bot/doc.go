@@ -1,0 +1,67 @@
+// Package bot is quotabot's Slack transport: it receives slash commands,
+// button presses and events from Slack, over Socket Mode or over HTTP, and
+// hands each to the one command core (a [Handler], in practice
+// *commands.Handler). Both transports end in the same commands.Request, so
+// a command behaves the same whichever way it came.
+//
+// # HTTP
+//
+// [Bot.Handler] serves
+//
+//	POST /slack/commands     slash commands; the reply is the response body
+//	POST /slack/events       Events API: url_verification, event_callback
+//	POST /slack/interactive  block_actions (the buttons on a /logsend reply)
+//	GET  /healthz            200 when the store answers, 503 when it does not
+//	GET  /metrics            Prometheus text, from the bot's own registry
+//
+// Every POST is checked before anything else happens, and refused with
+// nothing changed: a wrong method gets 405, a content type Slack does not
+// send 415, a body over [MaxBody] 413, a missing or wrong v0 signature or
+// a timestamp more than five minutes off 401 (slack-go's SecretsVerifier,
+// over the exact bytes received, compared in constant time), a form or
+// JSON that does not parse 400, and a request from a workspace other than
+// the bot's own (learnt from auth.test at start, see [Identify]) 403.
+//
+// # Socket Mode
+//
+// [Bot.ServeSocket] runs slack-go's socketmode client and drains its
+// Events channel at all times: each envelope is handled on its own
+// goroutine, at most [Options].MaxInFlight at once, so a slow command never
+// stalls the socket (an undrained client stops answering pings and
+// reconnects every 30 seconds). A slash command's reply travels in its ack.
+// slack-go refuses an ack of 20 KB or more, so a reply that large is acked
+// with a short note and posted to response_url instead. Drops and Slack's
+// routine disconnects are slack-go's to recover from; when RunContext gives
+// up (invalid_auth, a revoked token) ServeSocket returns an error that says
+// which setting to fix, and the process exits rather than spinning.
+//
+// # Replies in time
+//
+// Slack waits 3 seconds for an answer. A command the handler calls Slow (a
+// large team table), or one not answered within [Options].AckDeadline, is
+// acknowledged at once with a short "working on it" and its reply is
+// posted to response_url when ready: once, since a response_url takes at
+// most 5 posts in 30 minutes; a 429 is retried after its Retry-After.
+// Button presses and events are acknowledged first and handled after.
+//
+// # Repeats
+//
+// Slack redelivers: a Socket Mode envelope not acked in time, an event
+// whose answer was slow (with X-Slack-Retry-Num), and an attacker may
+// replay a signed request within its five minutes. A command is known by
+// its trigger_id, an event by its event_id, a button press by its
+// trigger_id and action_ts. The first delivery acts; a repeat within
+// [DedupeTTL] gets the first one's answer and acts on nothing. The ledger
+// keeps its own durable record of trigger_ids, so a /logsend repeated after
+// a restart is still counted once.
+//
+// # Logs and metrics
+//
+// One log line per command through log/slog: transport, user, command,
+// outcome and latency. The text a member typed, tokens, the signing secret
+// and response_url addresses (which carry a secret of their own) are never
+// logged. Outcomes are "ok", "refused" (the text did not parse), "error"
+// (the handler logged a failure: give commands.New a logger from
+// [HandlerLogger] so that these are told apart) and "deferred" (answered
+// through response_url).
+package bot

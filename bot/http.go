@@ -1,0 +1,223 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/quotabot/quotabot/commands"
+)
+
+// Content types Slack sends.
+const (
+	formType = "application/x-www-form-urlencoded"
+	jsonType = "application/json"
+)
+
+// Handler returns the HTTP transport (see the package documentation). A
+// wrong method gets 405 from the mux itself, with an Allow header.
+func (b *Bot) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /slack/commands", b.serveCommand)
+	mux.HandleFunc("POST /slack/events", b.serveEvents)
+	mux.HandleFunc("POST /slack/interactive", b.serveInteractive)
+	mux.HandleFunc("GET /healthz", b.serveHealth)
+	mux.Handle("GET /metrics", b.metrics.Handler())
+	return mux
+}
+
+// refuse answers a request that does not get through, and counts why.
+func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	b.metrics.refused.WithLabelValues(reason).Inc()
+	b.log.Warn("request refused", "path", r.URL.Path, "status", status, "reason", reason, "remote", r.RemoteAddr)
+	http.Error(w, http.StatusText(status), status)
+}
+
+// verified reads the body of a request from Slack and checks it: content
+// type, size, then the v0 signature over the exact bytes. It has answered
+// the request when ok is false.
+func (b *Bot) verified(w http.ResponseWriter, r *http.Request, contentType string) (body []byte, ok bool) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != contentType {
+		b.refuse(w, r, http.StatusUnsupportedMediaType, "content_type")
+		return nil, false
+	}
+	body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			b.refuse(w, r, http.StatusRequestEntityTooLarge, "too_large")
+		} else {
+			b.refuse(w, r, http.StatusBadRequest, "unreadable")
+		}
+		return nil, false
+	}
+	if b.secret == "" {
+		// Without a secret nothing can be checked, so nothing is taken.
+		b.refuse(w, r, http.StatusUnauthorized, "no_signing_secret")
+		return nil, false
+	}
+	// NewSecretsVerifier refuses a missing header, a malformed signature
+	// and a timestamp more than five minutes from now; Ensure compares
+	// with hmac.Equal, in constant time.
+	sv, err := slack.NewSecretsVerifier(r.Header, b.secret)
+	if err == nil {
+		_, _ = sv.Write(body)
+		err = sv.Ensure()
+	}
+	if err != nil {
+		reason := "bad_signature"
+		switch {
+		case errors.Is(err, slack.ErrMissingHeaders):
+			reason = "unsigned"
+		case errors.Is(err, slack.ErrExpiredTimestamp):
+			reason = "stale_timestamp"
+		}
+		b.refuse(w, r, http.StatusUnauthorized, reason)
+		return nil, false
+	}
+	return body, true
+}
+
+// ours reports whether a request comes from the workspace the bot is
+// installed in (or, for an org-wide install, its enterprise).
+func (b *Bot) ours(teamID, enterpriseID string) bool {
+	if b.team.TeamID == "" {
+		return false
+	}
+	return teamID == b.team.TeamID || (b.team.EnterpriseID != "" && enterpriseID == b.team.EnterpriseID)
+}
+
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
+	body, ok := b.verified(w, r, formType)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("command") == "" || form.Get("user_id") == "" {
+		b.refuse(w, r, http.StatusBadRequest, "bad_form")
+		return
+	}
+	if !b.ours(form.Get("team_id"), form.Get("enterprise_id")) {
+		b.refuse(w, r, http.StatusForbidden, "foreign_team")
+		return
+	}
+	req := commands.Request{
+		Command: form.Get("command"), Text: form.Get("text"),
+		UserID: form.Get("user_id"), TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"),
+		TriggerID: form.Get("trigger_id"), ResponseURL: form.Get("response_url"),
+	}
+	reply, _ := b.answer(req, "http")
+	writeJSON(w, http.StatusOK, reply.Msg())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
+	body, ok := b.verified(w, r, jsonType)
+	if !ok {
+		return
+	}
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		// An event type slack-go does not know still parses its outer
+		// part; only JSON that is not an event at all is refused.
+		var outer struct {
+			Type   string `json:"type"`
+			TeamID string `json:"team_id"`
+		}
+		if json.Unmarshal(body, &outer) != nil || outer.Type == "" {
+			b.refuse(w, r, http.StatusBadRequest, "bad_json")
+			return
+		}
+		if outer.Type == slackevents.CallbackEvent && !b.ours(outer.TeamID, "") {
+			b.refuse(w, r, http.StatusForbidden, "foreign_team")
+			return
+		}
+		b.metrics.events.WithLabelValues("unknown").Inc()
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	switch ev.Type {
+	case slackevents.URLVerification:
+		v, _ := ev.Data.(*slackevents.EventsAPIURLVerificationEvent)
+		if v == nil {
+			b.refuse(w, r, http.StatusBadRequest, "bad_json")
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, v.Challenge)
+		return
+	case slackevents.CallbackEvent:
+		if !b.ours(ev.TeamID, ev.EnterpriseID) {
+			b.refuse(w, r, http.StatusForbidden, "foreign_team")
+			return
+		}
+		// Acknowledge first: Slack retries an event not answered within
+		// 3 seconds. The event is handled after, in the background.
+		w.WriteHeader(http.StatusOK)
+		b.event(ev, "http")
+		return
+	}
+	// app_rate_limited and the like: nothing to do but say we heard.
+	w.WriteHeader(http.StatusOK)
+}
+
+func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request) {
+	body, ok := b.verified(w, r, formType)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	var cb slack.InteractionCallback
+	if err != nil || form.Get("payload") == "" || json.Unmarshal([]byte(form.Get("payload")), &cb) != nil {
+		b.refuse(w, r, http.StatusBadRequest, "bad_form")
+		return
+	}
+	if !b.ours(cb.Team.ID, cb.Enterprise.ID) {
+		b.refuse(w, r, http.StatusForbidden, "foreign_team")
+		return
+	}
+	// Acknowledge first; the reply goes to response_url, which is where
+	// Slack shows an answer to a button press anyway.
+	w.WriteHeader(http.StatusOK)
+	b.interaction(cb, "http")
+}
+
+// interaction hands the actions of a block_actions payload to the handler;
+// other interaction types are acknowledged and left alone.
+func (b *Bot) interaction(cb slack.InteractionCallback, transport string) {
+	if cb.Type != slack.InteractionTypeBlockActions {
+		return
+	}
+	for _, a := range commands.ActionsFromCallback(cb) {
+		b.action(a, transport)
+	}
+}
+
+// health is what GET /healthz answers.
+type health struct {
+	Status string `json:"status"`
+	Store  string `json:"store"`
+}
+
+func (b *Bot) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if err := b.ledger.Ping(); err != nil {
+		b.metrics.ledgerErrors.Inc()
+		b.log.Error("health check: the store does not answer", "err", err)
+		// The detail stays in the log: /healthz is unauthenticated.
+		writeJSON(w, http.StatusServiceUnavailable, health{Status: "unavailable", Store: "error"})
+		return
+	}
+	writeJSON(w, http.StatusOK, health{Status: "ok", Store: "ok"})
+}

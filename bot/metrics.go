@@ -1,0 +1,137 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the bot's Prometheus metrics, in a registry of their own:
+// nothing is registered globally, so two bots (two tests) never collide.
+type Metrics struct {
+	reg          *prometheus.Registry
+	commands     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	actions      *prometheus.CounterVec
+	events       *prometheus.CounterVec
+	refused      *prometheus.CounterVec
+	duplicates   *prometheus.CounterVec
+	followUps    *prometheus.CounterVec
+	ledgerErrors prometheus.Counter
+	connections  prometheus.Counter
+}
+
+// NewMetrics returns the metrics in a new registry, with the Go runtime's
+// and the process's own collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_commands_total",
+			Help: "Slash commands answered, by command and outcome (ok, refused, error).",
+		}, []string{"command", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "quotabot_command_duration_seconds",
+			Help: "Time from receiving a slash command to its reply being ready.",
+			// A durable write is a few milliseconds; Slack's patience ends
+			// at 3 seconds.
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"command"}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_actions_total",
+			Help: "Button presses handled, by outcome (ok, error, unknown).",
+		}, []string{"outcome"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_events_total",
+			Help: "Events API events received, by type.",
+		}, []string{"type"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_http_refused_total",
+			Help: "HTTP requests refused before reaching the command core, by reason.",
+		}, []string{"reason"}),
+		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_duplicates_total",
+			Help: "Repeated deliveries recognised and not acted on, by kind (command, event, action).",
+		}, []string{"kind"}),
+		followUps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_response_url_posts_total",
+			Help: "Replies posted to response_url, by outcome (posted, failed).",
+		}, []string{"outcome"}),
+		ledgerErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "quotabot_ledger_errors_total",
+			Help: "Commands, presses and health checks the store failed.",
+		}),
+		connections: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "quotabot_socket_connections_total",
+			Help: "Socket Mode connections opened, reconnections included.",
+		}),
+	}
+	m.reg.MustRegister(m.commands, m.latency, m.actions, m.events, m.refused, m.duplicates,
+		m.followUps, m.ledgerErrors, m.connections,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry returns the registry the metrics are in, for adding more.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics as Prometheus text.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// outcomeMark is put in a command's context; the logger from HandlerLogger
+// sets it when the handler logs an error for that command. The handler turns
+// every failure into a reply, so its log is the only sign one happened.
+type outcomeMark struct{ bad atomic.Bool }
+
+func (m *outcomeMark) failed() bool { return m.bad.Load() }
+
+type markKey struct{}
+
+func withMark(ctx context.Context, m *outcomeMark) context.Context {
+	return context.WithValue(ctx, markKey{}, m)
+}
+
+// HandlerLogger wraps the logger given to commands.New so that a command
+// the handler logs an error for is counted as outcome "error" (and in
+// quotabot_ledger_errors_total), not "ok".
+func HandlerLogger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	return slog.New(markingHandler{l.Handler()})
+}
+
+type markingHandler struct{ slog.Handler }
+
+func (h markingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		if m, ok := ctx.Value(markKey{}).(*outcomeMark); ok {
+			m.bad.Store(true)
+		}
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h markingHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	// Errors must reach Handle whatever the level, to be counted.
+	return l >= slog.LevelError || h.Handler.Enabled(ctx, l)
+}
+
+func (h markingHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return markingHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h markingHandler) WithGroup(name string) slog.Handler {
+	return markingHandler{h.Handler.WithGroup(name)}
+}

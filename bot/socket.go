@@ -1,0 +1,243 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/quotabot/quotabot/commands"
+)
+
+// MaxAck is the size from which slack-go refuses a Socket Mode ack (and
+// Slack would drop it): the whole frame, envelope ID included.
+const MaxAck = 20 * 1024
+
+// ackTimeout bounds handing an ack to the client, which queues it for the
+// connection; while the client reconnects nothing takes it, and an ack
+// that never went out is redelivered by Slack.
+const ackTimeout = 5 * time.Second
+
+// Socket is the part of slack-go's socketmode client ServeSocket uses.
+type Socket interface {
+	RunContext(ctx context.Context) error
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+}
+
+var _ Socket = (*socketmode.Client)(nil)
+
+// fatalConnect are the answers of apps.connections.open that no retry will
+// change. slack-go returns from RunContext on the auth ones, but retries
+// the others forever with backoff; both end ServeSocket.
+var fatalConnect = []string{"invalid_auth", "not_authed", "account_inactive", "token_revoked",
+	"token_expired", "not_allowed_token_type", "missing_scope", "app_missing_action_url"}
+
+// ServeSocket runs Socket Mode until ctx ends or the client gives up. It
+// drains events (the channel given is the client's Events) at all times
+// and handles each envelope on a goroutine of its own. When ctx ends it
+// stops taking envelopes (Slack redelivers those left unacked), waits up
+// to DrainTimeout for those taken, then closes the connection and returns
+// nil. When the client gives up for good (a refused token) it returns an
+// error that says which setting to fix.
+func (b *Bot) ServeSocket(ctx context.Context, client *socketmode.Client) error {
+	return b.serveSocket(ctx, client, client.Events)
+}
+
+func (b *Bot) serveSocket(ctx context.Context, client Socket, events <-chan socketmode.Event) error {
+	// The connection outlives ctx while the envelopes already taken are
+	// answered: their acks need it.
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	runErr := make(chan error, 1)
+	go func() { runErr <- client.RunContext(runCtx) }()
+
+	var inFlight sync.WaitGroup
+	fatal := make(chan error, 1)
+	for {
+		select {
+		case evt := <-events:
+			b.socketEvent(runCtx, client, evt, &inFlight, fatal)
+		case err := <-runErr:
+			inFlight.Wait()
+			return socketError(err)
+		case err := <-fatal:
+			stopRun()
+			<-runErr
+			inFlight.Wait()
+			return err
+		case <-ctx.Done():
+			return b.drainSocket(events, &inFlight, stopRun, runErr)
+		}
+	}
+}
+
+// drainSocket waits for the envelopes taken, still draining events so the
+// client never blocks (those are left unacked: Slack sends them again,
+// to this process's successor), then closes the connection.
+func (b *Bot) drainSocket(events <-chan socketmode.Event, inFlight *sync.WaitGroup, stopRun func(), runErr <-chan error) error {
+	done := make(chan struct{})
+	go func() {
+		inFlight.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(b.drain)
+	defer t.Stop()
+wait:
+	for {
+		select {
+		case evt := <-events:
+			if evt.Request != nil && evt.Request.EnvelopeID != "" {
+				b.log.Info("shutting down: envelope left for Slack to redeliver", "type", string(evt.Type))
+			}
+		case <-done:
+			break wait
+		case <-t.C:
+			b.log.Warn("shutting down with Socket Mode envelopes still being handled", "waited", b.drain)
+			break wait
+		}
+	}
+	stopRun()
+	// RunContext returns once its goroutines have stopped; until then it
+	// may still send on events.
+	for {
+		select {
+		case <-events:
+		case <-runErr:
+			return nil
+		}
+	}
+}
+
+// socketError explains why RunContext returned.
+func socketError(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	var code slack.StatusCodeError
+	if isFatalConnect(err) || errors.As(err, &code) {
+		return fmt.Errorf("socket mode: Slack refused the connection (%v): set SLACK_APP_TOKEN to an app-level token (xapp-…) with the connections:write scope, from the app's Basic Information page, and check that Socket Mode is on", err)
+	}
+	return fmt.Errorf("socket mode: %w", err)
+}
+
+func isFatalConnect(err error) bool {
+	s := err.Error()
+	for _, f := range fatalConnect {
+		if s == f || strings.HasSuffix(s, ": "+f) {
+			return true
+		}
+	}
+	return false
+}
+
+// socketEvent dispatches one event from the client. It never blocks: the
+// client stops reading the socket while its Events channel is not drained.
+func (b *Bot) socketEvent(ctx context.Context, client Socket, evt socketmode.Event, inFlight *sync.WaitGroup, fatal chan<- error) {
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		if evt.Request == nil {
+			return
+		}
+		inFlight.Add(1)
+		go func() {
+			defer inFlight.Done()
+			b.envelope(ctx, client, evt)
+		}()
+	case socketmode.EventTypeConnected:
+		b.metrics.connections.Inc()
+		b.log.Info("socket mode connected")
+	case socketmode.EventTypeConnecting, socketmode.EventTypeHello:
+		b.log.Debug("socket mode", "event", string(evt.Type))
+	case socketmode.EventTypeConnectionError:
+		var err error
+		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			err = ce.ErrorObj
+		}
+		if err != nil && isFatalConnect(err) {
+			select {
+			case fatal <- socketError(err):
+			default:
+			}
+			return
+		}
+		b.log.Warn("socket mode: cannot connect; slack-go retries", "err", err)
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("socket mode: Slack refused SLACK_APP_TOKEN")
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("socket mode: connection trouble; slack-go reconnects", "event", string(evt.Type), "err", fmt.Sprint(evt.Data))
+	default:
+		b.log.Debug("socket mode", "event", string(evt.Type))
+	}
+}
+
+// envelope handles one envelope, within the MaxInFlight bound.
+func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event) {
+	ack := func(payload any) {
+		actx, cancel := context.WithTimeout(ctx, ackTimeout)
+		defer cancel()
+		if err := client.AckCtx(actx, evt.Request.EnvelopeID, payload); err != nil {
+			b.log.Warn("socket mode: ack not sent; Slack will send the envelope again", "type", evt.Type, "err", err)
+		}
+	}
+	// Waiting for a slot eats into Slack's 3 seconds, so not for long.
+	if !b.acquire(min(b.deadline/4, 500*time.Millisecond)) {
+		switch evt.Type {
+		case socketmode.EventTypeSlashCommand:
+			// The member reads why, rather than Slack's operation_timeout.
+			ack(busyReply.Msg())
+		default:
+			// Left unacked, Slack sends it again in a while.
+		}
+		b.log.Warn("busy: envelope not taken", "type", evt.Type, "in_flight", cap(b.sem))
+		return
+	}
+	defer b.release()
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			ack(nil)
+			return
+		}
+		req := commands.FromSlash(cmd)
+		reply, dup := b.answer(req, "socket")
+		payload, err := json.Marshal(reply.Msg())
+		if err == nil && ackSize(evt.Request.EnvelopeID, payload) < MaxAck {
+			ack(json.RawMessage(payload))
+			return
+		}
+		// Too large to travel in the ack: a note now, the reply through
+		// response_url (once: a repeat finds it already sent).
+		ack(longReply.Msg())
+		if !dup {
+			b.goJob(func(ctx context.Context) { b.followUp(ctx, req, reply) })
+		}
+	case socketmode.EventTypeInteractive:
+		ack(nil)
+		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
+			b.interaction(cb, "socket")
+		}
+	case socketmode.EventTypeEventsAPI:
+		ack(nil)
+		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok && ev.Type == slackevents.CallbackEvent {
+			b.event(ev, "socket")
+		}
+	}
+}
+
+// ackSize is the size of the frame slack-go would send for an ack with
+// payload, measured the way slack-go measures it before refusing.
+func ackSize(envelopeID string, payload []byte) int {
+	js, err := json.Marshal(socketmode.Response{EnvelopeID: envelopeID, Payload: json.RawMessage(payload)})
+	if err != nil {
+		return MaxAck
+	}
+	return len(js)
+}

@@ -25,6 +25,10 @@ const MaxAck = 20 * 1024
 // that never went out is redelivered by Slack.
 const ackTimeout = 5 * time.Second
 
+// ackFlush is how long shutting down waits for the client to write the
+// acks queued last.
+const ackFlush = 500 * time.Millisecond
+
 // Socket is the part of slack-go's socketmode client ServeSocket uses.
 type Socket interface {
 	RunContext(ctx context.Context) error
@@ -101,6 +105,20 @@ wait:
 		case <-t.C:
 			b.log.Warn("shutting down with Socket Mode envelopes still being handled", "waited", b.drain)
 			break wait
+		}
+	}
+	// The last acks are queued in the client, and written by a goroutine
+	// of its own that stops as soon as the connection's context ends,
+	// queue or no queue; slack-go gives no sign that the queue is empty,
+	// so give it a moment.
+	flush := time.NewTimer(ackFlush)
+	defer flush.Stop()
+flushing:
+	for {
+		select {
+		case <-events:
+		case <-flush.C:
+			break flushing
 		}
 	}
 	stopRun()

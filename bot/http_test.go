@@ -1,0 +1,436 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/bot"
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/slackfake"
+)
+
+const formType = "application/x-www-form-urlencoded"
+
+// TestHTTPCommands runs slash commands end to end: signed requests to the
+// real server, replies in the response body, entries in the ledger.
+func TestHTTPCommands(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+
+	r := e.command("U1", "/logsend 5")
+	if want := "Logged 5 messages. Left today: 95 of 100. Left this month: 1,495 of 1,500."; !strings.HasPrefix(r.Text, want) {
+		t.Errorf("/logsend 5: got %q, want it to start %q", r.Text, want)
+	}
+	if day, month := e.used("U1"); day != 5 || month != 5 {
+		t.Errorf("after /logsend 5: got %d today, %d this month, want 5 and 5", day, month)
+	}
+	r = e.command("U1", "/quota")
+	if !strings.Contains(r.Text, "Left today: 95 of 100") || !strings.Contains(r.Text, "Left this month: 1,495 of 1,500") {
+		t.Errorf("/quota: got %q, want 95 of 100 today and 1,495 of 1,500 this month", r.Text)
+	}
+	r = e.command("U2", "/quota <@U1|someone>")
+	if !strings.Contains(r.Text, "<@U1>") || !strings.Contains(r.Text, "95 of 100") {
+		t.Errorf("/quota <@U1|someone>: got %q, want U1's standing", r.Text)
+	}
+	r = e.command("U1", "/logsend 5 inmial")
+	if !strings.Contains(r.Text, "Nothing was recorded") {
+		t.Errorf("/logsend 5 inmial: got %q, want a refusal", r.Text)
+	}
+	if n := e.entries("U1"); n != 1 {
+		t.Errorf("got %d entries for U1, want 1: the refused command records nothing", n)
+	}
+
+	// One log line per command, with who, what, how it went and how long
+	// it took, and never a secret.
+	logs := e.logs.String()
+	for _, want := range []string{`msg=command`, `user=U1`, `command=/logsend`, `outcome=ok`, `outcome=refused`, `latency=`, `transport=http`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+	for _, secretish := range []string{secret, botToken, appToken, "/response/"} {
+		if strings.Contains(logs, secretish) {
+			t.Errorf("logs contain %q, which must never be logged", secretish)
+		}
+	}
+}
+
+// TestHTTPReplay sends the same signed request twice, as an attacker
+// replaying it within its five minutes would: it is counted once, and the
+// second answer reads like the first.
+func TestHTTPReplay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	body := []byte(slashForm("/logsend", "7", "U1", trigger(), e.fake.ResponseURL()).Encode())
+	first := signed(t, http.MethodPost, e.url+"/slack/commands", formType, body)
+	again, err := http.NewRequest(http.MethodPost, e.url+"/slack/commands", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Header = first.Header.Clone() // the same signature and timestamp
+
+	s1, b1 := do(t, first)
+	s2, b2 := do(t, again)
+	if s1 != http.StatusOK || s2 != http.StatusOK {
+		t.Fatalf("got statuses %d and %d, want 200 and 200", s1, s2)
+	}
+	if decode(t, b1).Text != decode(t, b2).Text {
+		t.Errorf("the replay's reply %q differs from the first %q", decode(t, b2).Text, decode(t, b1).Text)
+	}
+	if day, _ := e.used("U1"); day != 7 {
+		t.Errorf("got %d messages today, want 7: a replay counts once", day)
+	}
+	if n := e.entries("U1"); n != 1 {
+		t.Errorf("got %d entries, want 1", n)
+	}
+}
+
+// TestHTTPHostile sends requests that must not get through: each is
+// refused with its status, records nothing, and leaves the server healthy.
+func TestHTTPHostile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	good := func() []byte {
+		return []byte(slashForm("/logsend", "5", "UHOSTILE", trigger(), e.fake.ResponseURL()).Encode())
+	}
+	endpoint := e.url + "/slack/commands"
+	withHeaders := func(body []byte, ts time.Time, sig string) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+		req.Header.Set("Content-Type", formType)
+		req.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts.Unix(), 10))
+		req.Header.Set("X-Slack-Signature", sig)
+		return req
+	}
+	for _, tc := range []struct {
+		name   string
+		req    func() *http.Request
+		status int
+	}{
+		{"unsigned", func() *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(good()))
+			req.Header.Set("Content-Type", formType)
+			return req
+		}, http.StatusUnauthorized},
+		{"wrong signature", func() *http.Request {
+			body := good()
+			return withHeaders(body, time.Now(), sign("not-the-secret", time.Now(), body))
+		}, http.StatusUnauthorized},
+		{"signature of another body", func() *http.Request {
+			return withHeaders(good(), time.Now(), sign(secret, time.Now(), good()))
+		}, http.StatusUnauthorized},
+		{"malformed signature", func() *http.Request {
+			return withHeaders(good(), time.Now(), "v0=zz")
+		}, http.StatusUnauthorized},
+		{"v1 signature", func() *http.Request {
+			body := good()
+			return withHeaders(body, time.Now(), strings.Replace(sign(secret, time.Now(), body), "v0=", "v1=", 1))
+		}, http.StatusUnauthorized},
+		{"stale timestamp", func() *http.Request {
+			body := good()
+			ts := time.Now().Add(-6 * time.Minute)
+			return withHeaders(body, ts, sign(secret, ts, body))
+		}, http.StatusUnauthorized},
+		{"future timestamp", func() *http.Request {
+			body := good()
+			ts := time.Now().Add(6 * time.Minute)
+			return withHeaders(body, ts, sign(secret, ts, body))
+		}, http.StatusUnauthorized},
+		{"oversized", func() *http.Request {
+			form := slashForm("/logsend", "5 message "+strings.Repeat("x", bot.MaxBody), "UHOSTILE", trigger(), "")
+			return signed(t, http.MethodPost, endpoint, formType, []byte(form.Encode()))
+		}, http.StatusRequestEntityTooLarge},
+		{"wrong content type", func() *http.Request {
+			return signed(t, http.MethodPost, endpoint, "application/json", good())
+		}, http.StatusUnsupportedMediaType},
+		{"no content type", func() *http.Request {
+			return signed(t, http.MethodPost, endpoint, "", good())
+		}, http.StatusUnsupportedMediaType},
+		{"wrong method", func() *http.Request {
+			return signed(t, http.MethodGet, endpoint, formType, good())
+		}, http.StatusMethodNotAllowed},
+		{"PUT", func() *http.Request {
+			return signed(t, http.MethodPut, endpoint, formType, good())
+		}, http.StatusMethodNotAllowed},
+		{"garbage form", func() *http.Request {
+			return signed(t, http.MethodPost, endpoint, formType, []byte("%zz;;&&==%"))
+		}, http.StatusBadRequest},
+		{"form without a command", func() *http.Request {
+			return signed(t, http.MethodPost, endpoint, formType, []byte("user_id=UHOSTILE&text=5&team_id="+slackfake.TeamID))
+		}, http.StatusBadRequest},
+		{"foreign team", func() *http.Request {
+			form := slashForm("/logsend", "5", "UHOSTILE", trigger(), "")
+			form.Set("team_id", "T0THEIRS")
+			return signed(t, http.MethodPost, endpoint, formType, []byte(form.Encode()))
+		}, http.StatusForbidden},
+		{"no team", func() *http.Request {
+			form := slashForm("/logsend", "5", "UHOSTILE", trigger(), "")
+			form.Del("team_id")
+			return signed(t, http.MethodPost, endpoint, formType, []byte(form.Encode()))
+		}, http.StatusForbidden},
+		{"event unsigned", func() *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, e.url+"/slack/events", strings.NewReader(`{"type":"url_verification","challenge":"x"}`))
+			req.Header.Set("Content-Type", "application/json")
+			return req
+		}, http.StatusUnauthorized},
+		{"event garbage", func() *http.Request {
+			return signed(t, http.MethodPost, e.url+"/slack/events", "application/json", []byte(`{{{`))
+		}, http.StatusBadRequest},
+		{"interactive unsigned", func() *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, e.url+"/slack/interactive", strings.NewReader("payload={}"))
+			req.Header.Set("Content-Type", formType)
+			return req
+		}, http.StatusUnauthorized},
+		{"interactive garbage payload", func() *http.Request {
+			return signed(t, http.MethodPost, e.url+"/slack/interactive", formType, []byte("payload=%7B%7B"))
+		}, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := do(t, tc.req())
+			if status != tc.status {
+				t.Errorf("got status %d (%s), want %d", status, body, tc.status)
+			}
+		})
+	}
+	if n := e.entries("UHOSTILE"); n != 0 {
+		t.Errorf("got %d entries recorded, want none", n)
+	}
+	if status, body := do(t, mustGet(t, e.url+"/healthz")); status != http.StatusOK {
+		t.Errorf("/healthz after the hostile requests: got %d (%s), want 200", status, body)
+	}
+	e.command("UHOSTILE", "/quota")
+}
+
+func mustGet(t testing.TB, u string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// TestHTTPSlow: a command the handler calls Slow (a team table beyond
+// BigTeam) is acknowledged at once and its reply posted to response_url,
+// exactly once.
+func TestHTTPSlow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{commands: commands.Options{BigTeam: 2}})
+	for _, u := range []string{"U1", "U2", "U3"} {
+		e.command(u, "/logsend 1")
+	}
+	ru := e.fake.ResponseURL()
+	body := []byte(slashForm("/quota", "team", "U1", trigger(), ru).Encode())
+	status, got := do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType, body))
+	if status != http.StatusOK || !strings.Contains(decode(t, got).Text, "Working on it") {
+		t.Fatalf("got %d %s, want 200 and a working note", status, got)
+	}
+	calls := e.fake.WaitCalls(t, "response_url", 1)
+	var posted message
+	if err := json.Unmarshal(calls[0].JSON, &posted); err != nil {
+		t.Fatalf("response_url post %s: %v", calls[0].JSON, err)
+	}
+	if !strings.Contains(posted.Text, "3") || posted.ResponseType != "ephemeral" {
+		t.Errorf("posted %s, want the team table for 3 members", calls[0].JSON)
+	}
+	// Replayed: the same answer, nothing posted again.
+	status, got = do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType, body))
+	if status != http.StatusOK || !strings.Contains(decode(t, got).Text, "Working on it") {
+		t.Errorf("replay: got %d %s, want the working note again", status, got)
+	}
+	drain(t, e)
+	if n := len(e.fake.Calls("response_url")); n != 1 {
+		t.Errorf("got %d response_url posts, want 1", n)
+	}
+}
+
+// drain waits for the bot's background jobs.
+func drain(t testing.TB, e *env) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.bot.Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+}
+
+// TestHTTPLate: a command not answered within the ack deadline is
+// acknowledged with a working note and answered through response_url; a
+// response_url that says 429 is tried again after its Retry-After.
+func TestHTTPLate(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	s := &stub{handle: func(ctx context.Context, req commands.Request) commands.Reply {
+		<-release
+		return textReply("done at last")
+	}}
+	e := newEnv(t, config{bot: bot.Options{Handler: s, AckDeadline: time.Millisecond}})
+	e.fake.Fail("response_url", slackfake.Failure{Status: http.StatusTooManyRequests, RetryAfter: 1})
+	body := []byte(slashForm("/quota", "", "U1", trigger(), e.fake.ResponseURL()).Encode())
+	status, got := do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType, body))
+	if status != http.StatusOK || !strings.Contains(decode(t, got).Text, "Working on it") {
+		t.Fatalf("got %d %s, want 200 and a working note", status, got)
+	}
+	close(release)
+	calls := e.fake.WaitCalls(t, "response_url", 2)
+	if calls[0].Status != http.StatusTooManyRequests || calls[1].Status != http.StatusOK {
+		t.Errorf("got response_url statuses %d, %d; want 429 then 200", calls[0].Status, calls[1].Status)
+	}
+	if !strings.Contains(string(calls[1].JSON), "done at last") {
+		t.Errorf("posted %s, want the late reply", calls[1].JSON)
+	}
+}
+
+// TestHTTPEvents: url_verification answers its challenge; app_home_opened
+// publishes the member's Home tab, once per event_id, a retry included.
+func TestHTTPEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	e.command("U1", "/logsend 12")
+
+	status, body := do(t, signed(t, http.MethodPost, e.url+"/slack/events", "application/json",
+		[]byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)))
+	if status != http.StatusOK || string(body) != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Errorf("url_verification: got %d %q, want 200 and the challenge", status, body)
+	}
+
+	event := homeOpened(slackfake.TeamID, "Ev0001", "U1")
+	if status, body := do(t, signed(t, http.MethodPost, e.url+"/slack/events", "application/json", event)); status != http.StatusOK {
+		t.Fatalf("app_home_opened: got %d %s, want 200", status, body)
+	}
+	calls := e.fake.WaitCalls(t, "views.publish", 1)
+	if !strings.Contains(string(calls[0].JSON), `"user_id":"U1"`) || !strings.Contains(string(calls[0].JSON), "88 left now") {
+		t.Errorf("views.publish got %s, want U1's home with 88 left", calls[0].JSON)
+	}
+	retry := signed(t, http.MethodPost, e.url+"/slack/events", "application/json", event)
+	retry.Header.Set("X-Slack-Retry-Num", "1")
+	retry.Header.Set("X-Slack-Retry-Reason", "http_timeout")
+	if status, _ := do(t, retry); status != http.StatusOK {
+		t.Errorf("retried event: got %d, want 200", status)
+	}
+	if status, _ := do(t, signed(t, http.MethodPost, e.url+"/slack/events", "application/json", homeOpened("T0THEIRS", "Ev0002", "U1"))); status != http.StatusForbidden {
+		t.Errorf("event from another team: got %d, want 403", status)
+	}
+	drain(t, e)
+	if n := len(e.fake.Calls("views.publish")); n != 1 {
+		t.Errorf("got %d views.publish calls, want 1: the retry is not acted on", n)
+	}
+}
+
+func homeOpened(team, eventID, user string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"token": "x", "team_id": team, "api_app_id": slackfake.AppID, "type": "event_callback",
+		"event_id": eventID, "event_time": time.Now().Unix(),
+		"event": map[string]any{"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home", "event_ts": "1700000000.000100"},
+	})
+	return b
+}
+
+// TestHTTPInteractive presses the "Log 5" button of a /logsend reply: the
+// press is acknowledged, logged once however often it is delivered, and
+// its reply posted to the press's response_url.
+func TestHTTPInteractive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	e.command("U1", "/logsend 1")
+	ru := e.fake.ResponseURL()
+	cb := slack.InteractionCallback{
+		Type:        slack.InteractionTypeBlockActions,
+		Team:        slack.Team{ID: slackfake.TeamID},
+		User:        slack.User{ID: "U1"},
+		Channel:     slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C0FAKE"}}},
+		TriggerID:   trigger(),
+		ResponseURL: ru,
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+			{ActionID: commands.ActionLog5, Value: "5 message", ActionTs: "1700000000.123456"},
+		}},
+	}
+	payload, err := json.Marshal(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(url.Values{"payload": {string(payload)}}.Encode())
+	for range 2 {
+		if status, got := do(t, signed(t, http.MethodPost, e.url+"/slack/interactive", formType, body)); status != http.StatusOK {
+			t.Fatalf("got %d %s, want 200", status, got)
+		}
+	}
+	calls := e.fake.WaitCalls(t, "response_url", 1)
+	if !strings.Contains(string(calls[0].JSON), "Logged 5 messages") {
+		t.Errorf("posted %s, want the log's reply", calls[0].JSON)
+	}
+	drain(t, e)
+	if day, _ := e.used("U1"); day != 6 {
+		t.Errorf("got %d messages today, want 6: one press counted once", day)
+	}
+	if n := len(e.fake.Calls("response_url")); n != 1 {
+		t.Errorf("got %d response_url posts, want 1", n)
+	}
+}
+
+// TestHealthAndMetrics: /healthz reports the store, /metrics counts
+// commands by name and outcome in Prometheus text.
+func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	e.command("U1", "/logsend 2")
+	e.command("U1", "/logsend zero")
+	e.command("U1", "/quota")
+
+	status, body := do(t, mustGet(t, e.url+"/metrics"))
+	if status != http.StatusOK {
+		t.Fatalf("/metrics: got %d", status)
+	}
+	for _, want := range []string{
+		`quotabot_commands_total{command="/logsend",outcome="ok"} 1`,
+		`quotabot_commands_total{command="/logsend",outcome="refused"} 1`,
+		`quotabot_commands_total{command="/quota",outcome="ok"} 1`,
+		`quotabot_command_duration_seconds_count{command="/logsend"} 2`,
+		`quotabot_ledger_errors_total 0`,
+		`go_goroutines`,
+	} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	status, body = do(t, mustGet(t, e.url+"/healthz"))
+	if status != http.StatusOK || !strings.Contains(string(body), `"store":"ok"`) {
+		t.Errorf("/healthz: got %d %s, want 200 and the store ok", status, body)
+	}
+	if err := e.ledger.Close(); err != nil {
+		t.Fatal(err)
+	}
+	status, body = do(t, mustGet(t, e.url+"/healthz"))
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(body), `"store":"error"`) {
+		t.Errorf("/healthz with the store closed: got %d %s, want 503", status, body)
+	}
+	// A command against a closed store is an error, counted and logged,
+	// and the member reads a short note rather than a Go error.
+	r := e.command("U1", "/logsend 1")
+	if strings.Contains(r.Text, "closed") && strings.Contains(r.Text, "ledger") {
+		t.Errorf("got %q, want no Go error shown", r.Text)
+	}
+	_, body = do(t, mustGet(t, e.url+"/metrics"))
+	if !bytes.Contains(body, []byte(`quotabot_commands_total{command="/logsend",outcome="error"} 1`)) {
+		t.Errorf("/metrics does not count the failed command as an error:\n%s", grep(body, "quotabot_"))
+	}
+}
+
+func grep(body []byte, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,114 @@
+// Command quotabot is the Slack bot that keeps a team inside LinkedIn's
+// sending limits, and the tools that go with it:
+//
+//	quotabot [serve] [--http ADDR] [--data DIR] [--config FILE]
+//	quotabot console [--data DIR] [--user U123] [--config FILE]
+//	quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
+//	quotabot backup  [--data DIR] [--out FILE] [--config FILE]
+//	quotabot restore [--data DIR] [--config FILE] FILE
+//
+// serve runs the bot: Socket Mode when SLACK_APP_TOKEN is set, HTTP when
+// --http is given, or both. SLACK_BOT_TOKEN (xoxb-) is always needed,
+// SLACK_SIGNING_SECRET with --http; SLACK_API_URL replaces Slack's Web API
+// base URL. SIGTERM and SIGINT stop it cleanly: the commands already taken
+// are answered and the store is closed.
+//
+// console tries the bot without Slack: slash commands on standard input, one
+// a line, their replies' text on standard output.
+//
+// export writes the entries that stand as CSV (logged_at,user_id,kind,
+// count,note; logged_at in RFC 3339, UTC). --from and --to are dates in the
+// configured time zone, both included: --to 2026-11-30 takes in the whole of
+// 30 November, local time.
+//
+// backup writes a consistent copy of the store, while the bot runs or not;
+// restore loads one into an empty data directory, with the bot stopped.
+//
+// While serve runs, it holds the data directory; it also listens on a unix
+// socket there (quotabot.sock), through which export and backup get their
+// answer from the running bot. console and restore refuse a directory in
+// use, naming it, rather than wait.
+//
+// main only calls run, which takes everything from outside as arguments,
+// so that tests run the whole program in-process.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quotabot:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake in the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `quotabot keeps a team inside LinkedIn's sending limits.
+
+Usage:
+  quotabot [serve] [--http ADDR] [--data DIR] [--config FILE]
+  quotabot console [--data DIR] [--user U123] [--config FILE]
+  quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
+  quotabot backup  [--data DIR] [--out FILE] [--config FILE]
+  quotabot restore [--data DIR] [--config FILE] FILE
+
+Environment (serve):
+  SLACK_BOT_TOKEN       xoxb-… Bot User OAuth Token (required)
+  SLACK_APP_TOKEN       xapp-… app-level token: serve over Socket Mode
+  SLACK_SIGNING_SECRET  Signing Secret: required with --http
+  SLACK_API_URL         Slack Web API base URL (default https://slack.com/api/)
+
+Run "quotabot COMMAND -h" for a command's flags.
+`
+
+// run is the whole program. args are the command-line arguments without
+// the program's name.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, rest, getenv, stderr)
+	case "console":
+		err = console(ctx, rest, stdin, stdout, stderr)
+	case "export":
+		err = export(ctx, rest, stdout, stderr)
+	case "backup":
+		err = backup(ctx, rest, stdout, stderr)
+	case "restore":
+		err = restore(ctx, rest, stdin, stderr)
+	case "help":
+		_, err = io.WriteString(stdout, usage)
+	default:
+		return usagef("unknown command %q: the commands are serve, console, export, backup and restore (see quotabot help)", cmd)
+	}
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/quotabot/quotabot/bot"
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/scheduler"
+)
+
+// settings are serve's environment, checked.
+type settings struct {
+	botToken      string
+	appToken      string // "" without Socket Mode
+	signingSecret string
+	apiURL        string // with its trailing slash
+}
+
+// readSettings checks the environment before anything starts. Each error
+// names the variable and says where its value comes from; none repeats a
+// secret's value.
+func readSettings(getenv func(string) string, httpAddr string) (settings, error) {
+	s := settings{
+		botToken:      strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		appToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		signingSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
+		apiURL:        strings.TrimSpace(getenv("SLACK_API_URL")),
+	}
+	switch {
+	case s.botToken == "":
+		return s, errors.New("SLACK_BOT_TOKEN is not set: set it to the app's Bot User OAuth Token (xoxb-…), from the OAuth & Permissions page of the app at api.slack.com/apps")
+	case !strings.HasPrefix(s.botToken, "xoxb-"):
+		hint := ""
+		if strings.HasPrefix(s.botToken, "xapp-") {
+			hint = " (an xapp- token is the app-level token: it goes in SLACK_APP_TOKEN)"
+		}
+		return s, fmt.Errorf("SLACK_BOT_TOKEN does not start with xoxb-%s: set it to the Bot User OAuth Token from the app's OAuth & Permissions page", hint)
+	case s.appToken != "" && !strings.HasPrefix(s.appToken, "xapp-"):
+		return s, errors.New("SLACK_APP_TOKEN does not start with xapp-: set it to an app-level token with the connections:write scope, from the app's Basic Information page, or unset it to serve over --http only")
+	case s.appToken == "" && httpAddr == "":
+		return s, errors.New("nothing to serve: set SLACK_APP_TOKEN (xapp-…) to use Socket Mode, or give --http ADDR (with SLACK_SIGNING_SECRET) to take Slack's requests over HTTP")
+	case httpAddr != "" && s.signingSecret == "":
+		return s, errors.New("SLACK_SIGNING_SECRET is not set, and --http needs it to check that requests come from Slack: set it to the Signing Secret on the app's Basic Information page")
+	}
+	if s.apiURL == "" {
+		s.apiURL = slack.APIURL
+	}
+	u, err := url.Parse(s.apiURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return s, fmt.Errorf("SLACK_API_URL %q is not an http(s) URL: set it to a Web API base URL such as https://slack.com/api/, or unset it", s.apiURL)
+	}
+	if !strings.HasSuffix(s.apiURL, "/") {
+		// slack-go appends the method name to it.
+		s.apiURL += "/"
+	}
+	return s, nil
+}
+
+// Shutdown bounds: Slack gives a command 3 seconds, so what was taken is
+// answered well within these; a scheduled post may take a while longer.
+const (
+	shutdownTimeout = 25 * time.Second
+	apiTimeout      = 30 * time.Second
+)
+
+// serve runs the bot until ctx ends (SIGTERM, SIGINT) or a transport fails
+// for good.
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) (err error) {
+	fs := flags("serve", "serve [--http ADDR] [--data DIR] [--config FILE]", stderr)
+	httpAddr := fs.String("http", "", "serve Slack's requests over HTTP on `ADDR`, such as :8080 (needs SLACK_SIGNING_SECRET)")
+	dir := fs.String("data", defaultData, "the data `directory`")
+	cfgPath := fs.String("config", "", "the YAML config `file` (default: built-in settings)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve takes no arguments, only flags (see quotabot serve -h)")
+	}
+	set, err := readSettings(getenv, *httpAddr)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	// Listen before anything slow, so that a port in use fails at once.
+	var ln net.Listener
+	if *httpAddr != "" {
+		if ln, err = net.Listen("tcp", *httpAddr); err != nil {
+			return fmt.Errorf("--http %s: %w (give a free address, such as :8080)", *httpAddr, err)
+		}
+		defer ln.Close()
+	}
+
+	ledger, err := openLedger(*dir, cfg, log, "stop it first, or give this one another --data")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := ledger.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		log.Info("store closed", "data", *dir)
+	}()
+	control, err := serveControl(*dir, ledger, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		control.close(ctx)
+	}()
+
+	opts := []slack.Option{slack.OptionAPIURL(set.apiURL), slack.OptionHTTPClient(&http.Client{Timeout: apiTimeout})}
+	if set.appToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(set.appToken))
+	}
+	api := slack.New(set.botToken, opts...)
+	team, err := bot.Identify(ctx, api, log)
+	if err != nil {
+		return err
+	}
+	log.Info("connected to Slack", "team", team.Team, "team_id", team.TeamID, "bot_user", team.UserID)
+
+	h := commands.New(ledger, commands.Options{Admins: cfg.Admins, Users: api, Logger: bot.HandlerLogger(log)})
+	b, err := bot.New(bot.Options{Handler: h, Ledger: ledger, API: api, SigningSecret: set.signingSecret, Team: team, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	// Everything below stops when runCtx ends: a signal, or one part
+	// failing for good.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	failed := make(chan error, 2)
+
+	var sched *scheduler.Scheduler
+	if cfg.Channel == "" {
+		log.Info("no channel in the config: the daily and monthly posts are off (set channel: C0123ABCD to turn them on)")
+	} else {
+		if cfg.NotifyNearLimit {
+			log.Warn("notify_near_limit sends direct messages, which need the im:write scope that manifest.yml leaves out: add it under oauth_config.scopes.bot and reinstall the app")
+		}
+		sched, err = scheduler.New(ledger, api, scheduler.Options{Channel: cfg.Channel, Daily: cfg.Schedule.Daily,
+			Monthly: cfg.Schedule.Monthly, NotifyNearLimit: cfg.NotifyNearLimit, Logger: log})
+		if err != nil {
+			return err
+		}
+		if err := sched.Start(runCtx); err != nil {
+			return err
+		}
+		defer sched.Stop()
+	}
+
+	var srv *http.Server
+	if ln != nil {
+		srv = &http.Server{
+			Handler:           b.Handler(),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      15 * time.Second,
+			IdleTimeout:       90 * time.Second,
+			MaxHeaderBytes:    16 << 10,
+		}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("--http %s: %w", *httpAddr, err)
+			}
+		}()
+		log.Info("serving HTTP", "addr", ln.Addr().String())
+	}
+
+	socketDone := make(chan struct{})
+	if set.appToken != "" {
+		client := socketmode.New(api)
+		go func() {
+			defer close(socketDone)
+			if err := b.ServeSocket(runCtx, client); err != nil {
+				failed <- err
+			}
+		}()
+		log.Info("serving Socket Mode")
+	} else {
+		close(socketDone)
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing the commands already taken")
+	case err = <-failed:
+		log.Error("shutting down", "err", err)
+	}
+	stop()
+
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if srv != nil {
+		// Shutdown waits for the requests in progress to be answered.
+		if serr := srv.Shutdown(shutdownCtx); serr != nil {
+			log.Warn("HTTP requests still open at shutdown", "err", serr)
+		}
+	}
+	select {
+	case <-socketDone:
+	case <-shutdownCtx.Done():
+	}
+	if derr := b.Drain(shutdownCtx); derr != nil {
+		log.Warn("replies still on their way at shutdown", "err", derr)
+	}
+	// The deferred calls stop the scheduler, the control socket and then
+	// close the store, in that order.
+	return err
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// consoleUser is who types in the console unless --user says otherwise.
+const consoleUser = "U0CONSOLE"
+
+// console reads slash commands from stdin, one a line, and prints each
+// reply's text: the bot without Slack.
+func console(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flags("console", "console [--data DIR] [--user U123] [--config FILE]", stderr)
+	dir := fs.String("data", defaultData, "the data `directory`")
+	user := fs.String("user", consoleUser, "the Slack user `ID` typing")
+	cfgPath := fs.String("config", "", "the YAML config `file` (default: built-in settings)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("console takes no arguments, only flags; type the commands on standard input")
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := quietLog(stderr)
+	l, err := openLedger(*dir, cfg, log, "stop the bot before using the console on its data, or give the console another --data")
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	h := commands.New(l, commands.Options{Admins: cfg.Admins, Logger: log})
+	in := bufio.NewScanner(stdin)
+	in.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for in.Scan() {
+		if err := ctx.Err(); err != nil {
+			return nil
+		}
+		line := strings.TrimSpace(in.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var out string
+		if !strings.HasPrefix(line, "/") {
+			out = "Type a slash command, such as /logsend 5, /quota or /quota help."
+		} else {
+			cmd, text, _ := strings.Cut(line, " ")
+			reply := h.Handle(ctx, commands.Request{Command: cmd, Text: escapeMentions(strings.TrimSpace(text)),
+				UserID: *user, ChannelID: "CONSOLE"})
+			out = reply.Text
+		}
+		if _, err := fmt.Fprintln(stdout, out); err != nil {
+			return err
+		}
+	}
+	if err := in.Err(); err != nil {
+		return fmt.Errorf("console: reading standard input: %w", err)
+	}
+	return l.Close()
+}
+
+// bareMention is "@U123ABC" typed in the console, where no Slack client
+// turns a mention into <@U123ABC>.
+var bareMention = regexp.MustCompile(`(^|\s)@([UW][A-Z0-9]{2,})\b`)
+
+func escapeMentions(s string) string { return bareMention.ReplaceAllString(s, "$1<@$2>") }
+
+// export writes the entries as CSV, from the store or, while the bot runs,
+// from the bot.
+func export(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("export", "export [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]", stderr)
+	dir := fs.String("data", defaultData, "the data `directory`")
+	fromS := fs.String("from", "", "the first `day` to export, in the configured time zone (default: the first entry)")
+	toS := fs.String("to", "", "the last `day` to export, included whole, in the configured time zone (default: the last entry)")
+	cfgPath := fs.String("config", "", "the YAML config `file`, for its time zone (default: UTC)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("export takes no arguments, only flags")
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	from, to, err := exportRange(*fromS, *toS, cfg.Timezone)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if err := mustExist(*dir); err != nil {
+		return err
+	}
+	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr)})
+	if errors.Is(err, quota.ErrLocked) {
+		// The running bot answers, reading the dates in its own zone.
+		q := url.Values{}
+		q.Set("from", *fromS)
+		q.Set("to", *toS)
+		return askBot(ctx, *dir, "/export?"+q.Encode(), stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", *dir, err)
+	}
+	defer l.Close()
+	w := bufio.NewWriter(stdout)
+	if err := writeCSV(ctx, w, l, from, to); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+// backup writes a consistent copy of the store to --out or stdout, from the
+// store or, while the bot runs, from the bot.
+func backup(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	fs := flags("backup", "backup [--data DIR] [--out FILE] [--config FILE]", stderr)
+	dir := fs.String("data", defaultData, "the data `directory`")
+	out := fs.String("out", "", "where to write the backup (default: standard output)")
+	cfgPath := fs.String("config", "", "the YAML config `file` serve uses")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("backup takes no arguments, only flags: give the file with --out")
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if err := mustExist(*dir); err != nil {
+		return err
+	}
+	w, commit, abort, err := output(*out, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			abort()
+		}
+	}()
+	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr)})
+	switch {
+	case errors.Is(err, quota.ErrLocked):
+		if err := askBot(ctx, *dir, "/backup", w); err != nil {
+			return err
+		}
+	case err != nil:
+		return fmt.Errorf("--data %s: %w", *dir, err)
+	default:
+		if err := l.Backup(ctx, w); err != nil {
+			l.Close()
+			return err
+		}
+		if err := l.Close(); err != nil {
+			return err
+		}
+	}
+	return commit()
+}
+
+// output opens where a backup goes. A file is written beside its final
+// name and renamed into place once complete and synced, so that a failed
+// backup never leaves a truncated file under the name of a good one.
+func output(path string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
+	if path == "" || path == "-" {
+		bw := bufio.NewWriter(stdout)
+		return bw, bw.Flush, func() {}, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("--out %s: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	commit = func() error {
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("--out %s: %w", path, err)
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("--out %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--out %s: %w", path, err)
+		}
+		if err := os.Rename(f.Name(), path); err != nil {
+			return fmt.Errorf("--out %s: %w", path, err)
+		}
+		return nil
+	}
+	abort = func() {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return bw, commit, abort, nil
+}
+
+// restore loads a backup into an empty data directory; the bot must be
+// stopped.
+func restore(ctx context.Context, args []string, stdin io.Reader, stderr io.Writer) error {
+	fs := flags("restore", "restore [--data DIR] FILE   (FILE - reads standard input)", stderr)
+	dir := fs.String("data", defaultData, "the data `directory` to restore into: new or empty")
+	cfgPath := fs.String("config", "", "the YAML config `file` serve uses")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("restore takes one argument, the backup file (- for standard input)")
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	// Checked first: whatever else is wrong, a directory in use is the
+	// thing to sort out.
+	if dirLocked(*dir) {
+		return fmt.Errorf("data directory %s is in use by a running quotabot: stop the bot first, then restore into a new or empty directory", *dir)
+	}
+	name := fs.Arg(0)
+	var r io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	if err := quota.Restore(*dir, bufio.NewReaderSize(r, 1<<20)); err != nil {
+		if errors.Is(err, quota.ErrLocked) {
+			return fmt.Errorf("data directory %s is in use by a running quotabot: stop the bot first, then restore into a new or empty directory", *dir)
+		}
+		return err
+	}
+	// Opening the restored store checks it, and recounts its counters if
+	// it was backed up under another time zone.
+	l, err := openLedger(*dir, cfg, quietLog(stderr), "something opened it as it was restored; try again")
+	if err != nil {
+		return fmt.Errorf("restored into %s, but it does not open: %w", *dir, err)
+	}
+	return l.Close()
+}

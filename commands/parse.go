@@ -418,50 +418,8 @@ func parseMention(s string) (string, error) {
 }
 
 // nearest returns the word in words closest to s, if it is close enough to
-// be a typo (at most a third of its letters off).
-func nearest(s string, words []string) string {
-	if len(s) > 32 {
-		return ""
-	}
-	best, bestD := "", 0
-	for _, w := range words {
-		d := editDistance(s, w)
-		if best == "" || d < bestD {
-			best, bestD = w, d
-		}
-	}
-	if bestD > max(1, len(best)/3) {
-		return ""
-	}
-	return best
-}
-
-// editDistance counts the insertions, deletions, substitutions and swaps
-// of neighbours that turn a into b: "tema" is one swap from "team".
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
-}
+// be a typo.
+func nearest(s string, words []string) string { return quota.Closest(s, words) }
 
 // unescapeSlack undoes the escaping Slack applies to &, < and > in a slash
 // command's text, so that a note is kept (and exported) as the member typed

@@ -326,6 +326,13 @@ func (l *Ledger) Members() []Member {
 	return ms
 }
 
+// MemberCount returns how many members are enrolled.
+func (l *Ledger) MemberCount() int {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return len(l.members)
+}
+
 // SetTier puts member on tier, recording who did it (by) and when,
 // enrolling the member if need be. Permission is the caller's business.
 func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (Member, error) {

@@ -262,3 +262,21 @@ func TestSetTier(t *testing.T) {
 		t.Errorf("21 InMails: over %+v, want day over by 1", over)
 	}
 }
+
+// TestKeySpaces: a key used for a Log means nothing to an Undo.
+func TestKeySpaces(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := mustOpen(t, "", quota.Options{InMemory: true})
+	res, err := l.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 2, Key: "same"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := l.Undo(ctx, "U1", "same")
+	if err != nil || e.ID != res.Entry.ID || e.Stands() {
+		t.Errorf("undo keyed like the log: got %+v, %v; want the entry taken back", e, err)
+	}
+	if n := l.MemberCount(); n != 1 {
+		t.Errorf("MemberCount: got %d, want 1", n)
+	}
+}

@@ -189,7 +189,7 @@ func (p Plan) ParseTier(s string) (Tier, error) {
 	if t, ok := p.Tiers[strings.ToLower(s)]; ok {
 		return t, nil
 	}
-	return Tier{}, &UnknownError{What: "tier", Input: s, Known: p.TierNames(), Suggestion: closest(strings.ToLower(s), p.TierNames())}
+	return Tier{}, &UnknownError{What: "tier", Input: s, Known: p.TierNames(), Suggestion: Closest(strings.ToLower(s), p.TierNames())}
 }
 
 // ParseKind returns the kind named s. It takes the singular or plural,
@@ -206,12 +206,16 @@ func (p Plan) ParseKind(s string) (Kind, error) {
 	for i, k := range p.kinds {
 		names[i] = string(k)
 	}
-	return "", &UnknownError{What: "kind", Input: s, Known: names, Suggestion: closest(l, names)}
+	return "", &UnknownError{What: "kind", Input: s, Known: names, Suggestion: Closest(l, names)}
 }
 
-// closest returns the name in names nearest to s by edit distance, if it is
-// near enough to be a typo.
-func closest(s string, names []string) string {
+// Closest returns the name in names nearest to s by edit distance, if it is
+// near enough to be a typo (at most a third of its letters off, or one):
+// "inmial" is close to "inmail", "tema" to "team".
+func Closest(s string, names []string) string {
+	if len(s) > 64 {
+		return ""
+	}
 	best, bestD := "", 0
 	for _, n := range names {
 		d := editDistance(s, n)

@@ -179,7 +179,7 @@ func (l *Ledger) memberFor(b *batchState, id string, now time.Time) (Member, boo
 func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogResult, error) {
 	now := l.now()
 	if req.Key != "" {
-		e, found, err := l.keyedEntry(txn, req.Key)
+		e, found, err := l.keyedEntry(txn, "log:"+req.Key)
 		if err != nil {
 			return LogResult{}, storeError{err}
 		}
@@ -214,7 +214,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		b.members[m.ID] = m
 	}
 	if req.Key != "" {
-		if err := l.setKey(txn, req.Key, at); err != nil {
+		if err := l.setKey(txn, "log:"+req.Key, at); err != nil {
 			return LogResult{}, err
 		}
 	}
@@ -231,7 +231,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 func (l *Ledger) applyUndo(txn *badger.Txn, o *op) (Entry, error) {
 	now := l.now()
 	if o.key != "" {
-		e, found, err := l.keyedEntry(txn, o.key)
+		e, found, err := l.keyedEntry(txn, "undo:"+o.key)
 		if err != nil {
 			return Entry{}, storeError{err}
 		}
@@ -275,7 +275,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, o *op) (Entry, error) {
 		return Entry{}, err
 	}
 	if o.key != "" {
-		if err := l.setKey(txn, o.key, at); err != nil {
+		if err := l.setKey(txn, "undo:"+o.key, at); err != nil {
 			return Entry{}, err
 		}
 	}

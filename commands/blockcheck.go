@@ -23,6 +23,9 @@ const (
 	MaxButtonText      = 75   // characters on a button
 	MaxActionValue     = 2000 // characters in a button's value
 	MaxActionID        = 255  // characters in an action_id or block_id
+	MaxOptions         = 100  // options in a static menu
+	MaxOptionText      = 75   // characters in an option's text
+	MaxOptionValue     = 150  // characters in an option's value
 )
 
 // CheckLimits reports every way blocks break Block Kit's limits for a
@@ -40,7 +43,6 @@ func CheckLimitsN(blocks []slack.Block, maxBlocks int) error {
 		errs = append(errs, fmt.Errorf("%d blocks, at most %d", len(blocks), maxBlocks))
 	}
 	blockIDs := map[string]bool{}
-	actionIDs := map[string]bool{}
 	text := func(i int, what string, t *slack.TextBlockObject, limit int) {
 		if t == nil {
 			bad(i, "%s: missing", what)
@@ -54,6 +56,45 @@ func CheckLimitsN(blocks []slack.Block, maxBlocks int) error {
 		}
 		if n := utf8.RuneCountInString(t.Text); n > limit {
 			bad(i, "%s: %d characters, at most %d", what, n, limit)
+		}
+	}
+	button := func(i int, what string, btn *slack.ButtonBlockElement) {
+		text(i, what, btn.Text, MaxButtonText)
+		if btn.Text != nil && btn.Text.Type != slack.PlainTextType {
+			bad(i, "%s text must be plain_text", what)
+		}
+		if btn.ActionID == "" || len(btn.ActionID) > MaxActionID {
+			bad(i, "%s: action_id of %d characters, want 1 to %d", what, len(btn.ActionID), MaxActionID)
+		}
+		if len(btn.Value) > MaxActionValue {
+			bad(i, "%s: value of %d characters, at most %d", what, len(btn.Value), MaxActionValue)
+		}
+	}
+	// menu checks a static select: Slack refuses one with no options or
+	// more than MaxOptions, and an initial option that is not among them.
+	menu := func(i int, m *slack.SelectBlockElement) {
+		if m.ActionID == "" || len(m.ActionID) > MaxActionID {
+			bad(i, "menu: action_id of %d characters, want 1 to %d", len(m.ActionID), MaxActionID)
+		}
+		if m.Type != slack.OptTypeStatic {
+			return
+		}
+		if len(m.Options) == 0 || len(m.Options) > MaxOptions {
+			bad(i, "menu with %d options, want 1 to %d", len(m.Options), MaxOptions)
+		}
+		values := map[string]bool{}
+		for j, o := range m.Options {
+			text(i, fmt.Sprintf("option %d", j), o.Text, MaxOptionText)
+			if o.Text != nil && o.Text.Type != slack.PlainTextType {
+				bad(i, "option %d text must be plain_text", j)
+			}
+			if o.Value == "" || utf8.RuneCountInString(o.Value) > MaxOptionValue {
+				bad(i, "option %d: value of %d characters, want 1 to %d", j, utf8.RuneCountInString(o.Value), MaxOptionValue)
+			}
+			values[o.Value] = true
+		}
+		if m.InitialOption != nil && !values[m.InitialOption.Value] {
+			bad(i, "menu: initial option %q is not one of its options", m.InitialOption.Value)
 		}
 	}
 	for i, b := range blocks {
@@ -84,6 +125,14 @@ func CheckLimitsN(blocks []slack.Block, maxBlocks int) error {
 			for j, f := range b.Fields {
 				text(i, fmt.Sprintf("field %d", j), f, MaxFieldText)
 			}
+			if a := b.Accessory; a != nil {
+				if a.ButtonElement != nil {
+					button(i, "accessory button", a.ButtonElement)
+				}
+				if a.SelectElement != nil {
+					menu(i, a.SelectElement)
+				}
+			}
 		case *slack.HeaderBlock:
 			text(i, "header", b.Text, MaxHeaderText)
 			if b.Text != nil && b.Text.Type != slack.PlainTextType {
@@ -108,25 +157,20 @@ func CheckLimitsN(blocks []slack.Block, maxBlocks int) error {
 				bad(i, "actions with %d elements, want 1 to %d", n, MaxActionElements)
 				continue
 			}
+			// Slack wants an action_id unique within its block, not the
+			// whole message: the App Home has a "Log 1" per kind, each in
+			// its own block, all quotabot.log.1 (the value says the kind).
+			actionIDs := map[string]bool{}
 			for j, e := range b.Elements.ElementSet {
 				btn, ok := e.(*slack.ButtonBlockElement)
 				if !ok {
 					continue
 				}
-				text(i, fmt.Sprintf("button %d", j), btn.Text, MaxButtonText)
-				if btn.Text != nil && btn.Text.Type != slack.PlainTextType {
-					bad(i, "button %d text must be plain_text", j)
-				}
-				if btn.ActionID == "" || len(btn.ActionID) > MaxActionID {
-					bad(i, "button %d: action_id of %d characters, want 1 to %d", j, len(btn.ActionID), MaxActionID)
-				}
+				button(i, fmt.Sprintf("button %d", j), btn)
 				if actionIDs[btn.ActionID] {
 					bad(i, "action_id %q used twice", btn.ActionID)
 				}
 				actionIDs[btn.ActionID] = true
-				if len(btn.Value) > MaxActionValue {
-					bad(i, "button %d: value of %d characters, at most %d", j, len(btn.Value), MaxActionValue)
-				}
 			}
 		case *slack.DividerBlock:
 		default:

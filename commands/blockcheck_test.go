@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -50,6 +51,13 @@ func TestCheckLimits(t *testing.T) {
 		{"header of 151", []slack.Block{slack.NewHeaderBlock(pt(strings.Repeat("h", 151)))}, "151 characters, at most 150"},
 		{"mrkdwn header", []slack.Block{slack.NewHeaderBlock(md("h"))}, "header must be plain_text"},
 		{"same action twice", []slack.Block{slack.NewActionBlock("", button("a", "A"), button("a", "B"))}, `action_id "a" used twice`},
+		{"same action in two blocks", []slack.Block{slack.NewActionBlock("", button("a", "A")), slack.NewActionBlock("", button("a", "B"))}, ""},
+		{"menu", []slack.Block{menuSection(3, "v1")}, ""},
+		{"menu of 101 options", []slack.Block{menuSection(101, "")}, "101 options, want 1 to 100"},
+		{"menu without options", []slack.Block{menuSection(0, "")}, "0 options"},
+		{"menu starting elsewhere", []slack.Block{menuSection(3, "v9")}, `initial option "v9" is not one of its options`},
+		{"long accessory button", []slack.Block{slack.NewSectionBlock(md("x"), nil, slack.NewAccessory(
+			slack.NewButtonBlockElement("a", "v", pt(strings.Repeat("b", 76)))))}, "accessory button: 76 characters"},
 		{"long button", []slack.Block{slack.NewActionBlock("", button("a", strings.Repeat("b", 76)))}, "76 characters, at most 75"},
 		{"empty actions", []slack.Block{slack.NewActionBlock("")}, "actions with 0 elements"},
 		{"11 context elements", []slack.Block{slack.NewContextBlock("", md("1"), md("2"), md("3"), md("4"), md("5"), md("6"), md("7"), md("8"), md("9"), md("10"), md("11"))}, "context with 11 elements"},
@@ -70,4 +78,19 @@ func TestCheckLimits(t *testing.T) {
 	if err := commands.CheckLimitsN(many(100, section("x")), commands.MaxHomeBlocks); err != nil {
 		t.Errorf("100 blocks in a Home view: got %v, want none", err)
 	}
+}
+
+// menuSection is a section with a static menu of n options, v0, v1, …,
+// starting at initial unless that is "".
+func menuSection(n int, initial string) slack.Block {
+	opts := make([]*slack.OptionBlockObject, n)
+	for i := range opts {
+		v := fmt.Sprintf("v%d", i)
+		opts[i] = slack.NewOptionBlockObject(v, slack.NewTextBlockObject(slack.PlainTextType, v, false, false), nil)
+	}
+	m := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, nil, "menu", opts...)
+	if initial != "" {
+		m.InitialOption = slack.NewOptionBlockObject(initial, slack.NewTextBlockObject(slack.PlainTextType, initial, false, false), nil)
+	}
+	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "who", false, false), nil, slack.NewAccessory(m))
 }

@@ -4,27 +4,33 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/quota"
 )
 
-// The buttons on a /logsend reply. Their action IDs are fixed, so that a
-// button on a message posted before a restart or an upgrade still works.
+// The buttons on a /logsend reply and the App Home, and the App Home's tier
+// menu. Their action IDs are fixed, so that a button on a message posted
+// before a restart or an upgrade still works.
 //
 //	action_id        value                               does
 //	quotabot.log.1   /logsend text, e.g. "1 message"     logs that again
 //	quotabot.log.5   /logsend text, e.g. "5 inmail"      logs that again
 //	quotabot.undo    entry ID, e.g. "188b2c0e4f1a2b3c"   takes back that entry
+//	quotabot.tier    member:tier, e.g. "U123:premium"    sets that member's tier
 //
 // A log button's value is parsed by ParseLogsend like typed text, so a
 // forged or stale value gets the same checks as a command. The Undo button
-// names its entry, so a late press cannot take back a newer entry.
+// names its entry, so a late press cannot take back a newer entry. The tier
+// menu is checked like `/quota tier @member tier`: anyone may set their own
+// tier, only an admin someone else's, whoever built the payload.
 const (
 	ActionLog1 = "quotabot.log.1"
 	ActionLog5 = "quotabot.log.5"
 	ActionUndo = "quotabot.undo"
+	ActionTier = "quotabot.tier"
 )
 
 // ActionRequest is one button press as any transport received it.
@@ -54,8 +60,14 @@ func ActionsFromCallback(cb slack.InteractionCallback) []ActionRequest {
 		if cb.TriggerID != "" || a.ActionTs != "" {
 			key = cb.TriggerID + "/" + a.ActionTs
 		}
+		// A menu (the App Home's tier menu) carries its choice in
+		// selected_option, not in value.
+		value := a.Value
+		if value == "" {
+			value = a.SelectedOption.Value
+		}
 		out = append(out, ActionRequest{
-			ActionID: a.ActionID, Value: a.Value,
+			ActionID: a.ActionID, Value: value,
 			UserID: cb.User.ID, TeamID: cb.Team.ID, ChannelID: cb.Channel.ID,
 			ResponseURL: cb.ResponseURL, Key: key,
 		})
@@ -96,8 +108,34 @@ func (h *Handler) Action(ctx context.Context, a ActionRequest) (reply Reply, err
 		}
 		reply.ReplaceOriginal = true
 		return reply, nil
+	case ActionTier:
+		c, err := parseTierValue(h.ledger.Plan(), a.Value)
+		if err == nil {
+			reply, err = h.setTier(ctx, a.UserID, c)
+		}
+		if err != nil {
+			return h.errorReply(ctx, "/quota", a.UserID, a.Value, err), nil
+		}
+		return reply, nil
 	}
 	return Reply{}, fmt.Errorf("action %q: %w", a.ActionID, ErrUnknownAction)
+}
+
+// parseTierValue reads a tier menu's value, "U123:premium", so that a
+// forged value is refused as help before anything is asked of Slack or the
+// store. A Slack user ID is letters and digits.
+func parseTierValue(plan quota.Plan, v string) (SetTier, error) {
+	member, tier, ok := strings.Cut(v, ":")
+	if !ok || member == "" || len(member) > 64 || strings.IndexFunc(member, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) >= 0 {
+		return SetTier{}, &ParseError{Command: "/quota", Input: v, Err: ErrUsage}
+	}
+	t, err := plan.ParseTier(tier)
+	if err != nil {
+		return SetTier{}, &ParseError{Command: "/quota", Input: tier, Err: err}
+	}
+	return SetTier{Member: member, Tier: t.Name}, nil
 }
 
 func (h *Handler) actionLog(ctx context.Context, a ActionRequest, key string) (Reply, error) {

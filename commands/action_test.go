@@ -149,3 +149,64 @@ func TestActionsFromCallback(t *testing.T) {
 		t.Errorf("got %+v, want [%+v]", got, want)
 	}
 }
+
+// TestTierAction: the App Home's tier menu is checked like `/quota tier`,
+// whoever built the payload: an admin sets anyone's tier, a member only
+// their own, and a forged value changes nothing.
+func TestTierAction(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		user     string
+		value    string
+		want     string // in the reply's text
+		wantTier string // U2's tier afterwards
+	}{
+		{"admin sets someone's", "UADMIN", "U2:premium", "<@U2> is now on tier premium", "premium"},
+		{"admin, any case", "UADMIN", "U2:Premium", "<@U2> is now on tier premium", "premium"},
+		{"member sets their own", "U2", "U2:premium", "Your tier is now premium", "premium"},
+		{"member sets someone's", "U3", "U2:premium", "Only admins can set someone else's tier.", "free"},
+		{"unknown tier", "UADMIN", "U2:platinum", "There is no tier “platinum”.", "free"},
+		{"typo of a tier", "UADMIN", "U2:premum", "Did you mean *premium*?", "free"},
+		{"no member", "UADMIN", ":premium", "I can't make sense of", "free"},
+		{"no colon", "UADMIN", "premium", "I can't make sense of", "free"},
+		{"mention for a member", "UADMIN", "<@U2>:premium", "I can't make sense of", "free"},
+		{"empty", "UADMIN", "", "I can't make sense of", "free"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+			r, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: commands.ActionTier, Value: tc.value, UserID: tc.user, Key: "k"})
+			if err != nil {
+				t.Fatalf("got error %v, want a reply", err)
+			}
+			mustFit(t, r, true)
+			if !strings.Contains(r.Text, tc.want) {
+				t.Errorf("got %q, want it to contain %q", r.Text, tc.want)
+			}
+			m, err := e.ledger.Member(context.Background(), "U2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Tier != tc.wantTier {
+				t.Errorf("U2's tier: got %s, want %s", m.Tier, tc.wantTier)
+			}
+			if strings.Contains(e.logs.String(), "level=ERROR") {
+				t.Errorf("a refusal was logged as an error:\n%s", e.logs)
+			}
+		})
+	}
+}
+
+// TestTierActionFromCallback: a menu's choice travels in selected_option,
+// and ActionsFromCallback puts it where Action reads it.
+func TestTierActionFromCallback(t *testing.T) {
+	t.Parallel()
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, TriggerID: "trig", User: slack.User{ID: "U1"}}
+	cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: commands.ActionTier, ActionTs: "1.2",
+		SelectedOption: slack.OptionBlockObject{Value: "U2:premium"}}}
+	got := commands.ActionsFromCallback(cb)
+	if len(got) != 1 || got[0].Value != "U2:premium" || got[0].Key != "trig/1.2" {
+		t.Errorf("got %+v, want one request with value U2:premium and key trig/1.2", got)
+	}
+}

@@ -324,7 +324,7 @@ func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply,
 	target := caller
 	if !self {
 		target = c.Member
-		admin, err := h.isAdmin(ctx, caller)
+		admin, err := h.IsAdmin(ctx, caller)
 		if err != nil {
 			return Reply{}, err
 		}
@@ -366,9 +366,12 @@ func tierLimits(plan quota.Plan, t quota.Tier) string {
 	return strings.Join(kinds, "; ") + "."
 }
 
-// isAdmin reports whether user may act for others: a configured admin, or
-// a workspace admin or owner according to users.info.
-func (h *Handler) isAdmin(ctx context.Context, user string) (bool, error) {
+// IsAdmin reports whether user may act for others (set anyone's tier, see
+// the whole team on the App Home): a configured admin, or a workspace admin
+// or owner according to users.info, cached for Options.AdminTTL. When Slack
+// cannot say (users.info fails or is rate limited) it returns false and an
+// error wrapping ErrAdminCheck: rights are refused, never guessed.
+func (h *Handler) IsAdmin(ctx context.Context, user string) (bool, error) {
 	if h.admins[user] {
 		return true, nil
 	}

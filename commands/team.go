@@ -34,28 +34,8 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 		return Reply{Text: s, Blocks: []slack.Block{header, mrkdwnSection(s)}}
 	}
 
-	rows := make([]teamRow, len(team))
-	counts := map[standing]int{}
-	for i, u := range team {
-		s, f := standingOf(u)
-		rows[i] = teamRow{u, s, f}
-		counts[s]++
-	}
-	slices.SortStableFunc(rows, func(a, b teamRow) int {
-		if c := cmp.Compare(b.s, a.s); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.frac, a.frac); c != 0 {
-			return c
-		}
-		return strings.Compare(a.u.Member.ID, b.u.Member.ID)
-	})
-
-	summary := fmt.Sprintf("%s %s · %s %s over a limit · %s %s at a limit · %s %s at 80%% or more",
-		fmtInt(len(team)), plural(len(team), "member", "members"),
-		markOver, fmtInt(counts[standingOver]),
-		markReached, fmtInt(counts[standingReached]),
-		markNear, fmtInt(counts[standingNear]))
+	rows, counts := rank(team)
+	summary := summaryLine(len(team), counts)
 	blocks := []slack.Block{header, contextBlock(summary)}
 
 	// Rows go into sections of up to MaxSectionText characters; one block
@@ -99,6 +79,62 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 			fmtInt(rest), plural(rest, "member", "members"))))
 	}
 	return Reply{Text: teamText(len(team), counts, idsOf(rows, standingOver), idsOf(rows, standingReached), idsOf(rows, standingNear)), Blocks: blocks}
+}
+
+// rank orders team as the table shows it, trouble first: over a limit, at
+// a limit, near one, then the rest; within each, the largest share of a
+// limit first, then by member ID. It also counts the members per standing.
+func rank(team []quota.Usage) ([]teamRow, map[standing]int) {
+	rows := make([]teamRow, len(team))
+	counts := map[standing]int{}
+	for i, u := range team {
+		s, f := standingOf(u)
+		rows[i] = teamRow{u, s, f}
+		counts[s]++
+	}
+	slices.SortStableFunc(rows, func(a, b teamRow) int {
+		if c := cmp.Compare(b.s, a.s); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.frac, a.frac); c != 0 {
+			return c
+		}
+		return strings.Compare(a.u.Member.ID, b.u.Member.ID)
+	})
+	return rows, counts
+}
+
+// summaryLine is "500 members · :red_circle: 3 over a limit · …".
+func summaryLine(n int, counts map[standing]int) string {
+	return fmt.Sprintf("%s %s · %s %s over a limit · %s %s at a limit · %s %s at 80%% or more",
+		fmtInt(n), plural(n, "member", "members"),
+		markOver, fmtInt(counts[standingOver]),
+		markReached, fmtInt(counts[standingReached]),
+		markNear, fmtInt(counts[standingNear]))
+}
+
+// SortTeam orders team in place as `/quota team` lists it, trouble first,
+// so that any other view of the team (the App Home's pages) puts the same
+// members first.
+func SortTeam(team []quota.Usage) {
+	rows, _ := rank(team)
+	for i, r := range rows {
+		team[i] = r.u
+	}
+}
+
+// TeamSummary is the team table's count line: how many members, and how
+// many are over, at and near a limit, with the marks TeamLine uses.
+func TeamSummary(team []quota.Usage) string {
+	_, counts := rank(team)
+	return summaryLine(len(team), counts)
+}
+
+// TeamLine is one member's line in the team table: a mark when near, at or
+// over a limit, who, and per kind the use in each window against its limit.
+func TeamLine(u quota.Usage) string {
+	s, _ := standingOf(u)
+	return teamLine(u, s)
 }
 
 // teamLine is one member: a mark, who, and per kind what they used in each

@@ -210,3 +210,37 @@ func commaInt(n int) string {
 }
 
 var _ = time.Second
+
+// TestTeamPieces: SortTeam, TeamLine and TeamSummary, which the App Home
+// pages the team with, agree with the /quota team table.
+func TestTeamPieces(t *testing.T) {
+	t.Parallel()
+	team := []quota.Usage{
+		usage(t, "UQUIET", 1, 10),
+		usage(t, "UOVER", 120, 300),
+		usage(t, "UNEAR", 85, 300),
+		usage(t, "UAT", 100, 300),
+		usage(t, "UALSO", 1, 10),
+	}
+	commands.SortTeam(team)
+	var got []string
+	for _, u := range team {
+		got = append(got, u.Member.ID)
+	}
+	if want := "UOVER UAT UNEAR UALSO UQUIET"; strings.Join(got, " ") != want {
+		t.Errorf("SortTeam: got %v, want %s", got, want)
+	}
+	reply := commands.TeamReply(team, thursday(t), commands.MaxBlocks, 14_000)
+	table := blocksJSON(t, reply)
+	for _, u := range team {
+		if line := commands.TeamLine(u); !strings.Contains(table, line) {
+			t.Errorf("TeamLine %q is not in the table %s", line, table)
+		}
+	}
+	if want := "5 members · :red_circle: 1 over a limit · :large_orange_circle: 1 at a limit · :large_yellow_circle: 1 at 80% or more"; commands.TeamSummary(team) != want {
+		t.Errorf("TeamSummary: got %q, want %q", commands.TeamSummary(team), want)
+	}
+	if line := commands.TeamLine(team[0]); !strings.HasPrefix(line, ":red_circle: <@UOVER> · messages *120/100 today (20 over)*") {
+		t.Errorf("TeamLine of the member over: got %q", line)
+	}
+}

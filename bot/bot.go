@@ -65,6 +65,12 @@ const (
 	MaxBody = 64 << 10
 )
 
+// dedupeMax bounds the keys remembered. A team's bot sees a few hundred
+// commands in DedupeTTL; the bound matters only under a flood, when the
+// oldest keys go first, and a repeated /logsend is still caught by the
+// ledger, which keeps trigger_ids on disk.
+const dedupeMax = 10_000
+
 // handleTimeout bounds one command or action; it is far past Slack's 3
 // seconds because a deferred reply still reaches the member.
 const handleTimeout = 30 * time.Second
@@ -168,7 +174,7 @@ func New(opts Options) (*Bot, error) {
 		deadline: opts.AckDeadline, drain: opts.DrainTimeout, now: opts.Now,
 		known: map[string]bool{},
 		sem:   make(chan struct{}, opts.MaxInFlight),
-		seen:  newDedupe(DedupeTTL, 100_000, opts.Now),
+		seen:  newDedupe(DedupeTTL, dedupeMax, opts.Now),
 		base:  base, cancel: cancel,
 	}
 	for _, c := range opts.Handler.Commands() {
@@ -242,11 +248,30 @@ func note(s string) commands.Reply {
 	}}
 }
 
+// message is a reply as it goes to Slack, in an HTTP response, an ack or a
+// post to response_url: the fields of reply.Msg() that a reply uses.
+// slack.Msg itself would add empty metadata, delete_original and the like
+// to every reply, and costs a walk over forty fields to encode.
+type message struct {
+	ResponseType    string       `json:"response_type"`
+	Text            string       `json:"text"`
+	Blocks          slack.Blocks `json:"blocks"`
+	ReplaceOriginal bool         `json:"replace_original,omitempty"`
+}
+
+func wire(r commands.Reply) message {
+	m := r.Msg()
+	return message{ResponseType: m.ResponseType, Text: m.Text, Blocks: m.Blocks, ReplaceOriginal: m.ReplaceOriginal}
+}
+
 // answer runs a slash command and returns what to answer now: the reply,
 // or workingReply when the reply will be posted to response_url instead
 // (Slow, or not ready within the ack deadline). dup reports a repeat of a
-// command already taken (the same trigger_id): it gets the first
-// delivery's answer, and nothing is done or posted again.
+// command already taken (the same trigger_id). A repeat of a command
+// answered in time is answered again: the ledger knows the trigger_id
+// durably, so a repeated /logsend records nothing and reads like the
+// first. A repeat of a deferred command gets the working note, and no
+// second post.
 func (b *Bot) answer(req commands.Request, transport string) (reply commands.Reply, dup bool) {
 	start := b.now()
 	var c *call
@@ -255,17 +280,24 @@ func (b *Bot) answer(req commands.Request, transport string) (reply commands.Rep
 		c, first = b.seen.claim("command:" + req.TriggerID)
 		if !first {
 			b.metrics.duplicates.WithLabelValues("command").Inc()
-			b.log.Info("repeated command ignored", "transport", transport, "user", req.UserID, "command", req.Command)
-			return c.wait(b.deadline, workingReply), true
+			b.log.Info("repeated command", "transport", transport, "user", req.UserID, "command", req.Command)
+			if known, deferred := c.wait(b.deadline); !known || deferred {
+				return workingReply, true
+			}
+			ctx, cancel := context.WithTimeout(b.base, handleTimeout)
+			defer cancel()
+			return b.h.Handle(ctx, req), true
 		}
 	}
+	deferred := false
 	defer func() {
 		if c != nil {
-			c.finish(reply)
+			c.finish(deferred)
 		}
 	}()
 
 	if b.h.Slow(req) {
+		deferred = true
 		b.goJob(func(ctx context.Context) {
 			r := b.run(ctx, req, transport, start, true)
 			b.followUp(ctx, req, r)
@@ -307,7 +339,7 @@ func (b *Bot) answer(req commands.Request, transport string) (reply commands.Rep
 			return got, false
 		default:
 		}
-		late = true
+		late, deferred = true, true
 		return workingReply, false
 	}
 }
@@ -380,7 +412,7 @@ func (b *Bot) action(a commands.ActionRequest, transport string) {
 			b.metrics.duplicates.WithLabelValues("action").Inc()
 			return
 		}
-		c.finish(commands.Reply{})
+		c.finish(false)
 	}
 	b.goJob(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, handleTimeout)

@@ -3,15 +3,14 @@ package bot
 import (
 	"sync"
 	"time"
-
-	"github.com/quotabot/quotabot/commands"
 )
 
 // dedupe remembers the keys of what was handled (trigger_ids, event_ids,
-// button presses) for a while, with the answer given, so that a repeat gets
-// the same answer and acts on nothing. It forgets a key after ttl, and the
-// oldest keys first once it holds max of them, so a flood of requests
-// cannot grow it without bound.
+// button presses) for a while, so that a repeat is known as one. It keeps
+// no replies: held for minutes, they would be most of the process's
+// memory under load. It forgets a key after ttl, and the oldest keys first
+// once it holds max of them, so a flood of requests cannot grow it without
+// bound.
 type dedupe struct {
 	ttl time.Duration
 	max int
@@ -28,11 +27,12 @@ type entry struct {
 	at  time.Time
 }
 
-// call is one handled key and its answer, once known.
+// call is one handled key and how the first delivery was answered, once
+// that is decided.
 type call struct {
-	done  chan struct{}
-	once  sync.Once
-	reply commands.Reply
+	decided  chan struct{}
+	once     sync.Once
+	deferred bool // answered through response_url; set before decided closes
 }
 
 func newDedupe(ttl time.Duration, max int, now func() time.Time) *dedupe {
@@ -49,7 +49,7 @@ func (d *dedupe) claim(key string) (c *call, first bool) {
 	if c, ok := d.calls[key]; ok {
 		return c, false
 	}
-	c = &call{done: make(chan struct{})}
+	c = &call{decided: make(chan struct{})}
 	d.calls[key] = c
 	d.order = append(d.order, entry{key, now})
 	return c, true
@@ -81,24 +81,29 @@ func (d *dedupe) len() int {
 	return len(d.calls)
 }
 
-// finish records the answer and wakes those waiting for it. Only the first
-// finish counts.
-func (c *call) finish(r commands.Reply) {
+// finish records how the first delivery was answered and wakes the
+// repeats waiting for that. Only the first finish counts.
+func (c *call) finish(deferred bool) {
 	c.once.Do(func() {
-		c.reply = r
-		close(c.done)
+		c.deferred = deferred
+		close(c.decided)
 	})
 }
 
-// wait returns the first delivery's answer, or otherwise when it is not
-// ready within d (it is still being handled).
-func (c *call) wait(d time.Duration, otherwise commands.Reply) commands.Reply {
+// wait waits at most d for the first delivery's answer to be decided, and
+// returns whether it was and whether it was deferred.
+func (c *call) wait(d time.Duration) (known, deferred bool) {
+	select {
+	case <-c.decided:
+		return true, c.deferred
+	default:
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-c.done:
-		return c.reply
+	case <-c.decided:
+		return true, c.deferred
 	case <-t.C:
-		return otherwise
+		return false, false
 	}
 }

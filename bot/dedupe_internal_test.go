@@ -5,8 +5,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/quotabot/quotabot/commands"
 )
 
 // clock is a settable clock.
@@ -27,9 +25,9 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// TestDedupe: a key claimed twice is a repeat, which gets the first
-// answer; keys are forgotten after the TTL, and the oldest first beyond
-// the bound.
+// TestDedupe: a key claimed twice is a repeat, which learns how the first
+// was answered; keys are forgotten after the TTL, and the oldest first
+// beyond the bound.
 func TestDedupe(t *testing.T) {
 	t.Parallel()
 	c := &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
@@ -39,13 +37,13 @@ func TestDedupe(t *testing.T) {
 	if !ok {
 		t.Fatal("first claim of a: got a repeat")
 	}
-	first.finish(commands.Reply{Text: "answer a"})
+	first.finish(true)
 	again, ok := d.claim("a")
 	if ok {
 		t.Fatal("second claim of a: got a first claim")
 	}
-	if got := again.wait(time.Hour, commands.Reply{Text: "otherwise"}); got.Text != "answer a" {
-		t.Errorf("repeat of a got %q, want the first answer", got.Text)
+	if known, deferred := again.wait(time.Hour); !known || !deferred {
+		t.Errorf("repeat of a: got known %v, deferred %v; want the first's answer, deferred", known, deferred)
 	}
 
 	c.add(time.Minute)
@@ -68,19 +66,19 @@ func TestDedupe(t *testing.T) {
 }
 
 // TestDedupeWaitsForTheFirst: a repeat that arrives while the first is
-// being handled gets its answer once ready, or the fallback if the first
-// takes too long.
+// being handled learns how it was answered once that is decided, and
+// nothing if it takes too long.
 func TestDedupeWaitsForTheFirst(t *testing.T) {
 	t.Parallel()
 	d := newDedupe(time.Minute, 10, time.Now)
 	first, _ := d.claim("k")
 	again, _ := d.claim("k")
-	if got := again.wait(0, commands.Reply{Text: "otherwise"}); got.Text != "otherwise" {
-		t.Errorf("before the first finished: got %q, want the fallback", got.Text)
+	if known, _ := again.wait(0); known {
+		t.Errorf("before the first was answered: got known, want not")
 	}
-	go first.finish(commands.Reply{Text: "first"})
-	if got := again.wait(time.Hour, commands.Reply{Text: "otherwise"}); got.Text != "first" {
-		t.Errorf("got %q, want the first answer", got.Text)
+	go first.finish(false)
+	if known, deferred := again.wait(time.Hour); !known || deferred {
+		t.Errorf("got known %v, deferred %v; want answered in time", known, deferred)
 	}
 }
 

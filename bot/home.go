@@ -31,7 +31,7 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, transport string) {
 			b.log.Info("repeated event ignored", "transport", transport, "type", typ)
 			return
 		}
-		c.finish(commands.Reply{})
+		c.finish(false)
 	}
 	b.metrics.events.WithLabelValues(label(typ)).Inc()
 	home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)

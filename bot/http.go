@@ -114,7 +114,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
 		TriggerID: form.Get("trigger_id"), ResponseURL: form.Get("response_url"),
 	}
 	reply, _ := b.answer(req, "http")
-	writeJSON(w, http.StatusOK, reply.Msg())
+	writeJSON(w, http.StatusOK, wire(reply))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

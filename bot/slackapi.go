@@ -104,7 +104,7 @@ const maxRetryAfter = time.Minute
 // was rate limited or did not get through. The address is never logged or
 // put in an error: it carries a secret of its own.
 func (b *Bot) postResponse(ctx context.Context, url string, r commands.Reply) error {
-	body, err := json.Marshal(r.Msg())
+	body, err := json.Marshal(wire(r))
 	if err != nil {
 		return fmt.Errorf("post to response_url: %w", err)
 	}

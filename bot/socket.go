@@ -209,7 +209,7 @@ func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event)
 		switch evt.Type {
 		case socketmode.EventTypeSlashCommand:
 			// The member reads why, rather than Slack's operation_timeout.
-			ack(busyReply.Msg())
+			ack(wire(busyReply))
 		default:
 			// Left unacked, Slack sends it again in a while.
 		}
@@ -226,14 +226,14 @@ func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event)
 		}
 		req := commands.FromSlash(cmd)
 		reply, dup := b.answer(req, "socket")
-		payload, err := json.Marshal(reply.Msg())
+		payload, err := json.Marshal(wire(reply))
 		if err == nil && ackSize(evt.Request.EnvelopeID, payload) < MaxAck {
 			ack(json.RawMessage(payload))
 			return
 		}
 		// Too large to travel in the ack: a note now, the reply through
 		// response_url (once: a repeat finds it already sent).
-		ack(longReply.Msg())
+		ack(wire(longReply))
 		if !dup {
 			b.goJob(func(ctx context.Context) { b.followUp(ctx, req, reply) })
 		}

@@ -66,7 +66,7 @@ func TestSocketCommands(t *testing.T) {
 	if n := e.entries("U1"); n != 2 {
 		t.Errorf("got %d entries, want 2", n)
 	}
-	if logs := e.logs.String(); !strings.Contains(logs, "transport=socket") || !strings.Contains(logs, "repeated command ignored") {
+	if logs := e.logs.String(); !strings.Contains(logs, "transport=socket") || !strings.Contains(logs, "repeated command") {
 		t.Errorf("logs lack the socket commands and the ignored repeat:\n%s", logs)
 	}
 }

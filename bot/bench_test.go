@@ -1,0 +1,333 @@
+package bot_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/bot"
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// BenchmarkHTTP measures the HTTP transport at 64 concurrent clients, in one
+// run, against references measured in the same run (DESIGN.md §5):
+//
+//   - bare: a handler that only checks the signature and answers fixed
+//     JSON, over the same kind of connection; /quota should reach half its
+//     rate.
+//   - badger: plain Badger read-modify-write transactions with SyncWrites
+//     on, retried on conflict, at the same concurrency; /logsend (durable,
+//     fsynced before the reply) should reach its rate, with a p99 under
+//     50 ms, and one hot member should keep half the many-member rate.
+//
+// The rates are taken in rounds that alternate the paths and the
+// references, so that a machine busy with something else for a while
+// weighs on all of them alike. Each rate is its total operations over its
+// total time; each p99 is over all its latencies.
+//
+// Resident memory (VmRSS) is read idle, after setting up, and at its peak
+// under a first pass of /logsend and /quota load, before the Badger
+// reference has run: its default options take far more memory than the
+// bot's. DESIGN.md allows 32 and 96 MiB. The process holds the 64 clients
+// too, so the figures are an upper bound for the bot alone.
+//
+//	go test ./bot -run '^$' -bench HTTP -benchtime 1x
+func BenchmarkHTTP(b *testing.B) {
+	const (
+		clients = 64
+		members = 1000
+		ops     = 8000 // per path, in all rounds together
+		rounds  = 4
+	)
+	l, err := quota.Open(b.TempDir(), quota.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	h := commands.New(l, commands.Options{Logger: bot.HandlerLogger(nil)})
+	bt, err := bot.New(bot.Options{Handler: h, Ledger: l, SigningSecret: secret, Team: bot.Identity{TeamID: slackfake.TeamID}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	botURL := serveBench(b, bt.Handler())
+	bareURL := serveBench(b, bareHandler())
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
+	paths := []struct {
+		name string
+		op   func(r *rand.Rand) error
+	}{
+		{"bare", func(r *rand.Rand) error { return post(client, bareURL, "/quota", "", member(r, members)) }},
+		{"logsend", func(r *rand.Rand) error { return post(client, botURL, "/logsend", "1", member(r, members)) }},
+		{"logsend-hot", func(r *rand.Rand) error { return post(client, botURL, "/logsend", "1", "UHOT") }},
+		{"quota", func(r *rand.Rand) error { return post(client, botURL, "/quota", "", member(r, members)) }},
+		{"badger-rmw", nil}, // opened below, after the memory pass
+	}
+
+	runtime.GC()
+	debug.FreeOSMemory()
+	idle := rss(b)
+	peak := &peakRSS{}
+
+	for b.Loop() {
+		stop := peak.sample()
+		load(b, ops, clients, paths[1].op)
+		load(b, ops, clients, paths[3].op)
+		stop()
+
+		paths[4].op = badgerRMW(b, members)
+		got := map[string]*totals{}
+		for range rounds {
+			for _, p := range paths {
+				if got[p.name] == nil {
+					got[p.name] = &totals{}
+				}
+				got[p.name].add(load(b, ops/rounds, clients, p.op))
+			}
+		}
+		for _, p := range paths {
+			b.ReportMetric(got[p.name].rate(), p.name+"/s")
+			b.ReportMetric(ms(got[p.name].p99()), p.name+"-p99-ms")
+		}
+		b.ReportMetric(got["quota"].rate()/got["bare"].rate(), "quota/bare")
+		b.ReportMetric(got["logsend"].rate()/got["badger-rmw"].rate(), "logsend/badger")
+		b.ReportMetric(got["logsend-hot"].rate()/got["logsend"].rate(), "hot/many")
+	}
+	b.ReportMetric(float64(idle)/(1<<20), "rss-idle-MiB")
+	b.ReportMetric(float64(peak.max.Load())/(1<<20), "rss-load-MiB")
+}
+
+// totals adds up the rounds of one path.
+type totals struct {
+	ops     int
+	elapsed time.Duration
+	lat     []time.Duration
+}
+
+func (t *totals) add(r result) {
+	t.ops += r.ops
+	t.elapsed += r.elapsed
+	t.lat = append(t.lat, r.lat...)
+}
+
+func (t *totals) rate() float64 { return float64(t.ops) / t.elapsed.Seconds() }
+
+func (t *totals) p99() time.Duration {
+	slices.Sort(t.lat)
+	return t.lat[len(t.lat)*99/100]
+}
+
+// serveBench serves h on a free port of 127.0.0.1 until the benchmark ends.
+func serveBench(b *testing.B, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// bareHandler checks the signature as the bot does, and answers fixed
+// JSON: the cost of HTTP and the check alone.
+func bareHandler() http.Handler {
+	answer := []byte(`{"response_type":"ephemeral","text":"ok"}`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, bot.MaxBody))
+		if err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		sv, err := slack.NewSecretsVerifier(r.Header, secret)
+		if err == nil {
+			sv.Write(body)
+			err = sv.Ensure()
+		}
+		if err != nil {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(answer)
+	})
+}
+
+var benchTrigger atomic.Int64
+
+// post sends one signed slash command, as Slack does, and checks that it
+// was answered.
+func post(c *http.Client, base, command, text, user string) error {
+	body := []byte(slashForm(command, text, user, "bench."+strconv.FormatInt(benchTrigger.Add(1), 10), "").Encode())
+	req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	req.Header.Set("Content-Type", formType)
+	req.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("X-Slack-Signature", sign(secret, now, body))
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(reply, []byte("Working on it")) {
+		return fmt.Errorf("%s: got %d %s", command, resp.StatusCode, reply)
+	}
+	return nil
+}
+
+func member(r *rand.Rand, n int) string { return fmt.Sprintf("U%05d", r.IntN(n)) }
+
+// result is one load's operations, time and latencies.
+type result struct {
+	ops     int
+	elapsed time.Duration
+	lat     []time.Duration
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// load runs ops operations from `clients` goroutines.
+func load(b *testing.B, ops, clients int, op func(r *rand.Rand) error) result {
+	b.Helper()
+	var next atomic.Int64
+	lat := make([][]time.Duration, clients)
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	start := time.Now()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(c), uint64(start.UnixNano())))
+			for next.Add(1) <= int64(ops) {
+				t0 := time.Now()
+				if err := op(r); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				lat[c] = append(lat[c], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err, ok := firstErr.Load().(error); ok {
+		b.Fatal(err)
+	}
+	return result{ops: ops, elapsed: elapsed, lat: slices.Concat(lat...)}
+}
+
+// badgerRMW is the write reference: a counter per member read, incremented
+// and written back in one transaction with SyncWrites, retried on
+// conflict, as the quota package's own benchmark measures it.
+func badgerRMW(b *testing.B, members int) func(*rand.Rand) error {
+	db, err := badger.Open(badger.DefaultOptions(b.TempDir()).WithSyncWrites(true).WithLogger(nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return func(r *rand.Rand) error {
+		key := []byte(member(r, members))
+		for {
+			err := db.Update(func(txn *badger.Txn) error {
+				var n uint64
+				item, err := txn.Get(key)
+				switch {
+				case err == nil:
+					if err := item.Value(func(v []byte) error { n = binary.BigEndian.Uint64(v); return nil }); err != nil {
+						return err
+					}
+				case !errors.Is(err, badger.ErrKeyNotFound):
+					return err
+				}
+				return txn.Set(key, binary.BigEndian.AppendUint64(nil, n+1))
+			})
+			if !errors.Is(err, badger.ErrConflict) {
+				return err
+			}
+		}
+	}
+}
+
+// rss reads the process's resident set size from /proc/self/status.
+func rss(b *testing.B) int64 {
+	v, err := readRSS()
+	if err != nil {
+		b.Skipf("cannot read resident memory: %v", err)
+	}
+	return v
+}
+
+func readRSS() (int64, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("VmRSS %q: %w", rest, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc/self/status")
+}
+
+// peakRSS samples VmRSS while a load runs and keeps the largest.
+type peakRSS struct{ max atomic.Int64 }
+
+func (p *peakRSS) sample() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v, err := readRSS(); err == nil && v > p.max.Load() {
+				p.max.Store(v)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}

@@ -83,6 +83,9 @@ type Options struct {
 	Ledger Ledger
 	// API publishes the App Home; nil leaves app_home_opened unanswered.
 	API Publisher
+	// HomeView builds a member's App Home; nil means DefaultHome. It is
+	// published on app_home_opened and after a press on the home.
+	HomeView func(ctx context.Context, user string) (slack.HomeTabViewRequest, error)
 	// SigningSecret checks HTTP requests. Required for Handler (HTTP);
 	// Socket Mode does not use it.
 	SigningSecret string
@@ -118,6 +121,7 @@ type Bot struct {
 	h        Handler
 	ledger   Ledger
 	api      Publisher
+	home     func(ctx context.Context, user string) (slack.HomeTabViewRequest, error)
 	secret   string
 	team     Identity
 	log      *slog.Logger
@@ -169,13 +173,18 @@ func New(opts Options) (*Bot, error) {
 	}
 	base, cancel := context.WithCancel(context.Background())
 	b := &Bot{
-		h: opts.Handler, ledger: opts.Ledger, api: opts.API, secret: opts.SigningSecret,
+		h: opts.Handler, ledger: opts.Ledger, api: opts.API, home: opts.HomeView, secret: opts.SigningSecret,
 		team: opts.Team, log: opts.Logger, metrics: opts.Metrics, client: opts.HTTPClient,
 		deadline: opts.AckDeadline, drain: opts.DrainTimeout, now: opts.Now,
 		known: map[string]bool{},
 		sem:   make(chan struct{}, opts.MaxInFlight),
 		seen:  newDedupe(DedupeTTL, dedupeMax, opts.Now),
 		base:  base, cancel: cancel,
+	}
+	if b.home == nil {
+		b.home = func(ctx context.Context, user string) (slack.HomeTabViewRequest, error) {
+			return DefaultHome(ctx, opts.Ledger, user)
+		}
 	}
 	for _, c := range opts.Handler.Commands() {
 		b.known[c] = true
@@ -404,8 +413,9 @@ func (b *Bot) followUp(ctx context.Context, req commands.Request, r commands.Rep
 }
 
 // action runs one button press in the background and posts its reply to
-// the press's response_url. A repeat of a press already taken does nothing.
-func (b *Bot) action(a commands.ActionRequest, transport string) {
+// the press's response_url, or publishes the App Home again for a press on
+// it. A repeat of a press already taken does nothing.
+func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) {
 	if a.Key != "" {
 		c, first := b.seen.claim("action:" + a.Key)
 		if !first {
@@ -431,7 +441,17 @@ func (b *Bot) action(a commands.ActionRequest, transport string) {
 		b.metrics.actions.WithLabelValues(outcome).Inc()
 		b.log.Info("action", "transport", transport, "user", a.UserID, "action", a.ActionID,
 			"outcome", outcome, "latency", b.now().Sub(start))
-		if err != nil || a.ResponseURL == "" {
+		switch {
+		case err != nil:
+			return
+		case fromHome:
+			// A press on the App Home has no response_url; its answer
+			// is the home itself, shown again with the new numbers.
+			if err := b.publishHome(ctx, a.UserID); err != nil {
+				b.log.Error("App Home not refreshed after a press", "user", a.UserID, "err", err)
+			}
+			return
+		case a.ResponseURL == "":
 			return
 		}
 		if err := b.postResponse(ctx, a.ResponseURL, reply); err != nil {

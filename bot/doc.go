@@ -50,18 +50,29 @@
 // whose answer was slow (with X-Slack-Retry-Num), and an attacker may
 // replay a signed request within its five minutes. A command is known by
 // its trigger_id, an event by its event_id, a button press by its
-// trigger_id and action_ts. The first delivery acts; a repeat within
-// [DedupeTTL] gets the first one's answer and acts on nothing. The ledger
-// keeps its own durable record of trigger_ids, so a /logsend repeated after
-// a restart is still counted once.
+// trigger_id and action_ts, for [DedupeTTL]. A repeated event or press is
+// not acted on. A repeated command answered in time is answered again (the
+// ledger keeps trigger_ids on disk, so a repeated /logsend records nothing
+// and reads like the first, even after a restart); a repeat of a command
+// answered through response_url gets the working note, and nothing is
+// posted twice.
+//
+// # App Home
+//
+// app_home_opened publishes the member's home with views.publish, built by
+// [Options].HomeView ([DefaultHome] unless given). A press on the home has
+// no response_url: once handled, the home is published again.
 //
 // # Logs and metrics
 //
 // One log line per command through log/slog: transport, user, command,
-// outcome and latency. The text a member typed, tokens, the signing secret
-// and response_url addresses (which carry a secret of their own) are never
-// logged. Outcomes are "ok", "refused" (the text did not parse), "error"
-// (the handler logged a failure: give commands.New a logger from
-// [HandlerLogger] so that these are told apart) and "deferred" (answered
-// through response_url).
+// outcome and latency, and via=response_url for a deferred reply. The text
+// a member typed, tokens, the signing secret and response_url addresses
+// (which carry a secret of their own) are never logged. Outcomes are "ok",
+// "refused" (the text did not parse: help was shown, nothing recorded) and
+// "error" (the handler logged a failure; give commands.New a logger from
+// [HandlerLogger] so that these are told apart). [Bot.Handler] serves the
+// metrics at /metrics: commands by name and outcome, their latency, store
+// errors, refused requests by reason, repeats, response_url posts and
+// Socket Mode connections, with the Go runtime's and the process's own.
 package bot

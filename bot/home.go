@@ -60,14 +60,16 @@ func label(typ string) string {
 	return "other"
 }
 
-// publishHome shows the member their standing on the App Home tab.
+// publishHome shows the member their App Home.
 func (b *Bot) publishHome(ctx context.Context, user string) error {
-	u, err := b.ledger.Usage(ctx, user)
+	if b.api == nil {
+		return nil
+	}
+	view, err := b.home(ctx, user)
 	if err != nil {
 		b.metrics.ledgerErrors.Inc()
 		return fmt.Errorf("home for %s: %w", user, err)
 	}
-	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: HomeBlocks(u.Member.Tier, commands.UsageBlocks(u))}}
 	err = retry429(ctx, b.log, "views.publish", func() error {
 		_, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
 		return err
@@ -76,6 +78,17 @@ func (b *Bot) publishHome(ctx context.Context, user string) error {
 		return fmt.Errorf("publish home for %s: %w", user, err)
 	}
 	return nil
+}
+
+// DefaultHome is the App Home unless Options.HomeView gives another: the
+// member's standing, as /quota shows it.
+func DefaultHome(ctx context.Context, l Ledger, user string) (slack.HomeTabViewRequest, error) {
+	u, err := l.Usage(ctx, user)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab,
+		Blocks: slack.Blocks{BlockSet: HomeBlocks(u.Member.Tier, commands.UsageBlocks(u))}}, nil
 }
 
 // HomeBlocks lays out the App Home: a title, the member's standing (from

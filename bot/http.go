@@ -200,8 +200,9 @@ func (b *Bot) interaction(cb slack.InteractionCallback, transport string) {
 	if cb.Type != slack.InteractionTypeBlockActions {
 		return
 	}
+	fromHome := cb.View.Type == slack.VTHomeTab
 	for _, a := range commands.ActionsFromCallback(cb) {
-		b.action(a, transport)
+		b.action(a, fromHome, transport)
 	}
 }
 

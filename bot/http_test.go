@@ -434,3 +434,45 @@ func grep(body []byte, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestHomePress: a button on the App Home has no response_url; the press
+// is logged once and the home published again with the new numbers, built
+// by Options.HomeView when one is given.
+func TestHomePress(t *testing.T) {
+	t.Parallel()
+	var e *env
+	e = newEnv(t, config{bot: bot.Options{HomeView: func(ctx context.Context, user string) (slack.HomeTabViewRequest, error) {
+		day, _ := e.used(user)
+		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "custom home: "+strconv.Itoa(day)+" today", false, false), nil, nil),
+		}}}, nil
+	}}})
+	cb := slack.InteractionCallback{
+		Type:      slack.InteractionTypeBlockActions,
+		Team:      slack.Team{ID: slackfake.TeamID},
+		User:      slack.User{ID: "U1"},
+		TriggerID: trigger(),
+		View:      slack.View{Type: slack.VTHomeTab, ID: "V0HOME"},
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+			{ActionID: commands.ActionLog5, Value: "5 message", ActionTs: "1700000001.000001"},
+		}},
+	}
+	payload, _ := json.Marshal(cb)
+	body := []byte(url.Values{"payload": {string(payload)}}.Encode())
+	for range 2 {
+		if status, got := do(t, signed(t, http.MethodPost, e.url+"/slack/interactive", formType, body)); status != http.StatusOK {
+			t.Fatalf("got %d %s, want 200", status, got)
+		}
+	}
+	calls := e.fake.WaitCalls(t, "views.publish", 1)
+	if !strings.Contains(string(calls[0].JSON), "custom home: 5 today") || !strings.Contains(string(calls[0].JSON), `"user_id":"U1"`) {
+		t.Errorf("views.publish got %s, want U1's custom home with 5 today", calls[0].JSON)
+	}
+	drain(t, e)
+	if day, _ := e.used("U1"); day != 5 {
+		t.Errorf("got %d today, want 5: one press, counted once", day)
+	}
+	if n := len(e.fake.Calls("views.publish")); n != 1 {
+		t.Errorf("got %d views.publish calls, want 1", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -237,7 +238,7 @@ func TestBackupRestore(t *testing.T) {
 	mustRun(t, nil, "/logsend 9\n", "console", "--data", src, "--user", "U2")
 	file := filepath.Join(t.TempDir(), "quotabot.bak")
 	mustRun(t, nil, "", "backup", "--data", src, "--out", file)
-	mustRun(t, nil, "", "restore", "--data", dst, file)
+	mustRun(t, nil, "", "restore", file, "--data", dst) // flags after the file too
 
 	want := mustRun(t, nil, "", "export", "--data", src).stdout
 	if got := mustRun(t, nil, "", "export", "--data", dst).stdout; got != want {
@@ -351,5 +352,37 @@ func TestControlPath(t *testing.T) {
 	}
 	if controlPath(long+"y") == got {
 		t.Errorf("two directories share the control socket %s", got)
+	}
+}
+
+// TestConsoleInterrupted: SIGINT ends a console waiting for input, and
+// the store is closed behind it.
+func TestConsoleInterrupted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stdin, typing := io.Pipe()
+	defer typing.Close()
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"console", "--data", dir}, func(string) string { return "" }, stdin, &stdout, &stderr)
+	}()
+	if _, err := io.WriteString(typing, "/logsend 3\n"); err != nil {
+		t.Fatal(err)
+	}
+	stdout.waitFor(t, "Logged 3 messages")
+	cancel() // as SIGINT does, while the console waits for the next line
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("console after SIGINT: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("console did not end after SIGINT")
+	}
+	if rows := readCSV(t, mustRun(t, nil, "", "export", "--data", dir).stdout); len(rows) != 1 {
+		t.Errorf("got %d rows, want the one entry, in a store closed cleanly", len(rows))
 	}
 }

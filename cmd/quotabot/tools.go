@@ -43,13 +43,24 @@ func console(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer l.Close()
 	h := commands.New(l, commands.Options{Admins: cfg.Admins, Logger: log})
-	in := bufio.NewScanner(stdin)
-	in.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for in.Scan() {
-		if err := ctx.Err(); err != nil {
-			return nil
+	// Standard input is read on a goroutine of its own, so that SIGINT
+	// ends the session (and closes the store) while a read is waiting.
+	lines, readErr := readLines(ctx, stdin)
+	for {
+		var line string
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return l.Close()
+		case line, ok = <-lines:
 		}
-		line := strings.TrimSpace(in.Text())
+		if !ok {
+			if err := <-readErr; err != nil {
+				return fmt.Errorf("console: reading standard input: %w", err)
+			}
+			return l.Close()
+		}
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -66,10 +77,27 @@ func console(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 	}
-	if err := in.Err(); err != nil {
-		return fmt.Errorf("console: reading standard input: %w", err)
-	}
-	return l.Close()
+}
+
+// readLines sends r's lines until it ends or ctx does; then the error
+// channel gets the read error, if any.
+func readLines(ctx context.Context, r io.Reader) (<-chan string, <-chan error) {
+	lines := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(lines)
+		in := bufio.NewScanner(r)
+		in.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for in.Scan() {
+			select {
+			case lines <- in.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		errc <- in.Err()
+	}()
+	return lines, errc
 }
 
 // bareMention is "@U123ABC" typed in the console, where no Slack client
@@ -218,7 +246,15 @@ func restore(ctx context.Context, args []string, stdin io.Reader, stderr io.Writ
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
+		return usagef("restore takes one argument, the backup file (- for standard input)")
+	}
+	name := fs.Arg(0)
+	// Flags may come after the file too: restore FILE --data DIR.
+	if err := parse(fs, fs.Args()[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
 		return usagef("restore takes one argument, the backup file (- for standard input)")
 	}
 	cfg, err := loadConfig(*cfgPath)
@@ -230,7 +266,6 @@ func restore(ctx context.Context, args []string, stdin io.Reader, stderr io.Writ
 	if dirLocked(*dir) {
 		return fmt.Errorf("data directory %s is in use by a running quotabot: stop the bot first, then restore into a new or empty directory", *dir)
 	}
-	name := fs.Arg(0)
 	var r io.Reader = stdin
 	if name != "-" {
 		f, err := os.Open(name)

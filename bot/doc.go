@@ -15,12 +15,14 @@
 //	GET  /metrics            Prometheus text, from the bot's own registry
 //
 // Every POST is checked before anything else happens, and refused with
-// nothing changed: a wrong method gets 405, a content type Slack does not
-// send 415, a body over [MaxBody] 413, a missing or wrong v0 signature or
-// a timestamp more than five minutes off 401 (slack-go's SecretsVerifier,
-// over the exact bytes received, compared in constant time), a form or
-// JSON that does not parse 400, and a request from a workspace other than
-// the bot's own (learnt from auth.test at start, see [Identify]) 403.
+// nothing changed: a wrong method gets 405; a missing or malformed
+// signature, or a timestamp more than five minutes off, 401 before the
+// body is read; a body over [MaxBody] 413; a v0 signature that does not
+// match the exact bytes received 401 (slack-go's SecretsVerifier,
+// compared in constant time); a content type Slack does not send 415; a
+// form or JSON that does not parse 400; and a request from a workspace
+// other than the bot's own (learnt from auth.test at start, see
+// [Identify]) 403.
 //
 // # Socket Mode
 //

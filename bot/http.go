@@ -39,13 +39,24 @@ func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, status int, reason 
 	http.Error(w, http.StatusText(status), status)
 }
 
-// verified reads the body of a request from Slack and checks it: content
-// type, size, then the v0 signature over the exact bytes. It has answered
-// the request when ok is false.
+// verified reads the body of a request from Slack and checks it. The
+// signature comes first, since DESIGN.md promises 401 to any request
+// without a good one: the headers (present, well formed, a timestamp
+// within five minutes) before the body is read, then the body's size, then
+// the v0 signature over the exact bytes, and only then the content type.
+// It has answered the request when ok is false.
 func (b *Bot) verified(w http.ResponseWriter, r *http.Request, contentType string) (body []byte, ok bool) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != contentType {
-		b.refuse(w, r, http.StatusUnsupportedMediaType, "content_type")
+	if b.secret == "" {
+		// Without a secret nothing can be checked, so nothing is taken.
+		b.refuse(w, r, http.StatusUnauthorized, "no_signing_secret")
+		return nil, false
+	}
+	// NewSecretsVerifier refuses a missing header, a malformed signature
+	// and a timestamp more than five minutes from now; Ensure compares
+	// with hmac.Equal, in constant time.
+	sv, err := slack.NewSecretsVerifier(r.Header, b.secret)
+	if err != nil {
+		b.refuseSignature(w, r, err)
 		return nil, false
 	}
 	body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -58,31 +69,28 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request, contentType strin
 		}
 		return nil, false
 	}
-	if b.secret == "" {
-		// Without a secret nothing can be checked, so nothing is taken.
-		b.refuse(w, r, http.StatusUnauthorized, "no_signing_secret")
+	_, _ = sv.Write(body)
+	if err := sv.Ensure(); err != nil {
+		b.refuseSignature(w, r, err)
 		return nil, false
 	}
-	// NewSecretsVerifier refuses a missing header, a malformed signature
-	// and a timestamp more than five minutes from now; Ensure compares
-	// with hmac.Equal, in constant time.
-	sv, err := slack.NewSecretsVerifier(r.Header, b.secret)
-	if err == nil {
-		_, _ = sv.Write(body)
-		err = sv.Ensure()
-	}
-	if err != nil {
-		reason := "bad_signature"
-		switch {
-		case errors.Is(err, slack.ErrMissingHeaders):
-			reason = "unsigned"
-		case errors.Is(err, slack.ErrExpiredTimestamp):
-			reason = "stale_timestamp"
-		}
-		b.refuse(w, r, http.StatusUnauthorized, reason)
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != contentType {
+		b.refuse(w, r, http.StatusUnsupportedMediaType, "content_type")
 		return nil, false
 	}
 	return body, true
+}
+
+func (b *Bot) refuseSignature(w http.ResponseWriter, r *http.Request, err error) {
+	reason := "bad_signature"
+	switch {
+	case errors.Is(err, slack.ErrMissingHeaders):
+		reason = "unsigned"
+	case errors.Is(err, slack.ErrExpiredTimestamp):
+		reason = "stale_timestamp"
+	}
+	b.refuse(w, r, http.StatusUnauthorized, reason)
 }
 
 // ours reports whether a request comes from the workspace the bot is

@@ -176,6 +176,16 @@ func TestHTTPHostile(t *testing.T) {
 			form.Del("team_id")
 			return signed(t, http.MethodPost, endpoint, formType, []byte(form.Encode()))
 		}, http.StatusForbidden},
+		{"unsigned and the wrong content type", func() *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(good()))
+			req.Header.Set("Content-Type", "text/plain")
+			return req
+		}, http.StatusUnauthorized},
+		{"unsigned and oversized", func() *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(strings.Repeat("x", 2*bot.MaxBody)))
+			req.Header.Set("Content-Type", formType)
+			return req
+		}, http.StatusUnauthorized},
 		{"event unsigned", func() *http.Request {
 			req, _ := http.NewRequest(http.MethodPost, e.url+"/slack/events", strings.NewReader(`{"type":"url_verification","challenge":"x"}`))
 			req.Header.Set("Content-Type", "application/json")

@@ -139,7 +139,46 @@ type Bot struct {
 	// started them and ends only when Drain gives up waiting.
 	base   context.Context
 	cancel context.CancelFunc
-	jobs   sync.WaitGroup
+	jobs   jobs
+}
+
+// jobs counts the background jobs running. Unlike a sync.WaitGroup it
+// allows a job to start while Drain waits, as a late reply may.
+type jobs struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0; nil until asked for
+}
+
+func (j *jobs) add() {
+	j.mu.Lock()
+	j.n++
+	j.mu.Unlock()
+}
+
+func (j *jobs) done() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.n--
+	if j.n == 0 && j.idle != nil {
+		close(j.idle)
+		j.idle = nil
+	}
+}
+
+// wait returns a channel closed once no job runs.
+func (j *jobs) wait() <-chan struct{} {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.n == 0 {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	if j.idle == nil {
+		j.idle = make(chan struct{})
+	}
+	return j.idle
 }
 
 // New checks opts and returns a Bot.
@@ -197,30 +236,31 @@ func (b *Bot) Metrics() *Metrics { return b.metrics }
 
 // Drain waits for background jobs (replies on their way to response_url,
 // events being handled) to finish, until ctx ends; then it cancels those
-// left and returns ctx's error. Call it after the transports have stopped
-// taking new requests, before closing the ledger.
+// left, for good, and returns ctx's error. Call it after the transports
+// have stopped taking new requests, before closing the ledger.
 func (b *Bot) Drain(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		b.jobs.Wait()
-		close(done)
-	}()
 	select {
-	case <-done:
-		b.cancel()
+	case <-b.jobs.wait():
 		return nil
 	case <-ctx.Done():
 		b.cancel()
-		<-done
+		// Jobs end soon once cancelled; one that does not is left
+		// behind rather than hold the shutdown.
+		t := time.NewTimer(5 * time.Second)
+		defer t.Stop()
+		select {
+		case <-b.jobs.wait():
+		case <-t.C:
+		}
 		return fmt.Errorf("drain: %w", ctx.Err())
 	}
 }
 
 // goJob runs f in the background, counted by Drain.
 func (b *Bot) goJob(f func(ctx context.Context)) {
-	b.jobs.Add(1)
+	b.jobs.add()
 	go func() {
-		defer b.jobs.Done()
+		defer b.jobs.done()
 		f(b.base)
 	}()
 }

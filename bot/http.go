@@ -108,6 +108,12 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form, err := url.ParseQuery(string(body))
+	if err == nil && form.Get("ssl_check") == "1" {
+		// Slack checking the certificate of a command's URL: it wants a
+		// 200 and nothing else.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if err != nil || form.Get("command") == "" || form.Get("user_id") == "" {
 		b.refuse(w, r, http.StatusBadRequest, "bad_form")
 		return

@@ -486,3 +486,33 @@ func TestHomePress(t *testing.T) {
 		t.Errorf("got %d views.publish calls, want 1", n)
 	}
 }
+
+// TestSSLCheck: Slack's certificate check of a command URL gets a bare 200.
+func TestSSLCheck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	status, body := do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType, []byte("ssl_check=1&token=x")))
+	if status != http.StatusOK || len(body) != 0 {
+		t.Errorf("got %d %q, want 200 and no body", status, body)
+	}
+}
+
+// TestIdentify: auth.test tells the bot its workspace, after waiting out
+// a 429; a token Slack refuses is named in the error.
+func TestIdentify(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	api := slack.New(botToken, slack.OptionAPIURL(fake.APIURL()))
+	fake.Fail("auth.test", slackfake.Failure{Status: http.StatusTooManyRequests, RetryAfter: 1})
+	id, err := bot.Identify(context.Background(), api, nil)
+	if err != nil || id.TeamID != slackfake.TeamID || id.UserID != slackfake.BotUserID {
+		t.Errorf("got %+v, %v; want team %s, user %s", id, err, slackfake.TeamID, slackfake.BotUserID)
+	}
+	if n := len(fake.Calls("auth.test")); n != 2 {
+		t.Errorf("got %d auth.test calls, want 2: the 429 and its retry", n)
+	}
+	fake.SetAuthError("token_revoked")
+	if _, err := bot.Identify(context.Background(), api, nil); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "token_revoked") {
+		t.Errorf("got %v, want SLACK_BOT_TOKEN refused (token_revoked)", err)
+	}
+}

@@ -134,6 +134,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	api := slack.New(set.botToken, opts...)
 	team, err := bot.Identify(ctx, api, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: a clean stop, not a failure.
+			return nil
+		}
 		return err
 	}
 	log.Info("connected to Slack", "team", team.Team, "team_id", team.TeamID, "bot_user", team.UserID)

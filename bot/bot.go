@@ -81,11 +81,12 @@ type Options struct {
 	Handler Handler
 	// Ledger is the store behind Handler. Required.
 	Ledger Ledger
-	// API publishes the App Home; nil leaves app_home_opened unanswered.
+	// API publishes the built-in App Home; nil leaves app_home_opened
+	// unanswered unless Home is set.
 	API Publisher
-	// HomeView builds a member's App Home; nil means DefaultHome. It is
-	// published on app_home_opened and after a press on the home.
-	HomeView func(ctx context.Context, user string) (slack.HomeTabViewRequest, error)
+	// Home is the App Home; nil means a built-in one: the member's
+	// standing, published through API when the tab is opened.
+	Home Home
 	// SigningSecret checks HTTP requests. Required for Handler (HTTP);
 	// Socket Mode does not use it.
 	SigningSecret string
@@ -121,7 +122,7 @@ type Bot struct {
 	h        Handler
 	ledger   Ledger
 	api      Publisher
-	home     func(ctx context.Context, user string) (slack.HomeTabViewRequest, error)
+	home     Home // nil: no App Home
 	secret   string
 	team     Identity
 	log      *slog.Logger
@@ -212,7 +213,7 @@ func New(opts Options) (*Bot, error) {
 	}
 	base, cancel := context.WithCancel(context.Background())
 	b := &Bot{
-		h: opts.Handler, ledger: opts.Ledger, api: opts.API, home: opts.HomeView, secret: opts.SigningSecret,
+		h: opts.Handler, ledger: opts.Ledger, api: opts.API, home: opts.Home, secret: opts.SigningSecret,
 		team: opts.Team, log: opts.Logger, metrics: opts.Metrics, client: opts.HTTPClient,
 		deadline: opts.AckDeadline, drain: opts.DrainTimeout, now: opts.Now,
 		known: map[string]bool{},
@@ -220,10 +221,8 @@ func New(opts Options) (*Bot, error) {
 		seen:  newDedupe(DedupeTTL, dedupeMax, opts.Now),
 		base:  base, cancel: cancel,
 	}
-	if b.home == nil {
-		b.home = func(ctx context.Context, user string) (slack.HomeTabViewRequest, error) {
-			return DefaultHome(ctx, opts.Ledger, user)
-		}
+	if b.home == nil && opts.API != nil {
+		b.home = &builtinHome{b: b}
 	}
 	for _, c := range opts.Handler.Commands() {
 		b.known[c] = true
@@ -400,6 +399,9 @@ func (b *Bot) run(ctx context.Context, req commands.Request, transport string, s
 	defer cancel()
 	mark := &outcomeMark{}
 	reply := b.h.Handle(withMark(ctx, mark), req)
+	if b.home != nil {
+		b.home.RefreshAfter(req)
+	}
 	outcome := "ok"
 	switch {
 	case mark.failed():
@@ -452,9 +454,11 @@ func (b *Bot) followUp(ctx context.Context, req commands.Request, r commands.Rep
 	b.metrics.followUps.WithLabelValues("posted").Inc()
 }
 
-// action runs one button press in the background and posts its reply to
-// the press's response_url, or publishes the App Home again for a press on
-// it. A repeat of a press already taken does nothing.
+// action runs one button press in the background. A press on a message
+// gets its reply posted to the press's response_url, and the presser's
+// App Home is refreshed; a press on the App Home itself, which has no
+// response_url, goes to the home, which answers by publishing itself
+// again. A repeat of a press already taken does nothing.
 func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) {
 	if a.Key != "" {
 		c, first := b.seen.claim("action:" + a.Key)
@@ -469,29 +473,40 @@ func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) 
 		defer cancel()
 		start := b.now()
 		mark := &outcomeMark{}
-		reply, err := b.h.Action(withMark(ctx, mark), a)
+		var reply commands.Reply
+		var err error
+		switch {
+		case fromHome && b.home != nil:
+			err = b.home.HandleAction(withMark(ctx, mark), a)
+		case fromHome:
+			return
+		default:
+			reply, err = b.h.Action(withMark(ctx, mark), a)
+		}
 		outcome := "ok"
 		switch {
 		case errors.Is(err, commands.ErrUnknownAction):
 			outcome = "unknown"
+		case err != nil:
+			outcome = "error"
 		case mark.failed():
 			outcome = "error"
 			b.metrics.ledgerErrors.Inc()
 		}
 		b.metrics.actions.WithLabelValues(outcome).Inc()
-		b.log.Info("action", "transport", transport, "user", a.UserID, "action", a.ActionID,
-			"outcome", outcome, "latency", b.now().Sub(start))
-		switch {
-		case err != nil:
+		attrs := []any{"transport", transport, "user", a.UserID, "action", a.ActionID,
+			"outcome", outcome, "latency", b.now().Sub(start)}
+		if err != nil && outcome == "error" {
+			attrs = append(attrs, "err", err)
+		}
+		b.log.Info("action", attrs...)
+		if err != nil || fromHome {
 			return
-		case fromHome:
-			// A press on the App Home has no response_url; its answer
-			// is the home itself, shown again with the new numbers.
-			if err := b.publishHome(ctx, a.UserID); err != nil {
-				b.log.Error("App Home not refreshed after a press", "user", a.UserID, "err", err)
-			}
-			return
-		case a.ResponseURL == "":
+		}
+		if b.home != nil {
+			b.home.Refresh(a.UserID)
+		}
+		if a.ResponseURL == "" {
 			return
 		}
 		if err := b.postResponse(ctx, a.ResponseURL, reply); err != nil {

@@ -61,9 +61,12 @@
 //
 // # App Home
 //
-// app_home_opened publishes the member's home with views.publish, built by
-// [Options].HomeView ([DefaultHome] unless given). A press on the home has
-// no response_url: once handled, the home is published again.
+// The transports tell the App Home ([Options].Home, the home package's in
+// quotabot) what happened: app_home_opened publishes the member's home; a
+// press on the home, which has no response_url, goes to the home, which
+// publishes itself again; every slash command and every press on a message
+// is passed on so that the home can keep up. Without one, a built-in home
+// ([DefaultHome]) shows the member's standing when the tab is opened.
 //
 // # Logs and metrics
 //

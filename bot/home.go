@@ -35,7 +35,7 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, transport string) {
 	}
 	b.metrics.events.WithLabelValues(label(typ)).Inc()
 	home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
-	if !ok || home.Tab != "home" || b.api == nil {
+	if !ok || home.Tab != "home" || b.home == nil {
 		return
 	}
 	b.goJob(func(ctx context.Context) {
@@ -46,7 +46,7 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, transport string) {
 		defer b.release()
 		ctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		defer cancel()
-		if err := b.publishHome(ctx, home.User); err != nil {
+		if err := b.home.Publish(ctx, home.User); err != nil {
 			b.log.Error("App Home not published", "user", home.User, "err", err)
 		}
 	})
@@ -60,18 +60,35 @@ func label(typ string) string {
 	return "other"
 }
 
-// publishHome shows the member their App Home.
-func (b *Bot) publishHome(ctx context.Context, user string) error {
-	if b.api == nil {
-		return nil
-	}
-	view, err := b.home(ctx, user)
+// Home is the App Home as the transports see it: they tell it what
+// happened, it publishes. The home package's Home is one; without it the
+// bot uses a built-in home that shows the member's standing.
+type Home interface {
+	// Publish publishes the member's home (app_home_opened).
+	Publish(ctx context.Context, user string) error
+	// HandleAction answers a press on a home view, which has no
+	// response_url, by publishing the home again. Its error wraps
+	// commands.ErrUnknownAction for an action that is not quotabot's.
+	HandleAction(ctx context.Context, a commands.ActionRequest) error
+	// RefreshAfter is told of every slash command once handled, and
+	// Refresh of every member a press on a message concerned, so that a
+	// home can keep up with changes made elsewhere. Both return at once.
+	RefreshAfter(req commands.Request)
+	Refresh(user string)
+}
+
+// builtinHome is the App Home when Options.Home is nil: the member's
+// standing, published when the tab is opened and after a press on it.
+type builtinHome struct{ b *Bot }
+
+func (h *builtinHome) Publish(ctx context.Context, user string) error {
+	view, err := DefaultHome(ctx, h.b.ledger, user)
 	if err != nil {
-		b.metrics.ledgerErrors.Inc()
+		h.b.metrics.ledgerErrors.Inc()
 		return fmt.Errorf("home for %s: %w", user, err)
 	}
-	err = retry429(ctx, b.log, "views.publish", func() error {
-		_, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
+	err = retry429(ctx, h.b.log, "views.publish", func() error {
+		_, err := h.b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
 		return err
 	})
 	if err != nil {
@@ -80,8 +97,19 @@ func (b *Bot) publishHome(ctx context.Context, user string) error {
 	return nil
 }
 
-// DefaultHome is the App Home unless Options.HomeView gives another: the
-// member's standing, as /quota shows it.
+func (h *builtinHome) HandleAction(ctx context.Context, a commands.ActionRequest) error {
+	if _, err := h.b.h.Action(ctx, a); err != nil {
+		return err
+	}
+	return h.Publish(ctx, a.UserID)
+}
+
+// The built-in home is built when opened; it has nothing to keep fresh.
+func (h *builtinHome) RefreshAfter(commands.Request) {}
+func (h *builtinHome) Refresh(string)                {}
+
+// DefaultHome is the built-in App Home: the member's standing, as /quota
+// shows it.
 func DefaultHome(ctx context.Context, l Ledger, user string) (slack.HomeTabViewRequest, error) {
 	u, err := l.Usage(ctx, user)
 	if err != nil {

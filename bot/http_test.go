@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -445,38 +446,42 @@ func grep(body []byte, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-// TestHomePress: a button on the App Home has no response_url; the press
-// is logged once and the home published again with the new numbers, built
-// by Options.HomeView when one is given.
-func TestHomePress(t *testing.T) {
-	t.Parallel()
-	var e *env
-	e = newEnv(t, config{bot: bot.Options{HomeView: func(ctx context.Context, user string) (slack.HomeTabViewRequest, error) {
-		day, _ := e.used(user)
-		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "custom home: "+strconv.Itoa(day)+" today", false, false), nil, nil),
-		}}}, nil
-	}}})
+// pressPayload is a block_actions form with one button press.
+func pressPayload(t testing.TB, user, view, responseURL, actionID, value string) []byte {
+	t.Helper()
 	cb := slack.InteractionCallback{
-		Type:      slack.InteractionTypeBlockActions,
-		Team:      slack.Team{ID: slackfake.TeamID},
-		User:      slack.User{ID: "U1"},
-		TriggerID: trigger(),
-		View:      slack.View{Type: slack.VTHomeTab, ID: "V0HOME"},
+		Type:        slack.InteractionTypeBlockActions,
+		Team:        slack.Team{ID: slackfake.TeamID},
+		User:        slack.User{ID: user},
+		TriggerID:   trigger(),
+		ResponseURL: responseURL,
+		View:        slack.View{Type: slack.ViewType(view)},
 		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
-			{ActionID: commands.ActionLog5, Value: "5 message", ActionTs: "1700000001.000001"},
+			{ActionID: actionID, Value: value, ActionTs: "1700000001.000001"},
 		}},
 	}
-	payload, _ := json.Marshal(cb)
-	body := []byte(url.Values{"payload": {string(payload)}}.Encode())
+	payload, err := json.Marshal(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(url.Values{"payload": {string(payload)}}.Encode())
+}
+
+// TestHomePress: a button on the built-in App Home has no response_url;
+// the press is logged once and the home published again with the new
+// numbers.
+func TestHomePress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	body := pressPayload(t, "U1", string(slack.VTHomeTab), "", commands.ActionLog5, "5 message")
 	for range 2 {
 		if status, got := do(t, signed(t, http.MethodPost, e.url+"/slack/interactive", formType, body)); status != http.StatusOK {
 			t.Fatalf("got %d %s, want 200", status, got)
 		}
 	}
 	calls := e.fake.WaitCalls(t, "views.publish", 1)
-	if !strings.Contains(string(calls[0].JSON), "custom home: 5 today") || !strings.Contains(string(calls[0].JSON), `"user_id":"U1"`) {
-		t.Errorf("views.publish got %s, want U1's custom home with 5 today", calls[0].JSON)
+	if !strings.Contains(string(calls[0].JSON), "95 left now") || !strings.Contains(string(calls[0].JSON), `"user_id":"U1"`) {
+		t.Errorf("views.publish got %s, want U1's home with 95 left", calls[0].JSON)
 	}
 	drain(t, e)
 	if day, _ := e.used("U1"); day != 5 {
@@ -484,6 +489,70 @@ func TestHomePress(t *testing.T) {
 	}
 	if n := len(e.fake.Calls("views.publish")); n != 1 {
 		t.Errorf("got %d views.publish calls, want 1", n)
+	}
+}
+
+// homeSpy is an App Home that records what the transports tell it.
+type homeSpy struct {
+	mu    sync.Mutex
+	calls []string
+	seen  chan struct{}
+}
+
+func (h *homeSpy) record(s string) {
+	h.mu.Lock()
+	h.calls = append(h.calls, s)
+	h.mu.Unlock()
+	h.seen <- struct{}{}
+}
+
+func (h *homeSpy) Publish(ctx context.Context, user string) error {
+	h.record("publish " + user)
+	return nil
+}
+
+func (h *homeSpy) HandleAction(ctx context.Context, a commands.ActionRequest) error {
+	h.record("action " + a.UserID + " " + a.ActionID)
+	return nil
+}
+
+func (h *homeSpy) RefreshAfter(req commands.Request) {
+	h.record("after " + req.Command + " " + req.UserID)
+}
+func (h *homeSpy) Refresh(user string) { h.record("refresh " + user) }
+
+// TestHomeHook: with a Home given, the transports tell it of a tab
+// opened, a press on the home, every command and every press on a message.
+func TestHomeHook(t *testing.T) {
+	t.Parallel()
+	spy := &homeSpy{seen: make(chan struct{}, 16)}
+	e := newEnv(t, config{bot: bot.Options{Home: spy}})
+	next := func(want string) {
+		t.Helper()
+		select {
+		case <-spy.seen:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the home was not told %q", want)
+		}
+		spy.mu.Lock()
+		got := spy.calls[len(spy.calls)-1]
+		spy.mu.Unlock()
+		if got != want {
+			t.Errorf("the home was told %q, want %q", got, want)
+		}
+	}
+	do(t, signed(t, http.MethodPost, e.url+"/slack/events", "application/json", homeOpened(slackfake.TeamID, "Ev0200", "U1")))
+	next("publish U1")
+	e.command("U1", "/logsend 2")
+	next("after /logsend U1")
+	do(t, signed(t, http.MethodPost, e.url+"/slack/interactive", formType,
+		pressPayload(t, "U1", string(slack.VTHomeTab), "", commands.ActionLog1, "1 message")))
+	next("action U1 " + commands.ActionLog1)
+	do(t, signed(t, http.MethodPost, e.url+"/slack/interactive", formType,
+		pressPayload(t, "U1", "", e.fake.ResponseURL(), commands.ActionLog1, "1 message")))
+	next("refresh U1")
+	if n := len(e.fake.Calls("views.publish")); n != 0 {
+		t.Errorf("got %d views.publish calls from the bot, want none: publishing is the home's", n)
 	}
 }
 

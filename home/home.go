@@ -1,0 +1,342 @@
+package home
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// Publisher publishes App Home views; *slack.Client is one.
+type Publisher interface {
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+}
+
+var _ Publisher = (*slack.Client)(nil)
+
+// Defaults for Options.
+const (
+	// DefaultInterval spaces the publishes of one member's home that
+	// Refresh asks for: a burst of /logsend within it costs one publish.
+	DefaultInterval = 2 * time.Second
+	// DefaultPerMinute bounds Refresh's publishes across all members.
+	// views.publish is a Tier 4 method, about 100 calls a minute.
+	DefaultPerMinute = 100
+	// DefaultPageSize is how many members a team page shows.
+	DefaultPageSize = 40
+	// DefaultTimeout bounds one publish, reading the ledger included.
+	DefaultTimeout = 10 * time.Second
+)
+
+// MaxPageSize is the most members a team page can show and still leave the
+// member's own part room for one kind, within Slack's 100 blocks.
+const MaxPageSize = commands.MaxHomeBlocks - teamOverhead - personalFixed - 2
+
+// KeyTTL is how long a tier change's key is remembered, so that Slack
+// delivering the same menu choice twice changes the tier once. Slack
+// redelivers within minutes.
+const KeyTTL = 10 * time.Minute
+
+// maxRetries429 bounds how often Publish tries again after a 429.
+const maxRetries429 = 3
+
+// Options configure a Home. The zero value is ready to use.
+type Options struct {
+	Logger *slog.Logger // nil discards
+	// Interval is the least time between two publishes of one member's
+	// home asked for by Refresh; 0 means DefaultInterval.
+	Interval time.Duration
+	// PerMinute bounds the publishes Refresh makes, all members together,
+	// with a burst of a tenth of it; 0 means DefaultPerMinute.
+	PerMinute int
+	// PageSize is how many members a team page shows, at most
+	// MaxPageSize; 0 means DefaultPageSize.
+	PageSize int
+	// Timeout bounds one publish; 0 means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Home builds and publishes App Home views. It is safe for concurrent use;
+// Run must be running for Refresh to have an effect.
+type Home struct {
+	ledger *quota.Ledger
+	cmd    *commands.Handler
+	pub    Publisher
+	log    *slog.Logger
+	opts   Options
+	burst  float64
+
+	mu sync.Mutex
+	// dirty holds the members whose home Refresh asked for, with when it
+	// first asked; Run drains it.
+	dirty map[string]time.Time
+	// last is when each member's home was last published, for Interval.
+	last map[string]time.Time
+	// backoff is when Slack's last Retry-After ends: no publish before.
+	backoff time.Time
+	// tokens and filled are the PerMinute bucket.
+	tokens float64
+	filled time.Time
+	// pages is the team page each admin last asked for.
+	pages map[string]int
+	// keys are tier changes already taken, by press key, with when.
+	keys map[string]time.Time
+	// users serialises the publishes of each member, so that views reach
+	// Slack in the order they were built and the latest state wins.
+	users map[string]*userLock
+	wake  chan struct{}
+}
+
+type userLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// New returns a Home publishing through pub. h answers the presses and
+// decides who is an admin; ledger is the store behind h.
+func New(ledger *quota.Ledger, h *commands.Handler, pub Publisher, opts Options) *Home {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultInterval
+	}
+	if opts.PerMinute <= 0 {
+		opts.PerMinute = DefaultPerMinute
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = DefaultPageSize
+	}
+	opts.PageSize = min(opts.PageSize, MaxPageSize)
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	burst := max(1, float64(opts.PerMinute)/10)
+	return &Home{
+		ledger: ledger, cmd: h, pub: pub, log: opts.Logger, opts: opts, burst: burst,
+		tokens: burst,
+		dirty:  map[string]time.Time{},
+		last:   map[string]time.Time{},
+		pages:  map[string]int{},
+		keys:   map[string]time.Time{},
+		users:  map[string]*userLock{},
+		wake:   make(chan struct{}, 1),
+	}
+}
+
+// Publish builds the member's home from the ledger as it is now and
+// publishes it with views.publish. While Slack's Retry-After from a 429
+// runs it waits, then builds afresh, up to three times.
+func (h *Home) Publish(ctx context.Context, user string) error {
+	return h.publish(ctx, user, "")
+}
+
+// HandleAction answers a press on a home view: a page button, or one of
+// commands' actions (Log 1, Log 5, Undo, the tier menu), which
+// commands.Handler.Action runs, checking admin rights itself. Then it
+// publishes the presser's home in place, with what the press did on top.
+// A press Slack delivers twice acts once (see the package doc). The error
+// wraps commands.ErrUnknownAction for an action that is not quotabot's,
+// and is otherwise the publish's.
+func (h *Home) HandleAction(ctx context.Context, a commands.ActionRequest) error {
+	if strings.HasPrefix(a.ActionID, ActionPage) {
+		page, err := strconv.Atoi(a.Value)
+		if err != nil || page < 1 {
+			page = 1
+		}
+		h.mu.Lock()
+		h.pages[a.UserID] = page
+		h.mu.Unlock()
+		return h.publish(ctx, a.UserID, "")
+	}
+	notice := ""
+	if a.ActionID != commands.ActionTier || h.claim(a.Key) {
+		reply, err := h.cmd.Action(ctx, a)
+		if err != nil {
+			return fmt.Errorf("home action %s: %w", a.ActionID, err)
+		}
+		notice = reply.Text
+		if a.ActionID == commands.ActionTier {
+			h.refreshTarget(ctx, a)
+		}
+	}
+	return h.publish(ctx, a.UserID, notice)
+}
+
+// refreshTarget republishes the home of the member whose tier a menu
+// changed, if it is someone else who is enrolled: a forged value naming
+// nobody costs no publish.
+func (h *Home) refreshTarget(ctx context.Context, a commands.ActionRequest) {
+	target, _, _ := strings.Cut(a.Value, ":")
+	if target == a.UserID {
+		return
+	}
+	if m, err := h.ledger.Member(ctx, target); err == nil && !m.Enrolled.IsZero() {
+		h.Refresh(target)
+	}
+}
+
+// claim reports whether key is new, remembering it for KeyTTL. An empty
+// key cannot be told from another, so it is always new.
+func (h *Home) claim(key string) bool {
+	if key == "" {
+		return true
+	}
+	now := time.Now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if at, ok := h.keys[key]; ok && now.Sub(at) < KeyTTL {
+		return false
+	}
+	if len(h.keys) >= 1024 {
+		for k, at := range h.keys {
+			if now.Sub(at) >= KeyTTL {
+				delete(h.keys, k)
+			}
+		}
+	}
+	h.keys[key] = now
+	return true
+}
+
+// RefreshAfter asks for the homes a slash command may have changed once it
+// has been handled: the caller's after a /logsend, and after /quota tier
+// the member whose tier it set. Commands that only read change nothing.
+func (h *Home) RefreshAfter(req commands.Request) {
+	cmd, err := commands.Parse(h.ledger.Plan(), req.Command, req.Text)
+	if err != nil {
+		return
+	}
+	switch c := cmd.(type) {
+	case commands.Log, commands.Undo:
+		h.Refresh(req.UserID)
+	case commands.SetTier:
+		if c.Member != "" {
+			h.Refresh(c.Member)
+		} else {
+			h.Refresh(req.UserID)
+		}
+	}
+}
+
+func (h *Home) publish(ctx context.Context, user, notice string) error {
+	for attempt := 0; ; attempt++ {
+		if err := h.waitBackoff(ctx); err != nil {
+			return fmt.Errorf("publish home for %s: %w", user, err)
+		}
+		err := h.publishOnce(ctx, user, notice)
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) || attempt == maxRetries429 {
+			return err
+		}
+	}
+}
+
+// publishOnce builds the member's home and makes one views.publish call.
+// It takes the member off the dirty set as it starts building, so that a
+// Refresh arriving meanwhile publishes again later with what changed.
+func (h *Home) publishOnce(ctx context.Context, user, notice string) error {
+	unlock := h.lockUser(user)
+	defer unlock()
+	now := time.Now()
+	h.mu.Lock()
+	delete(h.dirty, user)
+	h.last[user] = now
+	h.takeLocked(now)
+	h.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, h.opts.Timeout)
+	defer cancel()
+	blocks, err := h.build(ctx, user, notice)
+	if err != nil {
+		return err
+	}
+	req := slack.PublishViewContextRequest{UserID: user,
+		View: slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}}
+	if _, err := h.pub.PublishViewContext(ctx, req); err != nil {
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) {
+			h.rateLimited(rl.RetryAfter)
+		}
+		return fmt.Errorf("publish home for %s: %w", user, err)
+	}
+	return nil
+}
+
+// build reads what the member's home shows and lays it out.
+func (h *Home) build(ctx context.Context, user, notice string) ([]slack.Block, error) {
+	u, err := h.ledger.Usage(ctx, user)
+	if err != nil {
+		return nil, fmt.Errorf("home for %s: %w", user, err)
+	}
+	now := h.ledger.Now()
+	act, err := readActivity(ctx, h.ledger, user, now)
+	if err != nil {
+		return nil, fmt.Errorf("home for %s: %w", user, err)
+	}
+	c := content{plan: h.ledger.Plan(), now: now, usage: u, activity: act, notice: notice}
+	admin, err := h.cmd.IsAdmin(ctx, user)
+	if err != nil {
+		// Rights that cannot be checked are refused, as commands does;
+		// the member still gets their own part.
+		h.log.WarnContext(ctx, "App Home without the team section: admin rights unknown", "user", user, "err", err)
+	}
+	if admin {
+		if c.team, err = h.teamPage(ctx, user); err != nil {
+			return nil, fmt.Errorf("home for %s: %w", user, err)
+		}
+	}
+	return view(c), nil
+}
+
+// teamPage reads the whole team, puts it in /quota team's order and cuts
+// out the page the admin last asked for, the last one if the team shrank.
+func (h *Home) teamPage(ctx context.Context, admin string) (*teamPage, error) {
+	team, err := h.ledger.TeamUsage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	commands.SortTeam(team)
+	size := h.opts.PageSize
+	pages := max(1, (len(team)+size-1)/size)
+	h.mu.Lock()
+	page := min(max(h.pages[admin], 1), pages)
+	h.mu.Unlock()
+	first := (page - 1) * size
+	return &teamPage{
+		members: team[first:min(first+size, len(team))],
+		summary: commands.TeamSummary(team),
+		total:   len(team), first: first, page: page, pages: pages,
+	}, nil
+}
+
+// lockUser takes the member's publish lock and returns its release; locks
+// of members nobody is publishing are forgotten.
+func (h *Home) lockUser(user string) (unlock func()) {
+	h.mu.Lock()
+	l := h.users[user]
+	if l == nil {
+		l = &userLock{}
+		h.users[user] = l
+	}
+	l.refs++
+	h.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		h.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(h.users, user)
+		}
+		h.mu.Unlock()
+	}
+}

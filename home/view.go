@@ -1,0 +1,329 @@
+package home
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// ActionPage is the prefix of the team section's page buttons; the value
+// is the page to show, from 1. The two buttons sit in one actions block,
+// where Slack wants distinct action IDs, so they are ActionPage+".prev"
+// and ActionPage+".next".
+const ActionPage = "quotabot.home.page"
+
+// recentLen is how many entries the home lists.
+const recentLen = 5
+
+// undoWindow is how far back the ledger lets an entry be taken back.
+const undoWindow = 24 * time.Hour
+
+// teamOverhead is the team section's blocks besides the members: a
+// divider, a header, the summary line and the page buttons.
+const teamOverhead = 4
+
+// personalFixed is the member's own part besides two blocks per kind: the
+// header, the tier line, the outcome of a press, the kinds left out and the
+// kinds missing, a divider, the chart and its text line, a divider, the
+// title of the entries, recentLen+1 entries and the footer.
+const personalFixed = 11 + recentLen + 1
+
+// teamPage is the part of the team an admin's home shows.
+type teamPage struct {
+	members []quota.Usage // this page, in table order
+	summary string        // commands.TeamSummary of the whole team
+	total   int
+	first   int // index in the whole team of members[0]
+	page    int // from 1
+	pages   int
+}
+
+// content is everything one home view shows; view lays it out.
+type content struct {
+	plan     quota.Plan
+	now      time.Time // in the workspace's zone
+	usage    quota.Usage
+	activity activity
+	notice   string    // what the last press did; "" for none
+	team     *teamPage // nil for members who are not admins
+}
+
+// view lays a home out within Slack's 100 blocks: the team section, if
+// any, takes its page, and the member's own part what is left, leaving
+// kinds out (with a line saying so) only where a plan has dozens.
+func view(c content) []slack.Block {
+	var team []slack.Block
+	if c.team != nil {
+		team = teamBlocks(c.plan, *c.team)
+	}
+	blocks := personalBlocks(c, commands.MaxHomeBlocks-len(team))
+	return append(blocks, team...)
+}
+
+func personalBlocks(c content, budget int) []slack.Block {
+	u := c.usage
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("Your LinkedIn sending quota")),
+		contextBlock(fmt.Sprintf("Tier *%s* · change it with `/quota tier %s` · as of %s",
+			escape(u.Member.Tier), escape(otherTier(c.plan, u.Member.Tier)), dateToken(c.now))),
+	}
+	if c.notice != "" {
+		blocks = append(blocks, section(c.notice))
+	}
+
+	kindRoom := max(1, (budget-personalFixed)/2)
+	if len(u.Kinds) == 0 {
+		blocks = append(blocks, section("Nothing to count on your tier."))
+	}
+	for i, ku := range u.Kinds {
+		if i == kindRoom {
+			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more kinds: see them all with `/quota`.", fmtInt(len(u.Kinds)-i))))
+			break
+		}
+		one := u
+		one.Kinds = []quota.KindUsage{ku}
+		blocks = append(blocks, commands.UsageBlocks(one)...)
+		blocks = append(blocks, logButtons(ku.Kind))
+	}
+	if missing := missingKinds(c.plan, u); missing != "" {
+		blocks = append(blocks, contextBlock(missing))
+	}
+
+	blocks = append(blocks, slack.NewDividerBlock())
+	blocks = append(blocks, chartBlocks(c.plan, c.activity.days)...)
+	blocks = append(blocks, slack.NewDividerBlock())
+	blocks = append(blocks, entryBlocks(c.activity.recent, c.now)...)
+	blocks = append(blocks, contextBlock("Right after sending, log it with the buttons above or `/logsend 5`, `/logsend 3 inmail`. "+
+		"Undo takes back an entry of the last 24 hours."))
+	return blocks
+}
+
+// logButtons are one kind's "Log 1" and "Log 5". Every kind's pair has
+// the same action IDs, each pair in its own block; the value, parsed like
+// /logsend text, says the kind.
+func logButtons(k quota.Kind) *slack.ActionBlock {
+	label := func(n int) string { return clip(fmt.Sprintf("Log %d %s", n, k.Noun(n)), commands.MaxButtonText) }
+	return slack.NewActionBlock("log."+string(k),
+		slack.NewButtonBlockElement(commands.ActionLog1, "1 "+string(k), plain(label(1))),
+		slack.NewButtonBlockElement(commands.ActionLog5, "5 "+string(k), plain(label(5))),
+	)
+}
+
+// missingKinds is a line about the plan's kinds the member's tier lacks,
+// so that a free member sees why InMail is not there.
+func missingKinds(plan quota.Plan, u quota.Usage) string {
+	var names []string
+	for _, k := range plan.Kinds() {
+		if _, ok := u.Kind(k); !ok {
+			names = append(names, k.Noun(2))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("No %s on your tier, %s.", strings.Join(names, " or "), escape(u.Member.Tier))
+	for _, name := range plan.TierNames() {
+		t := plan.Tiers[name]
+		all := true
+		for _, k := range plan.Kinds() {
+			all = all && t.Has(k)
+		}
+		if all && name != u.Member.Tier {
+			return s + fmt.Sprintf(" Set your tier with `/quota tier %s`.", escape(name))
+		}
+	}
+	return s
+}
+
+// otherTier names a tier for "change it with": one the member is not on,
+// so the hint reads as a real choice.
+func otherTier(plan quota.Plan, current string) string {
+	for _, n := range plan.TierNames() {
+		if n != current {
+			return n
+		}
+	}
+	return current
+}
+
+// entryBlocks lists the newest entries, one section each, and puts an Undo
+// button on the newest that still stands if the ledger would still take
+// it back. That entry is listed even when newer, undone ones fill the list.
+func entryBlocks(es []quota.Entry, now time.Time) []slack.Block {
+	if len(es) == 0 {
+		return []slack.Block{section("*Last entries*\nNothing logged yet.")}
+	}
+	undo := -1
+	for i, e := range es {
+		if e.Stands() {
+			if now.Sub(e.At) < undoWindow {
+				undo = i
+			}
+			break
+		}
+	}
+	shown := es[:min(len(es), recentLen)]
+	if undo >= recentLen {
+		shown = append(shown[:recentLen:recentLen], es[undo])
+	}
+	blocks := []slack.Block{section("*Last entries*, newest first")}
+	for _, e := range shown {
+		at := dateToken(e.At.In(now.Location()))
+		what := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
+		line := fmt.Sprintf("%s · *%s*", at, what)
+		if e.Note != "" {
+			line += " · " + escape(clip(e.Note, 100))
+		}
+		if !e.Stands() {
+			line = fmt.Sprintf("~%s · %s~ · taken back", at, what)
+		}
+		var acc *slack.Accessory
+		if undo >= 0 && e.ID == es[undo].ID {
+			acc = slack.NewAccessory(slack.NewButtonBlockElement(commands.ActionUndo, e.ID, plain("Undo")))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, acc, slack.SectionBlockOptionBlockID("entry."+e.ID)))
+	}
+	return blocks
+}
+
+// teamBlocks is one page of the team: the summary of the whole team, then
+// per member their line and a tier menu, and the page buttons.
+func teamBlocks(plan quota.Plan, t teamPage) []slack.Block {
+	title := "Team"
+	if t.pages > 1 {
+		title = fmt.Sprintf("Team · page %d of %d", t.page, t.pages)
+	}
+	blocks := []slack.Block{slack.NewDividerBlock(), slack.NewHeaderBlock(plain(title))}
+	if t.total == 0 {
+		return append(blocks, section("No one on the team has logged anything yet."))
+	}
+	summary := t.summary
+	if t.pages > 1 {
+		summary += fmt.Sprintf(" · showing %s–%s, trouble first", fmtInt(t.first+1), fmtInt(t.first+len(t.members)))
+	}
+	blocks = append(blocks, contextBlock(summary))
+	tiers := plan.TierNames()
+	for _, u := range t.members {
+		var acc *slack.Accessory
+		if menu := tierMenu(u.Member, tiers); menu != nil {
+			acc = slack.NewAccessory(menu)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clip(commands.TeamLine(u), commands.MaxSectionText)), nil,
+			acc, slack.SectionBlockOptionBlockID("team."+u.Member.ID)))
+	}
+	var nav []slack.BlockElement
+	if t.page > 1 {
+		nav = append(nav, slack.NewButtonBlockElement(ActionPage+".prev", strconv.Itoa(t.page-1), plain("← Previous")))
+	}
+	if t.page < t.pages {
+		nav = append(nav, slack.NewButtonBlockElement(ActionPage+".next", strconv.Itoa(t.page+1), plain("Next →")))
+	}
+	if len(nav) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("team.pages", nav...))
+	}
+	return blocks
+}
+
+// tierMenu offers every tier for m, starting at the one they are on. A
+// tier whose value would pass Slack's 150 characters is left out, and past
+// Slack's 100 options the last place goes to the member's own tier: any
+// tier can still be set with /quota tier. Nil means no tier fits.
+func tierMenu(m quota.Member, tiers []string) *slack.SelectBlockElement {
+	var names []string
+	for _, name := range tiers {
+		if utf8.RuneCountInString(m.ID+":"+name) <= commands.MaxOptionValue {
+			names = append(names, name)
+		}
+	}
+	if len(names) > commands.MaxOptions {
+		own := slices.Contains(names, m.Tier)
+		names = slices.DeleteFunc(names, func(n string) bool { return n == m.Tier })[:commands.MaxOptions-1]
+		if own {
+			names = append(names, m.Tier)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	opts := make([]*slack.OptionBlockObject, len(names))
+	var initial *slack.OptionBlockObject
+	for i, name := range names {
+		opts[i] = slack.NewOptionBlockObject(m.ID+":"+name, plain(clip(name, commands.MaxOptionText)), nil)
+		if name == m.Tier {
+			initial = opts[i]
+		}
+	}
+	menu := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Tier"), commands.ActionTier, opts...)
+	menu.InitialOption = initial
+	return menu
+}
+
+// Small Block Kit helpers, as commands has them.
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+func section(s string) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwn(clip(s, commands.MaxSectionText)), nil, nil)
+}
+
+func contextBlock(s string) *slack.ContextBlock {
+	return slack.NewContextBlock("", mrkdwn(clip(s, commands.MaxSectionText)))
+}
+
+// clip keeps s within n characters as Slack counts them.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// escape makes member-typed text (a note, a tier name from the config)
+// inert in mrkdwn.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// title is a kind as a heading: "Messages", "InMails".
+func title(k quota.Kind) string {
+	s := k.Noun(2)
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// dateToken shows t in each reader's own zone, with t in the workspace's
+// zone as the fallback.
+func dateToken(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.Format("Mon 2 Jan 15:04 MST"))
+}
+
+// fmtInt writes n with thousands separators: 1,495.
+func fmtInt(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/home"
 	"github.com/quotabot/quotabot/scheduler"
 )
 
@@ -143,7 +144,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	log.Info("connected to Slack", "team", team.Team, "team_id", team.TeamID, "bot_user", team.UserID)
 
 	h := commands.New(ledger, commands.Options{Admins: cfg.Admins, Users: api, Logger: bot.HandlerLogger(log)})
-	b, err := bot.New(bot.Options{Handler: h, Ledger: ledger, API: api, SigningSecret: set.signingSecret, Team: team, Logger: log})
+	hm := home.New(ledger, h, api, home.Options{Logger: log})
+	b, err := bot.New(bot.Options{Handler: h, Ledger: ledger, API: api, Home: hm, SigningSecret: set.signingSecret, Team: team, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -152,6 +154,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	// failing for good.
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	// The home refresher publishes from the ledger: it must be done
+	// before the ledger closes.
+	homeDone := make(chan struct{})
+	go func() { defer close(homeDone); hm.Run(runCtx) }()
+	defer func() { stop(); <-homeDone }()
 	failed := make(chan error, 2)
 
 	var sched *scheduler.Scheduler
@@ -231,3 +238,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	// close the store, in that order.
 	return err
 }
+
+// The App Home is the home package's; the bot only reports to it.
+var _ bot.Home = (*home.Home)(nil)

@@ -54,7 +54,8 @@ type Ledger struct {
 	done     chan struct{} // closed when the writer has exited
 	stopGC   chan struct{}
 	gcDone   chan struct{}
-	lastNano int64 // writer-owned: the newest entry's nanos
+	lastNano int64          // writer-owned: the newest entry's nanos
+	counts   map[string]int // writer-owned: counters as committed
 }
 
 // Open opens (creating if need be) the ledger in dir. A directory another
@@ -89,6 +90,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		now:     opts.Now,
 		log:     opts.Logger,
 		members: map[string]Member{},
+		counts:  map[string]int{},
 		ops:     make(chan *op, 1024),
 		done:    make(chan struct{}),
 		stopGC:  make(chan struct{}),

@@ -96,12 +96,15 @@ func (l *Ledger) writer() {
 // batchState is what a batch has changed but not yet committed.
 type batchState struct {
 	members map[string]Member
+	// counts holds the counters this batch has written, until the commit
+	// makes them the writer's cache.
+	counts map[string]int
 }
 
 func (l *Ledger) commit(batch []*op) {
 	txn := l.db.NewTransaction(true)
 	defer txn.Discard()
-	b := batchState{members: map[string]Member{}}
+	b := batchState{members: map[string]Member{}, counts: map[string]int{}}
 	lastNano := l.lastNano
 	var failed error
 	for _, o := range batch {
@@ -120,12 +123,19 @@ func (l *Ledger) commit(batch []*op) {
 	}
 	if failed != nil {
 		l.lastNano = lastNano
+		clear(l.counts) // a failed write leaves the store's state unknown
 		l.log.Error("ledger write failed", "requests", len(batch), "err", failed)
 		for _, o := range batch {
 			o.res, o.err = result{}, fmt.Errorf("store: %w", failed)
 			close(o.done)
 		}
 		return
+	}
+	if len(l.counts)+len(b.counts) > maxCachedCounts {
+		clear(l.counts)
+	}
+	for k, n := range b.counts {
+		l.counts[k] = n
 	}
 	if len(b.members) > 0 {
 		l.mu.Lock()
@@ -151,7 +161,7 @@ func (l *Ledger) apply(txn *badger.Txn, b *batchState, o *op) error {
 	case opLog:
 		o.res.log, err = l.applyLog(txn, b, o.log)
 	case opUndo:
-		o.res.entry, err = l.applyUndo(txn, o)
+		o.res.entry, err = l.applyUndo(txn, b, o)
 	case opSetTier:
 		o.res.member, err = l.applySetTier(txn, b, o)
 	case opMark:
@@ -218,17 +228,14 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 			return LogResult{}, err
 		}
 	}
-	if err := l.addCounts(txn, rec, at, rec.Count); err != nil {
-		return LogResult{}, err
-	}
-	ku, err := l.kindUsage(txn, tier, req.Member, req.Kind, time.Unix(0, at))
+	ku, err := l.addCounts(txn, b, rec, at, rec.Count, tier)
 	if err != nil {
-		return LogResult{}, storeError{err}
+		return LogResult{}, err
 	}
 	return LogResult{Entry: rec.entry(at), Usage: ku}, nil
 }
 
-func (l *Ledger) applyUndo(txn *badger.Txn, o *op) (Entry, error) {
+func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error) {
 	now := l.now()
 	if o.key != "" {
 		e, found, err := l.keyedEntry(txn, "undo:"+o.key)
@@ -279,7 +286,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, o *op) (Entry, error) {
 			return Entry{}, err
 		}
 	}
-	if err := l.addCounts(txn, rec, at, -rec.Count); err != nil {
+	if _, err := l.addCounts(txn, b, rec, at, -rec.Count, Tier{}); err != nil {
 		return Entry{}, err
 	}
 	return rec.entry(at), nil
@@ -339,21 +346,41 @@ func (l *Ledger) setEntry(txn *badger.Txn, at int64, r entryRecord) error {
 	return setJSON(txn, entryKey(at), r)
 }
 
+// maxCachedCounts bounds the writer's counter cache; past it the cache
+// starts afresh, which costs a few reads, never correctness.
+const maxCachedCounts = 100_000
+
 // addCounts adds delta to the counters of every window period the entry at
-// `at` falls in.
-func (l *Ledger) addCounts(txn *badger.Txn, r entryRecord, at int64, delta int) error {
+// `at` falls in, and returns the kind's usage under tier just after.
+// Counters are read from the writer's cache where it has them: the writer
+// is the only one to change them, so the cache is exact, and a read from
+// Badger's on-disk tables is the slowest step of a log.
+func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int64, delta int, tier Tier) (KindUsage, error) {
 	t := time.Unix(0, at)
+	ku := KindUsage{Kind: r.Kind}
 	for _, w := range Windows {
-		key := counterKey(w.Period(t, l.loc), r.Member, r.Kind)
-		n, err := getCount(txn, key)
-		if err != nil {
-			return storeError{err}
+		p := w.Period(t, l.loc)
+		key := counterKey(p, r.Member, r.Kind)
+		n, ok := b.counts[string(key)]
+		if !ok {
+			n, ok = l.counts[string(key)]
 		}
-		if err := txn.Set(key, countValue(n+delta)); err != nil {
-			return storeError{err}
+		if !ok {
+			var err error
+			if n, err = getCount(txn, key); err != nil {
+				return KindUsage{}, storeError{err}
+			}
+		}
+		n += delta
+		if err := txn.Set(key, countValue(n)); err != nil {
+			return KindUsage{}, storeError{err}
+		}
+		b.counts[string(key)] = n
+		if lim, has := tier.Limit(r.Kind, w); has {
+			ku.Windows = append(ku.Windows, WindowUsage{Limit: lim, Period: p, Used: n})
 		}
 	}
-	return nil
+	return ku, nil
 }
 
 func (l *Ledger) tiersWith(k Kind) []string {

@@ -193,7 +193,7 @@ func (h *Handler) logSend(ctx context.Context, user string, c Log, key string) (
 // delivered again) reads exactly like the first: the member did one thing.
 func logReply(res quota.LogResult) Reply {
 	e := res.Entry
-	logged := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
+	logged := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	blocks := []slack.Block{
 		mrkdwnSection(fmt.Sprintf(":white_check_mark: Logged *%s*.", logged)),
 		mrkdwnSection(kindMrkdwn(res.Usage)),
@@ -219,9 +219,9 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	if err != nil {
 		return Reply{}, err
 	}
-	took := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
+	took := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	text := fmt.Sprintf("Took back %s logged %s.", took, plainDate(e.At.In(h.ledger.Location())))
-	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, dateToken(e.At.In(h.ledger.Location()))))}
+	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, DateToken(e.At.In(h.ledger.Location()))))}
 	u, err := h.ledger.Usage(ctx, user)
 	if err != nil {
 		return Reply{}, err
@@ -356,7 +356,7 @@ func tierLimits(plan quota.Plan, t quota.Tier) string {
 		}
 		var ws []string
 		for _, l := range t.Limits[k] {
-			ws = append(ws, fmt.Sprintf("%s a %s", fmtInt(l.Max), l.Window))
+			ws = append(ws, fmt.Sprintf("%s a %s", quota.FormatCount(l.Max), l.Window))
 		}
 		kinds = append(kinds, k.Noun(2)+" "+strings.Join(ws, " and "))
 	}
@@ -409,15 +409,15 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		// Entries come back in UTC; the fallback should read in the
 		// workspace's zone like every other time the bot shows.
 		e.At = e.At.In(loc)
-		what := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
-		line := fmt.Sprintf("• %s · *%s*", dateToken(e.At), what)
+		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
+		line := fmt.Sprintf("• %s · *%s*", DateToken(e.At), what)
 		text := fmt.Sprintf("%s: %s", plainDate(e.At), what)
 		if e.Note != "" {
 			line += " · " + escape(clip(e.Note, historyNote))
 			text += " (" + clip(e.Note, historyNote) + ")"
 		}
 		if !e.Stands() {
-			line = fmt.Sprintf("• ~%s · %s~ · taken back", dateToken(e.At), what)
+			line = fmt.Sprintf("• ~%s · %s~ · taken back", DateToken(e.At), what)
 			text += ", taken back"
 		}
 		lines = append(lines, line)

@@ -73,7 +73,7 @@ func Explain(err error) (string, bool) {
 	case errors.Is(err, quota.ErrNoteTooLong):
 		return fmt.Sprintf("That note is too long: keep it to %d characters.", quota.MaxNote), true
 	case errors.Is(err, ErrTooLong):
-		return fmt.Sprintf("That is too long for a command: keep it to %s characters.", fmtInt(MaxText)), true
+		return fmt.Sprintf("That is too long for a command: keep it to %s characters.", quota.FormatCount(MaxText)), true
 	case errors.Is(err, ErrUnreadable):
 		return "That command has characters I can't read (control characters or broken text). Please type it again.", true
 	case errors.Is(err, ErrBadMention):

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -28,7 +27,7 @@ func UsageBlocks(u quota.Usage) []slack.Block {
 	for i, ku := range u.Kinds {
 		// A plan with dozens of kinds must still fit in one message.
 		if i == MaxBlocks-5 {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("and %s more kinds", fmtInt(len(u.Kinds)-i))))
+			blocks = append(blocks, contextBlock(fmt.Sprintf("and %s more kinds", quota.FormatCount(len(u.Kinds)-i))))
 			break
 		}
 		blocks = append(blocks, mrkdwnSection(kindMrkdwn(ku)))
@@ -42,7 +41,7 @@ func UsageBlocks(u quota.Usage) []slack.Block {
 func UsageText(u quota.Usage) string {
 	var parts []string
 	for _, ku := range u.Kinds {
-		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", title(ku.Kind), fmtInt(ku.Left()), leftText(ku)))
+		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", title(ku.Kind), quota.FormatCount(ku.Left()), leftText(ku)))
 	}
 	return strings.Join(parts, " ")
 }
@@ -51,7 +50,7 @@ func UsageText(u quota.Usage) string {
 // window, then the warnings.
 func kindMrkdwn(ku quota.KindUsage) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* · *%s left now*", title(ku.Kind), fmtInt(ku.Left()))
+	fmt.Fprintf(&b, "*%s* · *%s left now*", title(ku.Kind), quota.FormatCount(ku.Left()))
 	for _, w := range ku.Windows {
 		fmt.Fprintf(&b, "\n%s", windowLine(w))
 	}
@@ -63,11 +62,11 @@ func kindMrkdwn(ku quota.KindUsage) string {
 
 // windowLine is "`▓▓▓▓▓▓░░░░` 60/100 today · resets <date>".
 func windowLine(w quota.WindowUsage) string {
-	used := fmt.Sprintf("%s/%s %s", fmtInt(w.Used), fmtInt(w.Limit.Max), w.Limit.Window.Adverb())
+	used := fmt.Sprintf("%s/%s %s", quota.FormatCount(w.Used), quota.FormatCount(w.Limit.Max), w.Limit.Window.Adverb())
 	if w.Over() > 0 {
-		used = fmt.Sprintf("*%s, %s over*", used, fmtInt(w.Over()))
+		used = fmt.Sprintf("*%s, %s over*", used, quota.FormatCount(w.Over()))
 	}
-	return fmt.Sprintf("`%s` %s · resets %s", Bar(w), used, dateToken(w.ResetsAt()))
+	return fmt.Sprintf("`%s` %s · resets %s", Bar(w), used, DateToken(w.ResetsAt()))
 }
 
 // Bar draws a window's use in ten cells, like `▓▓▓▓▓▓░░░░` for 60 of 100.
@@ -93,7 +92,7 @@ func Bar(w quota.WindowUsage) string {
 func leftText(ku quota.KindUsage) string {
 	var parts []string
 	for _, w := range ku.Windows {
-		parts = append(parts, fmt.Sprintf("Left %s: %s of %s.", w.Limit.Window.Adverb(), fmtInt(w.Left()), fmtInt(w.Limit.Max)))
+		parts = append(parts, fmt.Sprintf("Left %s: %s of %s.", w.Limit.Window.Adverb(), quota.FormatCount(w.Left()), quota.FormatCount(w.Limit.Max)))
 	}
 	for _, warn := range warnings(ku) {
 		parts = append(parts, warn.text)
@@ -117,19 +116,19 @@ func warnings(ku quota.KindUsage) []warning {
 		switch {
 		case w.Over() > 0:
 			loud = append(loud, warning{
-				mrkdwn: fmt.Sprintf(":rotating_light: *Over %s's %s limit by %s.* None left until %s.", adv, noun, fmtInt(w.Over()), dateToken(when)),
-				text:   fmt.Sprintf("Over %s's %s limit by %s: none left until %s.", adv, noun, fmtInt(w.Over()), plainDate(when)),
+				mrkdwn: fmt.Sprintf(":rotating_light: *Over %s's %s limit by %s.* None left until %s.", adv, noun, quota.FormatCount(w.Over()), DateToken(when)),
+				text:   fmt.Sprintf("Over %s's %s limit by %s: none left until %s.", adv, noun, quota.FormatCount(w.Over()), plainDate(when)),
 			})
 		case w.Reached():
 			loud = append(loud, warning{
-				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", upperFirst(adv), noun, dateToken(when)),
+				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", upperFirst(adv), noun, DateToken(when)),
 				text:   fmt.Sprintf("%s's %s limit reached: none left until %s.", upperFirst(adv), noun, plainDate(when)),
 			})
 		case w.Near():
 			pct := w.Used * 100 / w.Limit.Max
 			near = append(near, warning{
-				mrkdwn: fmt.Sprintf(":warning: *%d%% of %s's %s used:* %s left, resets %s.", pct, adv, ku.Kind.Noun(2), fmtInt(w.Left()), dateToken(when)),
-				text:   fmt.Sprintf("Warning: %d%% of %s's %s used (%s left).", pct, adv, ku.Kind.Noun(2), fmtInt(w.Left())),
+				mrkdwn: fmt.Sprintf(":warning: *%d%% of %s's %s used:* %s left, resets %s.", pct, adv, ku.Kind.Noun(2), quota.FormatCount(w.Left()), DateToken(when)),
+				text:   fmt.Sprintf("Warning: %d%% of %s's %s used (%s left).", pct, adv, ku.Kind.Noun(2), quota.FormatCount(w.Left())),
 			})
 		}
 	}
@@ -178,29 +177,9 @@ func upperFirst(s string) string {
 	return string(unicode.ToUpper(r)) + s[size:]
 }
 
-// fmtInt writes n with thousands separators: 1,495.
-func fmtInt(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// dateToken shows t in each reader's own time zone; the fallback, for
+// DateToken shows t in each reader's own time zone; the fallback, for
 // clients that cannot, is t in the workspace's zone.
-func dateToken(t time.Time) string {
+func DateToken(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), plainDate(t))
 }
 

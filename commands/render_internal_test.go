@@ -17,8 +17,8 @@ func TestFmtInt(t *testing.T) {
 	}{
 		{0, "0"}, {5, "5"}, {999, "999"}, {1000, "1,000"}, {1495, "1,495"}, {1234567, "1,234,567"}, {-1500, "-1,500"},
 	} {
-		if got := fmtInt(tc.n); got != tc.want {
-			t.Errorf("fmtInt(%d): got %q, want %q", tc.n, got, tc.want)
+		if got := quota.FormatCount(tc.n); got != tc.want {
+			t.Errorf("quota.FormatCount(%d): got %q, want %q", tc.n, got, tc.want)
 		}
 	}
 }

@@ -76,7 +76,7 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 	flush()
 	if rest := len(rows) - shown; rest > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",
-			fmtInt(rest), plural(rest, "member", "members"))))
+			quota.FormatCount(rest), plural(rest, "member", "members"))))
 	}
 	return Reply{Text: teamText(len(team), counts, idsOf(rows, standingOver), idsOf(rows, standingReached), idsOf(rows, standingNear)), Blocks: blocks}
 }
@@ -107,10 +107,10 @@ func rank(team []quota.Usage) ([]teamRow, map[standing]int) {
 // summaryLine is "500 members · :red_circle: 3 over a limit · …".
 func summaryLine(n int, counts map[standing]int) string {
 	return fmt.Sprintf("%s %s · %s %s over a limit · %s %s at a limit · %s %s at 80%% or more",
-		fmtInt(n), plural(n, "member", "members"),
-		markOver, fmtInt(counts[standingOver]),
-		markReached, fmtInt(counts[standingReached]),
-		markNear, fmtInt(counts[standingNear]))
+		quota.FormatCount(n), plural(n, "member", "members"),
+		markOver, quota.FormatCount(counts[standingOver]),
+		markReached, quota.FormatCount(counts[standingReached]),
+		markNear, quota.FormatCount(counts[standingNear]))
 }
 
 // SortTeam orders team in place as `/quota team` lists it, trouble first,
@@ -153,9 +153,9 @@ func teamLine(u quota.Usage, s standing) string {
 	for _, ku := range u.Kinds {
 		var ws []string
 		for _, w := range ku.Windows {
-			s := fmt.Sprintf("%s/%s %s", fmtInt(w.Used), fmtInt(w.Limit.Max), w.Limit.Window.Adverb())
+			s := fmt.Sprintf("%s/%s %s", quota.FormatCount(w.Used), quota.FormatCount(w.Limit.Max), w.Limit.Window.Adverb())
 			if w.Over() > 0 {
-				s = fmt.Sprintf("*%s (%s over)*", s, fmtInt(w.Over()))
+				s = fmt.Sprintf("*%s (%s over)*", s, quota.FormatCount(w.Over()))
 			}
 			ws = append(ws, s)
 		}
@@ -190,7 +190,7 @@ func idsOf(rows []teamRow, s standing) []string {
 // teamText is the table in words: how many members, and who is over, at or
 // near a limit.
 func teamText(n int, counts map[standing]int, over, reached, near []string) string {
-	parts := []string{fmt.Sprintf("Team quota: %s %s.", fmtInt(n), plural(n, "member", "members"))}
+	parts := []string{fmt.Sprintf("Team quota: %s %s.", quota.FormatCount(n), plural(n, "member", "members"))}
 	group := func(label string, ids []string) {
 		if len(ids) == 0 {
 			return
@@ -199,9 +199,9 @@ func teamText(n int, counts map[standing]int, over, reached, near []string) stri
 		for _, id := range ids[:min(len(ids), teamIDs)] {
 			names = append(names, "<@"+id+">")
 		}
-		s := fmt.Sprintf("%s %s: %s", fmtInt(len(ids)), label, strings.Join(names, ", "))
+		s := fmt.Sprintf("%s %s: %s", quota.FormatCount(len(ids)), label, strings.Join(names, ", "))
 		if len(ids) > teamIDs {
-			s += fmt.Sprintf(" and %s more", fmtInt(len(ids)-teamIDs))
+			s += fmt.Sprintf(" and %s more", quota.FormatCount(len(ids)-teamIDs))
 		}
 		parts = append(parts, s+".")
 	}

@@ -161,12 +161,12 @@ func chartLine(k quota.Kind, days []day) string {
 	total, peak := 0, 0
 	for i, d := range days {
 		n := d.counts[k]
-		counts[i] = fmtInt(n)
+		counts[i] = quota.FormatCount(n)
 		total += n
 		peak = max(peak, n)
 	}
 	return fmt.Sprintf("*%s* `%s` %s from %s · %s in all",
-		title(k), sparkline(k, days, peak), strings.Join(counts, ", "), dayLabel(days[0].period), fmtInt(total))
+		title(k), sparkline(k, days, peak), strings.Join(counts, ", "), dayLabel(days[0].period), quota.FormatCount(total))
 }
 
 // sparkline draws the days in block heights scaled to the busiest day. An

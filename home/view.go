@@ -73,7 +73,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain("Your LinkedIn sending quota")),
 		contextBlock(fmt.Sprintf("Tier *%s* · change it with `/quota tier %s` · as of %s",
-			escape(u.Member.Tier), escape(otherTier(c.plan, u.Member.Tier)), dateToken(c.now))),
+			escape(u.Member.Tier), escape(otherTier(c.plan, u.Member.Tier)), commands.DateToken(c.now))),
 	}
 	if c.notice != "" {
 		blocks = append(blocks, section(c.notice))
@@ -85,7 +85,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 	}
 	for i, ku := range u.Kinds {
 		if i == kindRoom {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more kinds: see them all with `/quota`.", fmtInt(len(u.Kinds)-i))))
+			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more kinds: see them all with `/quota`.", quota.FormatCount(len(u.Kinds)-i))))
 			break
 		}
 		one := u
@@ -176,8 +176,8 @@ func entryBlocks(es []quota.Entry, now time.Time) []slack.Block {
 	}
 	blocks := []slack.Block{section("*Last entries*, newest first")}
 	for _, e := range shown {
-		at := dateToken(e.At.In(now.Location()))
-		what := fmt.Sprintf("%s %s", fmtInt(e.Count), e.Kind.Noun(e.Count))
+		at := commands.DateToken(e.At.In(now.Location()))
+		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 		line := fmt.Sprintf("%s · *%s*", at, what)
 		if e.Note != "" {
 			line += " · " + escape(clip(e.Note, 100))
@@ -207,7 +207,7 @@ func teamBlocks(plan quota.Plan, t teamPage) []slack.Block {
 	}
 	summary := t.summary
 	if t.pages > 1 {
-		summary += fmt.Sprintf(" · showing %s–%s, trouble first", fmtInt(t.first+1), fmtInt(t.first+len(t.members)))
+		summary += fmt.Sprintf(" · showing %s–%s, trouble first", quota.FormatCount(t.first+1), quota.FormatCount(t.first+len(t.members)))
 	}
 	blocks = append(blocks, contextBlock(summary))
 	tiers := plan.TierNames()
@@ -302,28 +302,4 @@ func escape(s string) string {
 func title(k quota.Kind) string {
 	s := k.Noun(2)
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// dateToken shows t in each reader's own zone, with t in the workspace's
-// zone as the fallback.
-func dateToken(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.Format("Mon 2 Jan 15:04 MST"))
-}
-
-// fmtInt writes n with thousands separators: 1,495.
-func fmtInt(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

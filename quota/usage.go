@@ -1,6 +1,9 @@
 package quota
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Member is someone in the workspace who logs sends: a Slack user ID.
 type Member struct {
@@ -196,4 +199,21 @@ func (k KindSummary) Share() float64 {
 		return 0
 	}
 	return float64(k.Used) / float64(k.Limit.Max)
+}
+
+// FormatCount writes n with thousands separators, as every reply and post
+// shows counts: 1,495.
+func FormatCount(n int) string {
+	s := strconv.Itoa(n)
+	var b []byte
+	if s[0] == '-' {
+		b, s = append(b, '-'), s[1:]
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }

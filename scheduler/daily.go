@@ -209,9 +209,9 @@ func (s *Scheduler) notifyNearLimit(ctx context.Context, month quota.Period) err
 }
 
 func buildNearLimitDM(month quota.Period, member string, ks quota.KindSummary) *message {
-	used := fmt.Sprintf("%s of your %s for %s (%s)", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), month, percent(ks.Share()))
+	used := fmt.Sprintf("%s of your %s for %s (%s)", quota.FormatCount(ks.Used), count(ks.Kind, ks.Limit.Max), month, percent(ks.Share()))
 	if over := ks.Over(); over > 0 {
-		used = fmt.Sprintf("%s of your %s for %s, %s over the limit", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), month, fmtInt(over))
+		used = fmt.Sprintf("%s of your %s for %s, %s over the limit", quota.FormatCount(ks.Used), count(ks.Kind, ks.Limit.Max), month, quota.FormatCount(over))
 	}
 	reset := month.End()
 	return &message{

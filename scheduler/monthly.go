@@ -147,7 +147,7 @@ func memberLine(ms quota.MemberSummary) string {
 		case ks.Used == 0:
 			// A kind the tier has and the member did not use.
 		case ks.HasLimit && ks.Limit.Max > 0:
-			parts = append(parts, fmt.Sprintf("%s of %s (%s)", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max), percent(ks.Share())))
+			parts = append(parts, fmt.Sprintf("%s of %s (%s)", quota.FormatCount(ks.Used), count(ks.Kind, ks.Limit.Max), percent(ks.Share())))
 		case ks.Used > 0:
 			parts = append(parts, count(ks.Kind, ks.Used)+", no monthly limit")
 		}
@@ -226,7 +226,7 @@ func kindOf(ms quota.MemberSummary, k quota.Kind) (quota.KindSummary, bool) {
 }
 
 func number(n int) *slack.DataTableRawNumberCell {
-	return slack.NewDataTableRawNumberCell(float64(n)).WithText(fmtInt(n))
+	return slack.NewDataTableRawNumberCell(float64(n)).WithText(quota.FormatCount(n))
 }
 
 // dash is an empty numeric cell: a number, so the column still sorts as

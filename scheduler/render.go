@@ -44,24 +44,6 @@ const (
 	maxFallbackText = 4000
 )
 
-// fmtInt writes n with thousands separators: 1,495.
-func fmtInt(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // percent reads a share rounded down, so that 99.6% never shows as a
 // limit reached: "83%".
 func percent(share float64) string {
@@ -69,7 +51,7 @@ func percent(share float64) string {
 }
 
 // count is a number of a kind: "1 message", "1,250 InMails".
-func count(k quota.Kind, n int) string { return fmtInt(n) + " " + k.Noun(n) }
+func count(k quota.Kind, n int) string { return quota.FormatCount(n) + " " + k.Noun(n) }
 
 // title is a kind as a heading: "Messages", "InMails".
 func title(k quota.Kind) string { return upperFirst(k.Noun(2)) }
@@ -106,7 +88,7 @@ func fitLines(head string, lines []string, limit int) string {
 			reserve = len("\n…and 00000 more")
 		}
 		if used+n+reserve > limit {
-			fmt.Fprintf(&b, "\n…and %s more", fmtInt(len(lines)-i))
+			fmt.Fprintf(&b, "\n…and %s more", quota.FormatCount(len(lines)-i))
 			return b.String()
 		}
 		if b.Len() > 0 {
@@ -185,15 +167,15 @@ func members(n int) string {
 	if n == 1 {
 		return "1 member"
 	}
-	return fmtInt(n) + " members"
+	return quota.FormatCount(n) + " members"
 }
 
 // against is a use against a limit: "120 of 100 messages, 20 over" or
 // "1,250 of 1,500 messages (83%)".
 func against(ks quota.KindSummary) string {
-	s := fmt.Sprintf("%s of %s", fmtInt(ks.Used), count(ks.Kind, ks.Limit.Max))
+	s := fmt.Sprintf("%s of %s", quota.FormatCount(ks.Used), count(ks.Kind, ks.Limit.Max))
 	if over := ks.Over(); over > 0 {
-		return s + fmt.Sprintf(", %s over", fmtInt(over))
+		return s + fmt.Sprintf(", %s over", quota.FormatCount(over))
 	}
 	if ks.Limit.Max > 0 {
 		s += " (" + percent(ks.Share()) + ")"

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,11 +21,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/benchref"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
 )
@@ -245,36 +244,11 @@ func load(b *testing.B, ops, clients int, op func(r *rand.Rand) error) result {
 	return result{ops: ops, elapsed: elapsed, lat: slices.Concat(lat...)}
 }
 
-// badgerRMW is the write reference: a counter per member read, incremented
-// and written back in one transaction with SyncWrites, retried on
-// conflict, as the quota package's own benchmark measures it.
+// badgerRMW is the write reference (see internal/benchref), keyed by member
+// as the quota package's own benchmark does.
 func badgerRMW(b *testing.B, members int) func(*rand.Rand) error {
-	db, err := badger.Open(badger.DefaultOptions(b.TempDir()).WithSyncWrites(true).WithLogger(nil))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return func(r *rand.Rand) error {
-		key := []byte(member(r, members))
-		for {
-			err := db.Update(func(txn *badger.Txn) error {
-				var n uint64
-				item, err := txn.Get(key)
-				switch {
-				case err == nil:
-					if err := item.Value(func(v []byte) error { n = binary.BigEndian.Uint64(v); return nil }); err != nil {
-						return err
-					}
-				case !errors.Is(err, badger.ErrKeyNotFound):
-					return err
-				}
-				return txn.Set(key, binary.BigEndian.AppendUint64(nil, n+1))
-			})
-			if !errors.Is(err, badger.ErrConflict) {
-				return err
-			}
-		}
-	}
+	incr := benchref.BadgerRMW(b, nil)
+	return func(r *rand.Rand) error { return incr([]byte(member(r, members))) }
 }
 
 // rss reads the process's resident set size from /proc/self/status.

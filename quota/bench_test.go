@@ -2,8 +2,6 @@ package quota_test
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -13,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
+	"github.com/quotabot/quotabot/internal/benchref"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -78,36 +75,11 @@ func ledgerLog(b *testing.B, members int) func(*rand.Rand) error {
 	}
 }
 
-// badgerRMW is the reference: one counter per member, read, incremented and
-// written back in a transaction, retried on conflict.
+// badgerRMW is the reference (see internal/benchref): one counter per
+// member, read, incremented and written back, retried on conflict.
 func badgerRMW(b *testing.B, members int, retries *atomic.Int64) func(*rand.Rand) error {
-	db, err := badger.Open(badger.DefaultOptions(b.TempDir()).WithSyncWrites(true).WithLogger(nil))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return func(r *rand.Rand) error {
-		key := []byte(member(r, members))
-		for {
-			err := db.Update(func(txn *badger.Txn) error {
-				var n uint64
-				item, err := txn.Get(key)
-				switch {
-				case err == nil:
-					if err := item.Value(func(v []byte) error { n = binary.BigEndian.Uint64(v); return nil }); err != nil {
-						return err
-					}
-				case !errors.Is(err, badger.ErrKeyNotFound):
-					return err
-				}
-				return txn.Set(key, binary.BigEndian.AppendUint64(nil, n+1))
-			})
-			if !errors.Is(err, badger.ErrConflict) {
-				return err
-			}
-			retries.Add(1)
-		}
-	}
+	incr := benchref.BadgerRMW(b, retries)
+	return func(r *rand.Rand) error { return incr([]byte(member(r, members))) }
 }
 
 // BenchmarkCompare runs the ledger and the reference in one run and reports

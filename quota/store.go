@@ -185,7 +185,7 @@ func (r entryRecord) entry(at int64) Entry {
 // entryID is an entry's public name: its nanos in hex, which sorts by time.
 func entryID(at int64) string { return fmt.Sprintf("%016x", uint64(at)) }
 
-// ParseEntryID is the inverse of Entry.ID.
+// parseEntryID is the inverse of entryID.
 func parseEntryID(id string) (int64, error) {
 	var n uint64
 	if len(id) != 16 {

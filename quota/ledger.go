@@ -54,8 +54,8 @@ type Ledger struct {
 	done     chan struct{} // closed when the writer has exited
 	stopGC   chan struct{}
 	gcDone   chan struct{}
-	lastNano int64          // writer-owned: the newest entry's nanos
-	counts   map[string]int // writer-owned: counters as committed
+	lastNano int64 // writer-owned: the newest entry's nanos
+	counts   *counterCache
 }
 
 // Open opens (creating if need be) the ledger in dir. A directory another
@@ -90,7 +90,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		now:     opts.Now,
 		log:     opts.Logger,
 		members: map[string]Member{},
-		counts:  map[string]int{},
+		counts:  newCounterCache(),
 		ops:     make(chan *op, 1024),
 		done:    make(chan struct{}),
 		stopGC:  make(chan struct{}),
@@ -353,6 +353,7 @@ func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (Member, 
 }
 
 // Usage returns the member's standing now, for every kind of their tier.
+// It is read from the counter cache when that holds every counter needed.
 func (l *Ledger) Usage(ctx context.Context, member string) (Usage, error) {
 	m, err := l.Member(ctx, member)
 	if err != nil {
@@ -360,13 +361,22 @@ func (l *Ledger) Usage(ctx context.Context, member string) (Usage, error) {
 	}
 	now := l.Now()
 	var u Usage
+	err = l.counts.read(func(count func([]byte) (int, error)) error {
+		u, err = l.usage(m, now, count)
+		return err
+	})
+	if err == nil {
+		return u, nil
+	}
+	seq := l.counts.version()
 	err = l.db.View(func(txn *badger.Txn) error {
-		u, err = l.usage(txn, m, now)
+		u, err = l.usage(m, now, txnCount(txn))
 		return err
 	})
 	if err != nil {
 		return Usage{}, fmt.Errorf("usage of %s: %w", member, err)
 	}
+	l.counts.fill(seq, now, usageCounts(u))
 	return u, nil
 }
 
@@ -375,12 +385,14 @@ func (l *Ledger) TeamUsage(ctx context.Context) ([]Usage, error) {
 	members := l.Members()
 	now := l.Now()
 	out := make([]Usage, 0, len(members))
+	seq := l.counts.version()
 	err := l.db.View(func(txn *badger.Txn) error {
+		count := txnCount(txn)
 		for i, m := range members {
 			if i%256 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			u, err := l.usage(txn, m, now)
+			u, err := l.usage(m, now, count)
 			if err != nil {
 				return err
 			}
@@ -391,17 +403,37 @@ func (l *Ledger) TeamUsage(ctx context.Context) ([]Usage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("team usage: %w", err)
 	}
+	l.counts.fill(seq, now, usageCounts(out...))
 	return out, nil
 }
 
-func (l *Ledger) usage(txn *badger.Txn, m Member, now time.Time) (Usage, error) {
+// txnCount reads counters from a Badger transaction.
+func txnCount(txn *badger.Txn) func([]byte) (int, error) {
+	return func(key []byte) (int, error) { return getCount(txn, key) }
+}
+
+// usageCounts returns the counters behind standings, for the cache.
+func usageCounts(us ...Usage) map[string]cachedCount {
+	out := map[string]cachedCount{}
+	for _, u := range us {
+		for _, ku := range u.Kinds {
+			for _, w := range ku.Windows {
+				out[string(counterKey(w.Period, u.Member.ID, ku.Kind))] = cachedCount{n: w.Used, end: w.Period.End().UnixNano()}
+			}
+		}
+	}
+	return out
+}
+
+// usage builds m's standing at now, reading each counter with count.
+func (l *Ledger) usage(m Member, now time.Time, count func([]byte) (int, error)) (Usage, error) {
 	tier := l.plan.Tier(m.Tier)
 	u := Usage{Member: m, At: now}
 	for _, k := range l.plan.kinds {
 		if !tier.Has(k) {
 			continue
 		}
-		ku, err := l.kindUsage(txn, tier, m.ID, k, now)
+		ku, err := l.kindUsage(tier, m.ID, k, now, count)
 		if err != nil {
 			return Usage{}, err
 		}
@@ -410,11 +442,11 @@ func (l *Ledger) usage(txn *badger.Txn, m Member, now time.Time) (Usage, error) 
 	return u, nil
 }
 
-func (l *Ledger) kindUsage(txn *badger.Txn, tier Tier, member string, k Kind, now time.Time) (KindUsage, error) {
+func (l *Ledger) kindUsage(tier Tier, member string, k Kind, now time.Time, count func([]byte) (int, error)) (KindUsage, error) {
 	ku := KindUsage{Kind: k}
 	for _, lim := range tier.Limits[k] {
 		p := lim.Window.Period(now, l.loc)
-		n, err := getCount(txn, counterKey(p, member, k))
+		n, err := count(counterKey(p, member, k))
 		if err != nil {
 			return KindUsage{}, err
 		}

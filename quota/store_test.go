@@ -347,3 +347,66 @@ func TestMarks(t *testing.T) {
 		t.Errorf("mark: got %q, %v, %v", v, ok, err)
 	}
 }
+
+// TestUsageUnderLoad has readers ask for members' standing while the same
+// members log, so that reads that fill the counter cache race the writer's
+// merges. Each member has one logger, which must read its own total after
+// every acknowledged entry, and the counters in Badger must agree at the
+// end: a stale read let into the cache would show in both.
+func TestUsageUnderLoad(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := mustOpen(t, "", quota.Options{InMemory: true})
+	members := []string{"UA", "UB", "UC", "UD"}
+	const logs = 100
+	done := make(chan struct{})
+	var readers, loggers sync.WaitGroup
+	for i := range 2 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := l.Usage(ctx, members[(i+n)%len(members)]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for _, m := range members {
+		loggers.Add(1)
+		go func() {
+			defer loggers.Done()
+			total := 0
+			for i := range logs {
+				res, err := l.Log(ctx, quota.LogRequest{Member: m, Kind: quota.Message, Count: 1 + i%3})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				total += 1 + i%3
+				u, err := l.Usage(ctx, m)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ku, _ := u.Kind(quota.Message)
+				day, _ := ku.Window(quota.Day)
+				logged, _ := res.Usage.Window(quota.Day)
+				if day.Used != total || logged.Used != total {
+					t.Errorf("%s after %d logs: Usage says %d, Log said %d; want %d", m, i+1, day.Used, logged.Used, total)
+					return
+				}
+			}
+		}()
+	}
+	loggers.Wait()
+	close(done)
+	readers.Wait()
+	checkCounters(t, l, time.UTC)
+}

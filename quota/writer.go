@@ -97,14 +97,14 @@ func (l *Ledger) writer() {
 type batchState struct {
 	members map[string]Member
 	// counts holds the counters this batch has written, until the commit
-	// makes them the writer's cache.
-	counts map[string]int
+	// puts them in the cache.
+	counts map[string]cachedCount
 }
 
 func (l *Ledger) commit(batch []*op) {
 	txn := l.db.NewTransaction(true)
 	defer txn.Discard()
-	b := batchState{members: map[string]Member{}, counts: map[string]int{}}
+	b := batchState{members: map[string]Member{}, counts: map[string]cachedCount{}}
 	lastNano := l.lastNano
 	var failed error
 	for _, o := range batch {
@@ -123,7 +123,7 @@ func (l *Ledger) commit(batch []*op) {
 	}
 	if failed != nil {
 		l.lastNano = lastNano
-		clear(l.counts) // a failed write leaves the store's state unknown
+		l.counts.reset()
 		l.log.Error("ledger write failed", "requests", len(batch), "err", failed)
 		for _, o := range batch {
 			o.res, o.err = result{}, fmt.Errorf("store: %w", failed)
@@ -131,12 +131,7 @@ func (l *Ledger) commit(batch []*op) {
 		}
 		return
 	}
-	if len(l.counts)+len(b.counts) > maxCachedCounts {
-		clear(l.counts)
-	}
-	for k, n := range b.counts {
-		l.counts[k] = n
-	}
+	l.counts.merge(l.now(), b.counts)
 	if len(b.members) > 0 {
 		l.mu.Lock()
 		for id, m := range b.members {
@@ -195,7 +190,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		}
 		if found {
 			m, _ := l.memberFor(b, e.Member, now)
-			ku, err := l.kindUsage(txn, l.plan.Tier(m.Tier), e.Member, e.Kind, now)
+			ku, err := l.kindUsage(l.plan.Tier(m.Tier), e.Member, e.Kind, now, l.writerCount(txn, b))
 			if err != nil {
 				return LogResult{}, storeError{err}
 			}
@@ -346,41 +341,45 @@ func (l *Ledger) setEntry(txn *badger.Txn, at int64, r entryRecord) error {
 	return setJSON(txn, entryKey(at), r)
 }
 
-// maxCachedCounts bounds the writer's counter cache; past it the cache
-// starts afresh, which costs a few reads, never correctness.
-const maxCachedCounts = 100_000
-
 // addCounts adds delta to the counters of every window period the entry at
 // `at` falls in, and returns the kind's usage under tier just after.
-// Counters are read from the writer's cache where it has them: the writer
-// is the only one to change them, so the cache is exact, and a read from
-// Badger's on-disk tables is the slowest step of a log.
 func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int64, delta int, tier Tier) (KindUsage, error) {
 	t := time.Unix(0, at)
 	ku := KindUsage{Kind: r.Kind}
+	count := l.writerCount(txn, b)
 	for _, w := range Windows {
 		p := w.Period(t, l.loc)
 		key := counterKey(p, r.Member, r.Kind)
-		n, ok := b.counts[string(key)]
-		if !ok {
-			n, ok = l.counts[string(key)]
-		}
-		if !ok {
-			var err error
-			if n, err = getCount(txn, key); err != nil {
-				return KindUsage{}, storeError{err}
-			}
+		n, err := count(key)
+		if err != nil {
+			return KindUsage{}, storeError{err}
 		}
 		n += delta
 		if err := txn.Set(key, countValue(n)); err != nil {
 			return KindUsage{}, storeError{err}
 		}
-		b.counts[string(key)] = n
+		b.counts[string(key)] = cachedCount{n: n, end: p.End().UnixNano()}
 		if lim, has := tier.Limit(r.Kind, w); has {
 			ku.Windows = append(ku.Windows, WindowUsage{Limit: lim, Period: p, Used: n})
 		}
 	}
 	return ku, nil
+}
+
+// writerCount reads counters as the writer sees them mid-batch: what the
+// batch has written, else the cache, else Badger. The cache is exact for
+// the writer, which is the only one to change counters, and a read from
+// Badger's on-disk tables is the slowest step of a log.
+func (l *Ledger) writerCount(txn *badger.Txn, b *batchState) func([]byte) (int, error) {
+	return func(key []byte) (int, error) {
+		if v, ok := b.counts[string(key)]; ok {
+			return v.n, nil
+		}
+		if n, ok := l.counts.get(key); ok {
+			return n, nil
+		}
+		return getCount(txn, key)
+	}
 }
 
 func (l *Ledger) tiersWith(k Kind) []string {

@@ -299,17 +299,19 @@ func note(s string) commands.Reply {
 // message is a reply as it goes to Slack, in an HTTP response, an ack or a
 // post to response_url: the fields of reply.Msg() that a reply uses.
 // slack.Msg itself would add empty metadata, delete_original and the like
-// to every reply, and costs a walk over forty fields to encode.
+// to every reply, and costs a walk over forty fields to encode. Blocks is a
+// plain slice: slack.Blocks marshals itself to a buffer that encoding/json
+// then has to parse and copy again, the dearest step of a reply.
 type message struct {
-	ResponseType    string       `json:"response_type"`
-	Text            string       `json:"text"`
-	Blocks          slack.Blocks `json:"blocks"`
-	ReplaceOriginal bool         `json:"replace_original,omitempty"`
+	ResponseType    string        `json:"response_type"`
+	Text            string        `json:"text"`
+	Blocks          []slack.Block `json:"blocks"`
+	ReplaceOriginal bool          `json:"replace_original,omitempty"`
 }
 
 func wire(r commands.Reply) message {
 	m := r.Msg()
-	return message{ResponseType: m.ResponseType, Text: m.Text, Blocks: m.Blocks, ReplaceOriginal: m.ReplaceOriginal}
+	return message{ResponseType: m.ResponseType, Text: m.Text, Blocks: r.Blocks, ReplaceOriginal: m.ReplaceOriginal}
 }
 
 // answer runs a slash command and returns what to answer now: the reply,

@@ -299,19 +299,47 @@ func note(s string) commands.Reply {
 // message is a reply as it goes to Slack, in an HTTP response, an ack or a
 // post to response_url: the fields of reply.Msg() that a reply uses.
 // slack.Msg itself would add empty metadata, delete_original and the like
-// to every reply, and costs a walk over forty fields to encode. Blocks is a
-// plain slice: slack.Blocks marshals itself to a buffer that encoding/json
-// then has to parse and copy again, the dearest step of a reply.
+// to every reply, and costs a walk over forty fields to encode.
 type message struct {
-	ResponseType    string        `json:"response_type"`
-	Text            string        `json:"text"`
-	Blocks          []slack.Block `json:"blocks"`
-	ReplaceOriginal bool          `json:"replace_original,omitempty"`
+	ResponseType    string `json:"response_type"`
+	Text            string `json:"text"`
+	Blocks          []any  `json:"blocks"`
+	ReplaceOriginal bool   `json:"replace_original,omitempty"`
 }
 
 func wire(r commands.Reply) message {
-	m := r.Msg()
-	return message{ResponseType: m.ResponseType, Text: m.Text, Blocks: r.Blocks, ReplaceOriginal: m.ReplaceOriginal}
+	m := message{ResponseType: slack.ResponseTypeEphemeral, Text: r.Text, ReplaceOriginal: r.ReplaceOriginal}
+	if r.Blocks != nil {
+		m.Blocks = make([]any, len(r.Blocks))
+	}
+	for i, b := range r.Blocks {
+		m.Blocks[i] = flat(b)
+	}
+	return m
+}
+
+// flatBlock is an actions or a context block as it goes on the wire.
+// slack-go's own types (and slack.Blocks around them) marshal their
+// elements to a buffer that encoding/json must then parse and copy again,
+// which made that the dearest step of a reply.
+type flatBlock struct {
+	Type     slack.MessageBlockType `json:"type"`
+	BlockID  string                 `json:"block_id,omitempty"`
+	Elements any                    `json:"elements"`
+}
+
+func flat(b slack.Block) any {
+	switch b := b.(type) {
+	case *slack.ActionBlock:
+		var els []slack.BlockElement
+		if b.Elements != nil {
+			els = b.Elements.ElementSet
+		}
+		return flatBlock{Type: b.Type, BlockID: b.BlockID, Elements: els}
+	case *slack.ContextBlock:
+		return flatBlock{Type: b.Type, BlockID: b.BlockID, Elements: b.ContextElements.Elements}
+	}
+	return b
 }
 
 // answer runs a slash command and returns what to answer now: the reply,

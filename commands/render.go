@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -49,24 +50,23 @@ func UsageText(u quota.Usage) string {
 // kindMrkdwn is one kind's section: title and what is left now, a bar per
 // window, then the warnings.
 func kindMrkdwn(ku quota.KindUsage) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* · *%s left now*", title(ku.Kind), quota.FormatCount(ku.Left()))
+	s := "*" + title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
 	for _, w := range ku.Windows {
-		fmt.Fprintf(&b, "\n%s", windowLine(w))
+		s += "\n" + windowLine(w)
 	}
 	for _, warn := range warnings(ku) {
-		fmt.Fprintf(&b, "\n%s", warn.mrkdwn)
+		s += "\n" + warn.mrkdwn
 	}
-	return b.String()
+	return s
 }
 
 // windowLine is "`▓▓▓▓▓▓░░░░` 60/100 today · resets <date>".
 func windowLine(w quota.WindowUsage) string {
-	used := fmt.Sprintf("%s/%s %s", quota.FormatCount(w.Used), quota.FormatCount(w.Limit.Max), w.Limit.Window.Adverb())
+	used := quota.FormatCount(w.Used) + "/" + quota.FormatCount(w.Limit.Max) + " " + w.Limit.Window.Adverb()
 	if w.Over() > 0 {
-		used = fmt.Sprintf("*%s, %s over*", used, quota.FormatCount(w.Over()))
+		used = "*" + used + ", " + quota.FormatCount(w.Over()) + " over*"
 	}
-	return fmt.Sprintf("`%s` %s · resets %s", Bar(w), used, DateToken(w.ResetsAt()))
+	return "`" + Bar(w) + "` " + used + " · resets " + DateToken(w.ResetsAt())
 }
 
 // Bar draws a window's use in ten cells, like `▓▓▓▓▓▓░░░░` for 60 of 100.
@@ -92,7 +92,7 @@ func Bar(w quota.WindowUsage) string {
 func leftText(ku quota.KindUsage) string {
 	var parts []string
 	for _, w := range ku.Windows {
-		parts = append(parts, fmt.Sprintf("Left %s: %s of %s.", w.Limit.Window.Adverb(), quota.FormatCount(w.Left()), quota.FormatCount(w.Limit.Max)))
+		parts = append(parts, "Left "+w.Limit.Window.Adverb()+": "+quota.FormatCount(w.Left())+" of "+quota.FormatCount(w.Limit.Max)+".")
 	}
 	for _, warn := range warnings(ku) {
 		parts = append(parts, warn.text)
@@ -180,7 +180,7 @@ func upperFirst(s string) string {
 // DateToken shows t in each reader's own time zone; the fallback, for
 // clients that cannot, is t in the workspace's zone.
 func DateToken(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), plainDate(t))
+	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^{date_short_pretty} {time}|" + plainDate(t) + ">"
 }
 
 // plainDate is t in the workspace's zone, in words: "Fri 27 Nov 00:00 UTC".

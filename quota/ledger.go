@@ -56,6 +56,8 @@ type Ledger struct {
 	gcDone   chan struct{}
 	lastNano int64 // writer-owned: the newest entry's nanos
 	counts   *counterCache
+	// commitTxn commits a batch; tests put a failing disk in front of it.
+	commitTxn func(*badger.Txn) error
 }
 
 // Open opens (creating if need be) the ledger in dir. A directory another
@@ -83,18 +85,19 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		return nil, err
 	}
 	l := &Ledger{
-		db:      db,
-		dir:     dir,
-		plan:    opts.Plan,
-		loc:     opts.Location,
-		now:     opts.Now,
-		log:     opts.Logger,
-		members: map[string]Member{},
-		counts:  newCounterCache(),
-		ops:     make(chan *op, 1024),
-		done:    make(chan struct{}),
-		stopGC:  make(chan struct{}),
-		gcDone:  make(chan struct{}),
+		db:        db,
+		dir:       dir,
+		plan:      opts.Plan,
+		loc:       opts.Location,
+		now:       opts.Now,
+		log:       opts.Logger,
+		members:   map[string]Member{},
+		counts:    newCounterCache(),
+		commitTxn: (*badger.Txn).Commit,
+		ops:       make(chan *op, 1024),
+		done:      make(chan struct{}),
+		stopGC:    make(chan struct{}),
+		gcDone:    make(chan struct{}),
 	}
 	if err := l.load(); err != nil {
 		db.Close()

@@ -119,7 +119,7 @@ func (l *Ledger) commit(batch []*op) {
 		o.err = err
 	}
 	if failed == nil {
-		failed = txn.Commit()
+		failed = l.commitTxn(txn)
 	}
 	if failed != nil {
 		l.lastNano = lastNano

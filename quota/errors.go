@@ -20,6 +20,7 @@ var (
 	ErrNoteTooLong   = errors.New("note too long")
 	ErrLocked        = errors.New("data directory in use")
 	ErrClosed        = errors.New("ledger closed")
+	ErrReadOnly      = errors.New("ledger opened read-only")
 )
 
 // Counts a member may log in one entry.

@@ -31,6 +31,13 @@ type Options struct {
 	// InMemory keeps everything in memory, for tests where durability is not
 	// the point; dir is then ignored.
 	InMemory bool
+	// ReadOnly opens the ledger for export and backup: changes are refused
+	// with ErrReadOnly, and counters cut in another time zone than
+	// Location are left as they are rather than recounted, so a tool run
+	// with another config than the bot's leaves the store as it found it.
+	// Entries, History and Backup read the same either way; Usage and
+	// Summary are only right in the zone the counters were cut in.
+	ReadOnly bool
 }
 
 // Ledger is the durable record of members, entries and counters. It is safe
@@ -54,6 +61,7 @@ type Ledger struct {
 	done     chan struct{} // closed when the writer has exited
 	stopGC   chan struct{}
 	gcDone   chan struct{}
+	readOnly bool
 	lastNano int64 // writer-owned: the newest entry's nanos
 	counts   *counterCache
 	// commitTxn commits a batch; tests put a failing disk in front of it.
@@ -93,6 +101,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		log:       opts.Logger,
 		members:   map[string]Member{},
 		counts:    newCounterCache(),
+		readOnly:  opts.ReadOnly,
 		commitTxn: (*badger.Txn).Commit,
 		ops:       make(chan *op, 1024),
 		done:      make(chan struct{}),
@@ -104,7 +113,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	go l.writer()
-	go l.gcLoop(opts.InMemory)
+	go l.gcLoop(opts.InMemory || opts.ReadOnly)
 	return l, nil
 }
 
@@ -145,7 +154,7 @@ func (l *Ledger) load() error {
 	if err != nil {
 		return err
 	}
-	if zone != l.loc.String() {
+	if zone != l.loc.String() && !l.readOnly {
 		if zone != "" {
 			l.log.Warn("time zone changed: recounting every period", "from", zone, "to", l.loc.String())
 		}
@@ -199,10 +208,11 @@ func (l *Ledger) recount() error {
 }
 
 // gcLoop reclaims value-log space now and then; values rarely go there (see
-// badgerOptions), so this is cheap and mostly finds nothing to do.
-func (l *Ledger) gcLoop(inMemory bool) {
+// badgerOptions), so this is cheap and mostly finds nothing to do. A store
+// in memory or opened read-only has nothing for it (idle).
+func (l *Ledger) gcLoop(idle bool) {
 	defer close(l.gcDone)
-	if inMemory {
+	if idle {
 		<-l.stopGC
 		return
 	}

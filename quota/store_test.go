@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -409,4 +410,62 @@ func TestUsageUnderLoad(t *testing.T) {
 	close(done)
 	readers.Wait()
 	checkCounters(t, l, time.UTC)
+}
+
+// TestReadOnly opens a store read-only with another zone than it was
+// written in: it reads, refuses changes, and leaves the counters alone, so
+// the next read-write open in the first zone finds nothing to recount.
+func TestReadOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return at }
+	l := mustOpen(t, dir, quota.Options{Now: clock})
+	mustLog(t, l, "U1", quota.Message, 4)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	ny := mustLoad(t, "America/New_York")
+	ro := mustOpen(t, dir, quota.Options{Location: ny, Now: clock, ReadOnly: true, Logger: logger})
+	var got []quota.Entry
+	for e, err := range ro.Entries(ctx, time.Time{}, time.Time{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e)
+	}
+	if len(got) != 1 || got[0].Count != 4 {
+		t.Errorf("entries read-only: got %+v, want the one of 4", got)
+	}
+	if _, err := ro.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1}); !errors.Is(err, quota.ErrReadOnly) {
+		t.Errorf("Log read-only: got %v, want ErrReadOnly", err)
+	}
+	if _, err := ro.SetTier(ctx, "U1", "premium", "U9"); !errors.Is(err, quota.ErrReadOnly) {
+		t.Errorf("SetTier read-only: got %v, want ErrReadOnly", err)
+	}
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "recounting") {
+		t.Errorf("a read-only open recounted:\n%s", logs.String())
+	}
+
+	// Had the read-only open cut the counters in New York, this open in
+	// UTC would have to recount them back.
+	logs.Reset()
+	l = mustOpen(t, dir, quota.Options{Now: clock, Logger: logger})
+	if strings.Contains(logs.String(), "recounting") {
+		t.Errorf("the store was left cut in another zone:\n%s", logs.String())
+	}
+	u, err := l.Usage(ctx, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if day, _ := u.Kinds[0].Window(quota.Day); day.Used != 4 {
+		t.Errorf("26 November UTC after the read-only open: %d used, want 4", day.Used)
+	}
 }

@@ -55,6 +55,9 @@ type result struct {
 // Once handed over, it waits even if ctx ends, so that a caller never
 // reports failure for an entry that was in fact written.
 func (l *Ledger) submit(ctx context.Context, o *op) (result, error) {
+	if l.readOnly {
+		return result{}, ErrReadOnly
+	}
 	o.done = make(chan struct{})
 	l.closeMu.RLock()
 	if l.closed {

@@ -131,7 +131,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := mustExist(*dir); err != nil {
 		return err
 	}
-	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr)})
+	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr), ReadOnly: true})
 	if errors.Is(err, quota.ErrLocked) {
 		// The running bot answers, reading the dates in its own zone.
 		q := url.Values{}
@@ -182,7 +182,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 			abort()
 		}
 	}()
-	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr)})
+	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr), ReadOnly: true})
 	switch {
 	case errors.Is(err, quota.ErrLocked):
 		if err := askBot(ctx, *dir, "/backup", w); err != nil {

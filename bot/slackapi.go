@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/wait"
 )
 
 // Identity is who the bot is in Slack, as auth.test reports it.
@@ -69,24 +70,13 @@ func retry429(ctx context.Context, log *slog.Logger, what string, f func() error
 		if !errors.As(err, &rl) || attempt >= maxRetries429 {
 			return err
 		}
-		wait := max(rl.RetryAfter, time.Second)
+		pause := max(rl.RetryAfter, time.Second)
 		if log != nil {
-			log.Warn("rate limited by Slack; waiting as asked", "call", what, "retry_after", wait)
+			log.Warn("rate limited by Slack; waiting as asked", "call", what, "retry_after", pause)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.For(ctx, pause); err != nil {
 			return err
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
@@ -110,16 +100,16 @@ func (b *Bot) postResponse(ctx context.Context, url string, r commands.Reply) er
 	}
 	var last error
 	for attempt := 1; attempt <= postAttempts; attempt++ {
-		wait, err := b.postOnce(ctx, url, body)
+		pause, err := b.postOnce(ctx, url, body)
 		if err == nil {
 			return nil
 		}
 		last = err
-		if wait == 0 {
+		if pause == 0 {
 			return err
 		}
 		if attempt < postAttempts {
-			if err := sleep(ctx, wait); err != nil {
+			if err := wait.For(ctx, pause); err != nil {
 				return fmt.Errorf("post to response_url: %w (after %v)", err, last)
 			}
 		}
@@ -151,11 +141,11 @@ func (b *Bot) postOnce(ctx context.Context, url string, body []byte) (time.Durat
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		wait := time.Second
+		pause := time.Second
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			wait = min(time.Duration(s)*time.Second, maxRetryAfter)
+			pause = min(time.Duration(s)*time.Second, maxRetryAfter)
 		}
-		return wait, fmt.Errorf("post to response_url: rate limited (Retry-After %v)", wait)
+		return pause, fmt.Errorf("post to response_url: rate limited (Retry-After %v)", pause)
 	case resp.StatusCode/100 == 2:
 		return 0, nil
 	}

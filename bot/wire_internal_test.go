@@ -12,8 +12,12 @@ import (
 // TestWireBlocks checks that the flattened blocks encode byte for byte as
 // slack-go encodes its own.
 func TestWireBlocks(t *testing.T) {
-	md := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
-	pt := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, true, false) }
+	md := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	}
+	pt := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+	}
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(pt("Team <quota> & more")),
 		slack.NewSectionBlock(md("*Messages* · `▓░░` 3/100 <!date^1795824000^{date_short_pretty} {time}|Sat 28 Nov>"), nil, nil),

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/internal/wait"
 )
 
 // Refresh asks for the member's home to be published again, soon, with
@@ -154,18 +156,10 @@ func (h *Home) waitBackoff(ctx context.Context) error {
 	h.mu.Lock()
 	until := h.backoff
 	h.mu.Unlock()
-	d := time.Until(until)
-	if d <= 0 {
-		return nil
+	if d := time.Until(until); d > 0 {
+		return wait.For(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // rate is the bucket's refill in publishes per second.

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/config"
+	"github.com/quotabot/quotabot/internal/wait"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -124,7 +125,7 @@ func New(ledger *quota.Ledger, poster Poster, opts Options) (*Scheduler, error) 
 		log:         opts.Logger,
 		now:         opts.Now,
 		loc:         ledger.Location(),
-		sleep:       sleepCtx,
+		sleep:       wait.For,
 		postTimeout: 30 * time.Second,
 	}
 	for i, j := range []struct {
@@ -141,18 +142,6 @@ func New(ledger *quota.Ledger, poster Poster, opts Options) (*Scheduler, error) 
 		s.jobs[i] = job{name: j.name, window: j.window, spec: j.spec, schedule: sched, mu: new(sync.Mutex)}
 	}
 	return s, nil
-}
-
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Start registers both jobs with cron, in the ledger's time zone, and

@@ -2,36 +2,19 @@ package bot
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/quotabot/quotabot/internal/testutil"
 )
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestDedupe: a key claimed twice is a repeat, which learns how the first
 // was answered; keys are forgotten after the TTL, and the oldest first
 // beyond the bound.
 func TestDedupe(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
-	d := newDedupe(time.Minute, 3, c.now)
+	c := testutil.NewClock(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+	d := newDedupe(time.Minute, 3, c.Now)
 
 	first, ok := d.claim("a")
 	if !ok {
@@ -46,7 +29,7 @@ func TestDedupe(t *testing.T) {
 		t.Errorf("repeat of a: got known %v, deferred %v; want the first's answer, deferred", known, deferred)
 	}
 
-	c.add(time.Minute)
+	c.Add(time.Minute)
 	if _, ok := d.claim("a"); !ok {
 		t.Errorf("a after the TTL: got a repeat, want it forgotten")
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -33,24 +34,6 @@ const (
 	botToken = "xoxb-test-token"
 	appToken = "xapp-test-token"
 )
-
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // env is a bot on a real ledger (Badger on disk), with slack-go's real
 // client pointed at a fake Slack, and its HTTP transport served on a free
@@ -63,7 +46,7 @@ type env struct {
 	h      *commands.Handler
 	bot    *bot.Bot
 	url    string // the HTTP server's base URL
-	logs   *syncBuffer
+	logs   *testutil.SyncBuffer
 }
 
 // config changes how newEnv builds the bot.
@@ -86,7 +69,7 @@ func newEnv(t testing.TB, c config) *env {
 			t.Errorf("ledger Close: %v", err)
 		}
 	})
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if c.commands.Logger == nil {
 		c.commands.Logger = bot.HandlerLogger(log)

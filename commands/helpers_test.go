@@ -11,82 +11,36 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	_ "time/tzdata" // the tests use America/New_York wherever they run
 
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
-
-// clock is a settable clock for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// newYork is the workspace zone in these tests: its abbreviations show in
-// the plain-text fallbacks, and it has daylight saving.
-func newYork(tb testing.TB) *time.Location {
-	tb.Helper()
-	loc, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return loc
-}
 
 // thursday is the tests' "now": Thursday 26 November 2026, 10:00 in New
 // York, so today resets Fri 27 Nov 00:00 EST and the month Tue 1 Dec.
 func thursday(tb testing.TB) time.Time {
-	return time.Date(2026, 11, 26, 10, 0, 0, 0, newYork(tb))
+	return time.Date(2026, 11, 26, 10, 0, 0, 0, testutil.NewYork(tb))
 }
 
 // env is a handler on a real in-memory ledger with a settable clock.
 type env struct {
 	t      *testing.T
-	clock  *clock
+	clock  *testutil.Clock
 	ledger *quota.Ledger
 	h      *commands.Handler
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *testutil.SyncBuffer
 }
 
 // newEnv opens a ledger and a handler; opts.Logger and opts.Now are set
 // for the caller unless given.
 func newEnv(t *testing.T, opts commands.Options) *env {
 	t.Helper()
-	c := &clock{t: thursday(t)}
-	l, err := quota.Open(t.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: newYork(t)})
+	c := testutil.NewClock(thursday(t))
+	l, err := quota.Open(t.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(t)})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -95,7 +49,7 @@ func newEnv(t *testing.T, opts commands.Options) *env {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/home"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -39,7 +40,7 @@ func perDay(tb testing.TB, p published, series string) map[string]float64 {
 func TestChartAcrossDST(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	loc := newYork(t)
+	loc := testutil.NewYork(t)
 	// In time order: the ledger never records an entry before the last.
 	for _, tc := range []struct {
 		at    time.Time
@@ -79,7 +80,7 @@ func TestChartAcrossDST(t *testing.T) {
 func TestChartBusyMember(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	loc := newYork(t)
+	loc := testutil.NewYork(t)
 	start := time.Date(2026, 11, 12, 20, 0, 0, 0, loc) // before the chart's first day
 	want := map[string]float64{}
 	for i := range 4600 {
@@ -127,8 +128,8 @@ func TestManyKindsAndTiers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: thursday(t)}
-	l, err := quota.Open(t.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: newYork(t), Plan: plan})
+	c := testutil.NewClock(thursday(t))
+	l, err := quota.Open(t.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(t), Plan: plan})
 	if err != nil {
 		t.Fatal(err)
 	}

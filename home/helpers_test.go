@@ -10,65 +10,31 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	_ "time/tzdata" // the tests use America/New_York wherever they run
 
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/home"
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// clock is a settable clock for the ledger.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newYork(tb testing.TB) *time.Location {
-	tb.Helper()
-	loc, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return loc
-}
-
 // thursday is the tests' "now": Thursday 26 November 2026, 10:00 in New
 // York. The chart's fourteen days run from Fri 13 Nov, and 1 Nov, a
 // 25-hour day, is before them.
 func thursday(tb testing.TB) time.Time {
-	return time.Date(2026, 11, 26, 10, 0, 0, 0, newYork(tb))
+	return time.Date(2026, 11, 26, 10, 0, 0, 0, testutil.NewYork(tb))
 }
 
 // openLedger opens an in-memory ledger on clock c, closed at cleanup.
-func openLedger(tb testing.TB, c *clock) *quota.Ledger {
+func openLedger(tb testing.TB, c *testutil.Clock) *quota.Ledger {
 	tb.Helper()
-	l, err := quota.Open(tb.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: newYork(tb)})
+	l, err := quota.Open(tb.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(tb)})
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -85,7 +51,7 @@ func openLedger(tb testing.TB, c *clock) *quota.Ledger {
 // checks.
 type env struct {
 	t      *testing.T
-	clock  *clock
+	clock  *testutil.Clock
 	ledger *quota.Ledger
 	fake   *slackfake.Server
 	h      *commands.Handler
@@ -96,7 +62,7 @@ type env struct {
 // knows UOWNER as a workspace owner and U1, U2, U3 and UNEW as members.
 func newEnv(t *testing.T, admins ...string) *env {
 	t.Helper()
-	c := &clock{t: thursday(t)}
+	c := testutil.NewClock(thursday(t))
 	l := openLedger(t, c)
 	fake := slackfake.New(t)
 	fake.SetUser(slack.User{ID: "UOWNER", IsOwner: true})

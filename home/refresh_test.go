@@ -14,6 +14,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/home"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -80,7 +81,7 @@ var _ home.Publisher = (*recorder)(nil)
 // ends.
 func running(t *testing.T, opts home.Options) (*home.Home, *recorder, *quota.Ledger) {
 	t.Helper()
-	c := &clock{t: thursday(t)}
+	c := testutil.NewClock(thursday(t))
 	l := openLedger(t, c)
 	rec := &recorder{}
 	h := home.New(l, commands.New(l, commands.Options{}), rec, opts)

@@ -3,38 +3,12 @@ package quota_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
-
-// clock is a settable clock for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // mustOpen opens a ledger on a temporary directory that is closed at the
 // end of the test.
@@ -64,19 +38,10 @@ func mustLog(tb testing.TB, l *quota.Ledger, member string, kind quota.Kind, n i
 	return res
 }
 
-func mustLoad(tb testing.TB, name string) *time.Location {
-	tb.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return loc
-}
-
 func TestLogAndUsage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := newClock(time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC))
+	clk := testutil.NewClock(time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC))
 	l := mustOpen(t, "", quota.Options{Now: clk.Now})
 
 	res := mustLog(t, l, "U1", quota.Message, 5)
@@ -197,7 +162,7 @@ func TestIdempotentLog(t *testing.T) {
 func TestUndo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := newClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	clk := testutil.NewClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	l := mustOpen(t, "", quota.Options{InMemory: true, Now: clk.Now})
 
 	if _, err := l.Undo(ctx, "U1", ""); !errors.Is(err, quota.ErrNothingToUndo) {
@@ -245,7 +210,7 @@ func TestUndo(t *testing.T) {
 func TestSetTier(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := newClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	clk := testutil.NewClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	l := mustOpen(t, "", quota.Options{InMemory: true, Now: clk.Now})
 	if _, err := l.SetTier(ctx, "U1", "platinum", "U1"); !errors.Is(err, quota.ErrUnknownTier) {
 		t.Errorf("unknown tier: got %v", err)

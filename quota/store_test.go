@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -22,7 +23,7 @@ import (
 func TestBank(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	loc := mustLoad(t, "America/New_York")
+	loc := testutil.NewYork(t)
 	// The clock runs across a month end and the fall-back day, so entries
 	// land in several periods.
 	var mu sync.Mutex
@@ -171,8 +172,8 @@ func checkCounters(t *testing.T, l *quota.Ledger, loc *time.Location) {
 func TestSummary(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	loc := mustLoad(t, "Europe/Berlin")
-	clk := newClock(time.Date(2026, 10, 31, 23, 30, 0, 0, loc))
+	loc := testutil.MustLoadLocation(t, "Europe/Berlin")
+	clk := testutil.NewClock(time.Date(2026, 10, 31, 23, 30, 0, 0, loc))
 	l := mustOpen(t, "", quota.Options{InMemory: true, Location: loc, Now: clk.Now})
 	if _, err := l.SetTier(ctx, "UP", "premium", "UP"); err != nil {
 		t.Fatal(err)
@@ -213,7 +214,7 @@ func TestSummary(t *testing.T) {
 func TestEntriesRange(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := newClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	clk := testutil.NewClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 	l := mustOpen(t, "", quota.Options{InMemory: true, Now: clk.Now})
 	for i := range 30 {
 		mustLog(t, l, "U1", quota.Message, i+1)
@@ -306,7 +307,7 @@ func TestZoneChange(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	l = mustOpen(t, dir, quota.Options{Location: ny, Now: func() time.Time { return at }})
 	s, err := l.Summary(ctx, quota.Day.Period(time.Date(2026, 11, 25, 12, 0, 0, 0, ny), ny))
 	if err != nil {
@@ -429,7 +430,7 @@ func TestReadOnly(t *testing.T) {
 
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	ro := mustOpen(t, dir, quota.Options{Location: ny, Now: clock, ReadOnly: true, Logger: logger})
 	var got []quota.Entry
 	for e, err := range ro.Entries(ctx, time.Time{}, time.Time{}) {

@@ -4,16 +4,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
 func TestPeriods(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
-	berlin := mustLoad(t, "Europe/Berlin")
-	lordHowe := mustLoad(t, "Australia/Lord_Howe") // shifts by 30 minutes
-	kolkata := mustLoad(t, "Asia/Kolkata")
-	samoa := mustLoad(t, "Pacific/Apia")
+	ny := testutil.NewYork(t)
+	berlin := testutil.MustLoadLocation(t, "Europe/Berlin")
+	lordHowe := testutil.MustLoadLocation(t, "Australia/Lord_Howe") // shifts by 30 minutes
+	kolkata := testutil.MustLoadLocation(t, "Asia/Kolkata")
+	samoa := testutil.MustLoadLocation(t, "Pacific/Apia")
 	for _, tc := range []struct {
 		name      string
 		loc       *time.Location
@@ -76,7 +77,7 @@ func TestPeriods(t *testing.T) {
 func TestPeriodsTile(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"UTC", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "America/Santiago", "Asia/Tehran"} {
-		loc := mustLoad(t, name)
+		loc := testutil.MustLoadLocation(t, name)
 		for _, w := range quota.Windows {
 			t.Run(name+"/"+w.String(), func(t *testing.T) {
 				t.Parallel()
@@ -116,7 +117,7 @@ func TestParseWindow(t *testing.T) {
 func TestMidnightSkipped(t *testing.T) {
 	t.Parallel()
 	// Santiago's clocks went from 00:00 to 01:00 on 6 September 2026.
-	loc := mustLoad(t, "America/Santiago")
+	loc := testutil.MustLoadLocation(t, "America/Santiago")
 	p := quota.Day.Period(time.Date(2026, 9, 6, 12, 0, 0, 0, loc), loc)
 	if got, want := p.Start.Format(time.RFC3339), "2026-09-06T01:00:00-03:00"; got != want {
 		t.Errorf("start: got %s, want %s", got, want)

@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"testing"
 
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -10,7 +11,7 @@ import (
 // The monthly summary of 10,000 members (DESIGN.md §5 wants it built in
 // under a second): reading the month's counters and building the post.
 func BenchmarkMonthlySummary10k(b *testing.B) {
-	ny := mustLoad(b, "America/New_York")
+	ny := testutil.NewYork(b)
 	e := newEnv(b, ny, date(ny, 2026, 11, 10, 12, 0), inMemory())
 	populate(b, e, 10000, date(ny, 2026, 11, 10, 12, 0))
 	month := quota.Month.Period(date(ny, 2026, 11, 10, 12, 0), ny)

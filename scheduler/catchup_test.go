@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -16,7 +17,7 @@ import (
 // started and what was posted before.
 func TestOwed(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	for _, tc := range []struct {
 		name           string
 		daily, monthly string
@@ -121,7 +122,7 @@ func TestOwed(t *testing.T) {
 // again; Stop waits for it.
 func TestStartCatchesUpOnce(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	e := newEnv(t, ny, date(ny, 2026, 10, 20, 12, 0))
 	e.log(date(ny, 2026, 10, 20, 12, 0), "U1", quota.Message, 12)
 	e.log(date(ny, 2026, 11, 26, 12, 0), "U1", quota.Message, 5)
@@ -159,7 +160,7 @@ func TestStartCatchesUpOnce(t *testing.T) {
 // what was left is caught up after the next start.
 func TestStopEndsAWaitingRetry(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	e := newEnv(t, ny, date(ny, 2026, 11, 27, 10, 0))
 	e.fake.Fail("chat.postMessage", slackfake.Failure{Status: 429, RetryAfter: 3600})
 	waiting := make(chan struct{})

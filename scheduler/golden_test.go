@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -40,7 +41,7 @@ func smallTeam(t *testing.T, e *env) {
 // testdata/ after a change meant to alter them, and read the diff.
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	for _, tc := range []struct {
 		name    string
 		team    bool
@@ -85,7 +86,7 @@ func TestGolden(t *testing.T) {
 // more of a monthly limit, once however often the job runs.
 func TestNearLimitDirectMessages(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0), withOptions(func(o *scheduler.Options) { o.NotifyNearLimit = true }))
 	smallTeam(t, e)
 	for range 2 {
@@ -116,7 +117,7 @@ func TestNearLimitDirectMessages(t *testing.T) {
 // The near-limit messages are off unless asked for.
 func TestNearLimitDirectMessagesOffByDefault(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	e := newEnv(t, ny, date(ny, 2026, 11, 1, 0, 0))
 	smallTeam(t, e)
 	if err := e.sched.DailyReset(ctx, date(ny, 2026, 11, 27, 0, 0)); err != nil {

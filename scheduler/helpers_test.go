@@ -1,7 +1,6 @@
 package scheduler_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,49 +14,23 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
 
 const channel = "C0POSTS"
 
-// clock is a settable clock for the ledger and the scheduler.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func mustLoad(t testing.TB, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // env is a ledger on disk, a fake Slack and a scheduler wired together.
 type env struct {
 	t      testing.TB
 	dir    string
 	loc    *time.Location
-	clock  *clock
+	clock  *testutil.Clock
 	ledger *quota.Ledger
 	fake   *slackfake.Server
 	api    *slack.Client
-	logs   *syncBuffer
+	logs   *testutil.SyncBuffer
 	sleeps *sleeps
 	opts   scheduler.Options
 	sched  *scheduler.Scheduler
@@ -74,8 +47,8 @@ func inMemory() envOption { return func(e *env) { e.dir = "" } }
 func newEnv(t testing.TB, loc *time.Location, start time.Time, opts ...envOption) *env {
 	t.Helper()
 	e := &env{
-		t: t, dir: t.TempDir(), loc: loc, clock: &clock{t: start},
-		logs: &syncBuffer{}, sleeps: &sleeps{},
+		t: t, dir: t.TempDir(), loc: loc, clock: testutil.NewClock(start),
+		logs: &testutil.SyncBuffer{}, sleeps: &sleeps{},
 	}
 	e.opts = scheduler.Options{Channel: channel}
 	for _, o := range opts {
@@ -242,25 +215,7 @@ func (s *sleeps) all() []time.Duration {
 	return slices.Clone(s.got)
 }
 
-// syncBuffer is a bytes.Buffer for a logger that goroutines share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func wantLog(t testing.TB, logs *syncBuffer, parts ...string) {
+func wantLog(t testing.TB, logs *testutil.SyncBuffer, parts ...string) {
 	t.Helper()
 	s := logs.String()
 	for _, p := range parts {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -24,8 +25,8 @@ type entry struct {
 // 29 February and New Year. Entries just outside the period must not count.
 func TestJobsOnCalendarEdges(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
-	berlin := mustLoad(t, "Europe/Berlin")
+	ny := testutil.NewYork(t)
+	berlin := testutil.MustLoadLocation(t, "Europe/Berlin")
 	edt := func(y int, m time.Month, d, h, min int) time.Time { // a time on the fall-back day's second pass
 		return date(ny, y, m, d, h, min).Add(time.Hour)
 	}
@@ -215,7 +216,7 @@ func populate(t testing.TB, e *env, n int, day time.Time) {
 // they left out.
 func TestTeamSizes(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	for _, tc := range []struct {
 		name       string
 		members    int

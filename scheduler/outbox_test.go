@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -22,7 +23,7 @@ var ctx = context.Background()
 // and the clock at the next midnight, when the reset note is due.
 func newDailyEnv(t *testing.T, opts ...envOption) (*env, time.Time) {
 	t.Helper()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	e := newEnv(t, ny, date(ny, 2026, 11, 26, 9, 0), opts...)
 	e.log(date(ny, 2026, 11, 26, 9, 0), "U1", quota.Message, 40)
 	e.log(date(ny, 2026, 11, 26, 17, 0), "U2", quota.Message, 100)

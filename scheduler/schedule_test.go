@@ -8,6 +8,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -41,8 +42,8 @@ func next(s cron.Schedule, from time.Time, n int) []string {
 // clock to inject, so Schedule.Next is what can be tested.
 func TestScheduleNext(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
-	berlin := mustLoad(t, "Europe/Berlin")
+	ny := testutil.NewYork(t)
+	berlin := testutil.MustLoadLocation(t, "Europe/Berlin")
 	for _, tc := range []struct {
 		name    string
 		loc     *time.Location
@@ -114,7 +115,7 @@ func TestScheduleNext(t *testing.T) {
 // even on a day cron skips it.
 func TestDueAt(t *testing.T) {
 	t.Parallel()
-	ny := mustLoad(t, "America/New_York")
+	ny := testutil.NewYork(t)
 	for _, tc := range []struct {
 		name, spec string
 		window     quota.Window

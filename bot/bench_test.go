@@ -13,10 +13,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -77,10 +75,10 @@ func BenchmarkHTTP(b *testing.B) {
 		name string
 		op   func(r *rand.Rand) error
 	}{
-		{"bare", func(r *rand.Rand) error { return post(client, bareURL, "/quota", "", member(r, members)) }},
-		{"logsend", func(r *rand.Rand) error { return post(client, botURL, "/logsend", "1", member(r, members)) }},
+		{"bare", func(r *rand.Rand) error { return post(client, bareURL, "/quota", "", benchref.Member(r, members)) }},
+		{"logsend", func(r *rand.Rand) error { return post(client, botURL, "/logsend", "1", benchref.Member(r, members)) }},
 		{"logsend-hot", func(r *rand.Rand) error { return post(client, botURL, "/logsend", "1", "UHOT") }},
-		{"quota", func(r *rand.Rand) error { return post(client, botURL, "/quota", "", member(r, members)) }},
+		{"quota", func(r *rand.Rand) error { return post(client, botURL, "/quota", "", benchref.Member(r, members)) }},
 		{"badger-rmw", nil}, // opened below, after the memory pass
 	}
 
@@ -96,45 +94,25 @@ func BenchmarkHTTP(b *testing.B) {
 		stop()
 
 		paths[4].op = badgerRMW(b, members)
-		got := map[string]*totals{}
+		got := map[string]*benchref.Result{}
 		for range rounds {
 			for _, p := range paths {
 				if got[p.name] == nil {
-					got[p.name] = &totals{}
+					got[p.name] = &benchref.Result{}
 				}
-				got[p.name].add(load(b, ops/rounds, clients, p.op))
+				got[p.name].Add(load(b, ops/rounds, clients, p.op))
 			}
 		}
 		for _, p := range paths {
-			b.ReportMetric(got[p.name].rate(), p.name+"/s")
-			b.ReportMetric(ms(got[p.name].p99()), p.name+"-p99-ms")
+			b.ReportMetric(got[p.name].Rate(), p.name+"/s")
+			b.ReportMetric(got[p.name].P99(), p.name+"-p99-ms")
 		}
-		b.ReportMetric(got["quota"].rate()/got["bare"].rate(), "quota/bare")
-		b.ReportMetric(got["logsend"].rate()/got["badger-rmw"].rate(), "logsend/badger")
-		b.ReportMetric(got["logsend-hot"].rate()/got["logsend"].rate(), "hot/many")
+		b.ReportMetric(got["quota"].Rate()/got["bare"].Rate(), "quota/bare")
+		b.ReportMetric(got["logsend"].Rate()/got["badger-rmw"].Rate(), "logsend/badger")
+		b.ReportMetric(got["logsend-hot"].Rate()/got["logsend"].Rate(), "hot/many")
 	}
 	b.ReportMetric(float64(idle)/(1<<20), "rss-idle-MiB")
 	b.ReportMetric(float64(peak.max.Load())/(1<<20), "rss-load-MiB")
-}
-
-// totals adds up the rounds of one path.
-type totals struct {
-	ops     int
-	elapsed time.Duration
-	lat     []time.Duration
-}
-
-func (t *totals) add(r result) {
-	t.ops += r.ops
-	t.elapsed += r.elapsed
-	t.lat = append(t.lat, r.lat...)
-}
-
-func (t *totals) rate() float64 { return float64(t.ops) / t.elapsed.Seconds() }
-
-func (t *totals) p99() time.Duration {
-	slices.Sort(t.lat)
-	return t.lat[len(t.lat)*99/100]
 }
 
 // serveBench serves h on a free port of 127.0.0.1 until the benchmark ends.
@@ -202,53 +180,21 @@ func post(c *http.Client, base, command, text, user string) error {
 	return nil
 }
 
-func member(r *rand.Rand, n int) string { return fmt.Sprintf("U%05d", r.IntN(n)) }
-
-// result is one load's operations, time and latencies.
-type result struct {
-	ops     int
-	elapsed time.Duration
-	lat     []time.Duration
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 // load runs ops operations from `clients` goroutines.
-func load(b *testing.B, ops, clients int, op func(r *rand.Rand) error) result {
+func load(b *testing.B, ops, clients int, op func(r *rand.Rand) error) benchref.Result {
 	b.Helper()
-	var next atomic.Int64
-	lat := make([][]time.Duration, clients)
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	start := time.Now()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(c), uint64(start.UnixNano())))
-			for next.Add(1) <= int64(ops) {
-				t0 := time.Now()
-				if err := op(r); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err, ok := firstErr.Load().(error); ok {
+	r, err := benchref.Load(ops, clients, op)
+	if err != nil {
 		b.Fatal(err)
 	}
-	return result{ops: ops, elapsed: elapsed, lat: slices.Concat(lat...)}
+	return r
 }
 
 // badgerRMW is the write reference (see internal/benchref), keyed by member
 // as the quota package's own benchmark does.
 func badgerRMW(b *testing.B, members int) func(*rand.Rand) error {
 	incr := benchref.BadgerRMW(b, nil)
-	return func(r *rand.Rand) error { return incr([]byte(member(r, members))) }
+	return func(r *rand.Rand) error { return incr([]byte(benchref.Member(r, members))) }
 }
 
 // rss reads the process's resident set size from /proc/self/status.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,47 +27,12 @@ const (
 	benchMembers = 1000
 )
 
-// run performs ops operations from `clients` goroutines and returns the rate
-// and the 99th percentile latency.
-func run(ops, clients int, op func(r *rand.Rand) error) (perSec float64, p99 time.Duration, err error) {
-	var next atomic.Int64
-	lat := make([][]time.Duration, clients)
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	start := time.Now()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(c), 7))
-			for next.Add(1) <= int64(ops) {
-				t0 := time.Now()
-				if err := op(r); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if e, ok := firstErr.Load().(error); ok {
-		return 0, 0, e
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	return float64(ops) / elapsed.Seconds(), all[len(all)*99/100], nil
-}
-
-func member(r *rand.Rand, n int) string { return fmt.Sprintf("U%05d", r.IntN(n)) }
-
 func ledgerLog(b *testing.B, members int) func(*rand.Rand) error {
 	l := mustOpen(b, "", quota.Options{})
 	var key atomic.Int64
 	return func(r *rand.Rand) error {
 		_, err := l.Log(context.Background(), quota.LogRequest{
-			Member: member(r, members), Kind: quota.Message, Count: 1,
+			Member: benchref.Member(r, members), Kind: quota.Message, Count: 1,
 			Key: fmt.Sprint(key.Add(1)),
 		})
 		return err
@@ -79,7 +43,7 @@ func ledgerLog(b *testing.B, members int) func(*rand.Rand) error {
 // member, read, incremented and written back, retried on conflict.
 func badgerRMW(b *testing.B, members int, retries *atomic.Int64) func(*rand.Rand) error {
 	incr := benchref.BadgerRMW(b, retries)
-	return func(r *rand.Rand) error { return incr([]byte(member(r, members))) }
+	return func(r *rand.Rand) error { return incr([]byte(benchref.Member(r, members))) }
 }
 
 // BenchmarkCompare runs the ledger and the reference in one run and reports
@@ -88,33 +52,31 @@ func BenchmarkCompare(b *testing.B) {
 	const ops = 20000
 	for b.Loop() {
 		var retriesMany, retriesHot atomic.Int64
-		refMany, refP99, err := run(ops, benchClients, badgerRMW(b, benchMembers, &retriesMany))
-		if err != nil {
-			b.Fatal(err)
-		}
-		refHot, _, err := run(ops/4, benchClients, badgerRMW(b, 1, &retriesHot))
-		if err != nil {
-			b.Fatal(err)
-		}
-		many, manyP99, err := run(ops, benchClients, ledgerLog(b, benchMembers))
-		if err != nil {
-			b.Fatal(err)
-		}
-		hot, hotP99, err := run(ops, benchClients, ledgerLog(b, 1))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(refMany, "badger-rmw/s")
-		b.ReportMetric(float64(refP99.Microseconds())/1000, "badger-rmw-p99-ms")
+		refMany := load(b, ops, badgerRMW(b, benchMembers, &retriesMany))
+		refHot := load(b, ops/4, badgerRMW(b, 1, &retriesHot))
+		many := load(b, ops, ledgerLog(b, benchMembers))
+		hot := load(b, ops, ledgerLog(b, 1))
+		b.ReportMetric(refMany.Rate(), "badger-rmw/s")
+		b.ReportMetric(refMany.P99(), "badger-rmw-p99-ms")
 		b.ReportMetric(float64(retriesHot.Load())/float64(ops/4), "badger-hot-retries/op")
-		b.ReportMetric(refHot, "badger-rmw-hot/s")
-		b.ReportMetric(many, "ledger/s")
-		b.ReportMetric(float64(manyP99.Microseconds())/1000, "ledger-p99-ms")
-		b.ReportMetric(hot, "ledger-hot/s")
-		b.ReportMetric(float64(hotP99.Microseconds())/1000, "ledger-hot-p99-ms")
-		b.ReportMetric(many/refMany, "ledger/badger")
-		b.ReportMetric(hot/many, "hot/many")
+		b.ReportMetric(refHot.Rate(), "badger-rmw-hot/s")
+		b.ReportMetric(many.Rate(), "ledger/s")
+		b.ReportMetric(many.P99(), "ledger-p99-ms")
+		b.ReportMetric(hot.Rate(), "ledger-hot/s")
+		b.ReportMetric(hot.P99(), "ledger-hot-p99-ms")
+		b.ReportMetric(many.Rate()/refMany.Rate(), "ledger/badger")
+		b.ReportMetric(hot.Rate()/many.Rate(), "hot/many")
 	}
+}
+
+// load runs ops operations at benchClients concurrency.
+func load(b *testing.B, ops int, op func(r *rand.Rand) error) benchref.Result {
+	b.Helper()
+	r, err := benchref.Load(ops, benchClients, op)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
 }
 
 // BenchmarkLog is the ledger's write path alone, for benchstat.

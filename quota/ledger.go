@@ -492,23 +492,31 @@ func (l *Ledger) History(ctx context.Context, member string, n int) ([]Entry, er
 
 // walk visits the member's entries newest first until visit returns false.
 func (l *Ledger) walk(txn *badger.Txn, member string, visit func(Entry) bool) error {
+	return walkAt(txn, member, func(at int64) (bool, error) {
+		var r entryRecord
+		ok, err := getJSON(txn, entryKey(at), &r)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, fmt.Errorf("index names entry %s that is missing", entryID(at))
+		}
+		return visit(r.entry(at)), nil
+	})
+}
+
+// walkAt visits the nanos of the member's entries in txn's view, newest
+// first, until visit returns false or an error.
+func walkAt(txn *badger.Txn, member string, visit func(at int64) (bool, error)) error {
 	prefix := indexPrefix(member)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
 	defer it.Close()
 	// Reverse iteration starts at the last key at or before the seek key;
 	// 0xff past the prefix is after every entry's nanos.
 	for it.Seek(append(slices.Clone(prefix), 0xff)); it.Valid(); it.Next() {
-		at := int64(binary.BigEndian.Uint64(it.Item().Key()[len(prefix):]))
-		var r entryRecord
-		ok, err := getJSON(txn, entryKey(at), &r)
-		if err != nil {
+		more, err := visit(int64(binary.BigEndian.Uint64(it.Item().Key()[len(prefix):])))
+		if err != nil || !more {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("index names entry %s that is missing", entryID(at))
-		}
-		if !visit(r.entry(at)) {
-			return nil
 		}
 	}
 	return nil

@@ -1,11 +1,13 @@
 package quota
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -15,7 +17,13 @@ import (
 // requests are waiting, applies them in one transaction, commits once (one
 // fsync for the lot) and only then answers each caller. One writer means no
 // conflicts to retry, however hot a member is.
-
+//
+// Badger starts a transaction at the newest commit and waits until its
+// watermark goroutine has marked that commit done: a hand-off that, under
+// load, cost as much as half the fsync. So the next batch's transaction is
+// opened just before this batch is committed, when that wait is long over,
+// and the next batch reads what this one wrote from its batchState (the
+// overlay) rather than from Badger, whose view in that transaction lacks it.
 type opKind int
 
 const (
@@ -77,6 +85,15 @@ func (l *Ledger) submit(ctx context.Context, o *op) (result, error) {
 
 func (l *Ledger) writer() {
 	defer close(l.done)
+	var (
+		txn  *badger.Txn // the next batch's, opened before prev's commit
+		prev *batchState
+	)
+	defer func() {
+		if txn != nil {
+			txn.Discard()
+		}
+	}()
 	batch := make([]*op, 0, maxBatch)
 	for o := range l.ops {
 		batch = append(batch[:0], o)
@@ -92,26 +109,23 @@ func (l *Ledger) writer() {
 				break gather
 			}
 		}
-		l.commit(batch)
+		txn, prev = l.commit(txn, prev, batch)
 	}
 }
 
-// batchState is what a batch has changed but not yet committed.
-type batchState struct {
-	members map[string]Member
-	// counts holds the counters this batch has written, until the commit
-	// puts them in the cache.
-	counts map[string]cachedCount
-}
-
-func (l *Ledger) commit(batch []*op) {
-	txn := l.db.NewTransaction(true)
+// commit applies the batch in txn (nil: a fresh transaction), commits it
+// and answers every caller. It returns the transaction for the next batch
+// and this batch's state, which that transaction cannot see.
+func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger.Txn, *batchState) {
+	if txn == nil {
+		txn, prev = l.db.NewTransaction(true), nil
+	}
 	defer txn.Discard()
-	b := batchState{members: map[string]Member{}, counts: map[string]cachedCount{}}
+	b := newBatchState(prev)
 	lastNano := l.lastNano
 	var failed error
 	for _, o := range batch {
-		err := l.apply(txn, &b, o)
+		err := l.apply(txn, b, o)
 		var se storeError
 		if errors.As(err, &se) {
 			// The transaction may hold half of this request: none of
@@ -121,18 +135,23 @@ func (l *Ledger) commit(batch []*op) {
 		}
 		o.err = err
 	}
+	var next *badger.Txn
 	if failed == nil {
+		next = l.db.NewTransaction(true)
 		failed = l.commitTxn(txn)
 	}
 	if failed != nil {
+		if next != nil {
+			next.Discard()
+		}
 		l.lastNano = lastNano
-		l.counts.reset()
+		l.counts.reset() // a failed write leaves the store's state unknown
 		l.log.Error("ledger write failed", "requests", len(batch), "err", failed)
 		for _, o := range batch {
 			o.res, o.err = result{}, fmt.Errorf("store: %w", failed)
 			close(o.done)
 		}
-		return
+		return nil, nil
 	}
 	l.counts.merge(l.now(), b.counts)
 	if len(b.members) > 0 {
@@ -145,6 +164,29 @@ func (l *Ledger) commit(batch []*op) {
 	for _, o := range batch {
 		close(o.done)
 	}
+	return next, b
+}
+
+// batchState is what a batch has changed, and what the batch before it
+// changed (prev), which this batch's transaction cannot see.
+type batchState struct {
+	prev    *batchState
+	members map[string]Member
+	// counts holds the counters this batch has written, until the commit
+	// puts them in the cache.
+	counts  map[string]cachedCount
+	entries map[int64]entryRecord // entries written, new or undone
+	keys    map[string]int64      // idempotency keys written
+}
+
+// newBatchState starts a batch after prev, dropping prev's own prev: that
+// one was committed before this batch's transaction was opened.
+func newBatchState(prev *batchState) *batchState {
+	if prev != nil {
+		prev.prev = nil
+	}
+	return &batchState{prev: prev, members: map[string]Member{}, counts: map[string]cachedCount{},
+		entries: map[int64]entryRecord{}, keys: map[string]int64{}}
 }
 
 // storeError marks a failure of the store itself, as opposed to a refused
@@ -172,8 +214,10 @@ func (l *Ledger) apply(txn *badger.Txn, b *batchState, o *op) error {
 
 // memberFor returns the member as this batch sees it, and whether it is new.
 func (l *Ledger) memberFor(b *batchState, id string, now time.Time) (Member, bool) {
-	if m, ok := b.members[id]; ok {
-		return m, false
+	for ; b != nil; b = b.prev {
+		if m, ok := b.members[id]; ok {
+			return m, false
+		}
 	}
 	l.mu.RLock()
 	m, ok := l.members[id]
@@ -187,7 +231,7 @@ func (l *Ledger) memberFor(b *batchState, id string, now time.Time) (Member, boo
 func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogResult, error) {
 	now := l.now()
 	if req.Key != "" {
-		e, found, err := l.keyedEntry(txn, "log:"+req.Key)
+		e, found, err := l.keyedEntry(txn, b, "log:"+req.Key)
 		if err != nil {
 			return LogResult{}, storeError{err}
 		}
@@ -209,7 +253,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 	at := max(now.UnixNano(), l.lastNano+1)
 	l.lastNano = at
 	rec := entryRecord{Member: req.Member, Kind: req.Kind, Count: req.Count, Note: req.Note}
-	if err := l.setEntry(txn, at, rec); err != nil {
+	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return LogResult{}, err
 	}
 	if err := txn.Set(indexKey(req.Member, at), nil); err != nil {
@@ -222,7 +266,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		b.members[m.ID] = m
 	}
 	if req.Key != "" {
-		if err := l.setKey(txn, "log:"+req.Key, at); err != nil {
+		if err := l.setKey(txn, b, "log:"+req.Key, at); err != nil {
 			return LogResult{}, err
 		}
 	}
@@ -236,7 +280,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error) {
 	now := l.now()
 	if o.key != "" {
-		e, found, err := l.keyedEntry(txn, "undo:"+o.key)
+		e, found, err := l.keyedEntry(txn, b, "undo:"+o.key)
 		if err != nil {
 			return Entry{}, storeError{err}
 		}
@@ -248,8 +292,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 	var target Entry
 	var found bool
 	if o.at != 0 {
-		var r entryRecord
-		ok, err := getJSON(txn, entryKey(o.at), &r)
+		r, ok, err := l.entryAt(txn, b, o.at)
 		if err != nil {
 			return Entry{}, storeError{err}
 		}
@@ -257,7 +300,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 			target, found = r.entry(o.at), true
 		}
 	} else {
-		err := l.walk(txn, o.member, func(e Entry) bool {
+		err := l.writerWalk(txn, b, o.member, func(e Entry) bool {
 			if e.At.Before(cutoff) {
 				return false
 			}
@@ -276,11 +319,11 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 	}
 	at, _ := parseEntryID(target.ID)
 	rec := entryRecord{Member: target.Member, Kind: target.Kind, Count: target.Count, Note: target.Note, Undone: max(now.UnixNano(), 1)}
-	if err := l.setEntry(txn, at, rec); err != nil {
+	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return Entry{}, err
 	}
 	if o.key != "" {
-		if err := l.setKey(txn, "undo:"+o.key, at); err != nil {
+		if err := l.setKey(txn, b, "undo:"+o.key, at); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -306,42 +349,114 @@ func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, o *op) (Member, er
 }
 
 // keyedEntry returns the entry an idempotency key made, if the key is known.
-func (l *Ledger) keyedEntry(txn *badger.Txn, key string) (Entry, bool, error) {
-	item, err := txn.Get(idemKey(key))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return Entry{}, false, nil
+func (l *Ledger) keyedEntry(txn *badger.Txn, b *batchState, key string) (Entry, bool, error) {
+	at, found := int64(0), false
+	for x := b; x != nil && !found; x = x.prev {
+		at, found = x.keys[key]
 	}
-	if err != nil {
-		return Entry{}, false, err
-	}
-	var at int64
-	if err := item.Value(func(v []byte) error {
-		if len(v) != 8 {
-			return fmt.Errorf("idempotency key %q: bad value", key)
+	if !found {
+		item, err := txn.Get(idemKey(key))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return Entry{}, false, nil
 		}
-		at = int64(binary.BigEndian.Uint64(v))
-		return nil
-	}); err != nil {
-		return Entry{}, false, err
+		if err != nil {
+			return Entry{}, false, err
+		}
+		if err := item.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("idempotency key %q: bad value", key)
+			}
+			at = int64(binary.BigEndian.Uint64(v))
+			return nil
+		}); err != nil {
+			return Entry{}, false, err
+		}
 	}
-	var r entryRecord
-	ok, err := getJSON(txn, entryKey(at), &r)
+	r, ok, err := l.entryAt(txn, b, at)
 	if err != nil || !ok {
 		return Entry{}, false, err
 	}
 	return r.entry(at), true, nil
 }
 
-func (l *Ledger) setKey(txn *badger.Txn, key string, at int64) error {
-	e := badger.NewEntry(idemKey(key), binary.BigEndian.AppendUint64(nil, uint64(at))).WithTTL(keyTTL)
-	if err := txn.SetEntry(e); err != nil {
-		return storeError{err}
+// entryAt returns the entry at nanos at as this batch sees it.
+func (l *Ledger) entryAt(txn *badger.Txn, b *batchState, at int64) (entryRecord, bool, error) {
+	for ; b != nil; b = b.prev {
+		if r, ok := b.entries[at]; ok {
+			return r, true, nil
+		}
+	}
+	var r entryRecord
+	ok, err := getJSON(txn, entryKey(at), &r)
+	return r, ok, err
+}
+
+// writerWalk is walk as this batch sees it. The entries of the batch
+// before, which its transaction cannot see, are newer than all it can, or
+// newer versions of them (undone), so they go first or in their place.
+func (l *Ledger) writerWalk(txn *badger.Txn, b *batchState, member string, visit func(Entry) bool) error {
+	var unseen []int64 // newest first
+	if b.prev != nil {
+		for at, r := range b.prev.entries {
+			if r.Member == member {
+				unseen = append(unseen, at)
+			}
+		}
+		slices.SortFunc(unseen, func(x, y int64) int { return cmp.Compare(y, x) })
+	}
+	see := func(at int64) (bool, error) {
+		r, ok, err := l.entryAt(txn, b, at)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, fmt.Errorf("index names entry %s that is missing", entryID(at))
+		}
+		return visit(r.entry(at)), nil
+	}
+	more := true
+	err := walkAt(txn, member, func(at int64) (bool, error) {
+		for len(unseen) > 0 && unseen[0] >= at {
+			next := unseen[0]
+			unseen = unseen[1:]
+			if next == at {
+				break // the same entry: seen below, in its newest version
+			}
+			if m, err := see(next); !m || err != nil {
+				more = false
+				return false, err
+			}
+		}
+		m, err := see(at)
+		more = m
+		return m, err
+	})
+	if err != nil || !more {
+		return err
+	}
+	for _, at := range unseen {
+		if m, err := see(at); !m || err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (l *Ledger) setEntry(txn *badger.Txn, at int64, r entryRecord) error {
-	return setJSON(txn, entryKey(at), r)
+func (l *Ledger) setKey(txn *badger.Txn, b *batchState, key string, at int64) error {
+	e := badger.NewEntry(idemKey(key), binary.BigEndian.AppendUint64(nil, uint64(at))).WithTTL(keyTTL)
+	if err := txn.SetEntry(e); err != nil {
+		return storeError{err}
+	}
+	b.keys[key] = at
+	return nil
+}
+
+func (l *Ledger) setEntry(txn *badger.Txn, b *batchState, at int64, r entryRecord) error {
+	if err := setJSON(txn, entryKey(at), r); err != nil {
+		return err
+	}
+	b.entries[at] = r
+	return nil
 }
 
 // addCounts adds delta to the counters of every window period the entry at
@@ -369,14 +484,16 @@ func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int
 	return ku, nil
 }
 
-// writerCount reads counters as the writer sees them mid-batch: what the
-// batch has written, else the cache, else Badger. The cache is exact for
+// writerCount reads counters as the writer sees them mid-batch: what this
+// batch or the one before it has written, else the cache, else Badger. The cache is exact for
 // the writer, which is the only one to change counters, and a read from
 // Badger's on-disk tables is the slowest step of a log.
 func (l *Ledger) writerCount(txn *badger.Txn, b *batchState) func([]byte) (int, error) {
 	return func(key []byte) (int, error) {
-		if v, ok := b.counts[string(key)]; ok {
-			return v.n, nil
+		for x := b; x != nil; x = x.prev {
+			if v, ok := x.counts[string(key)]; ok {
+				return v.n, nil
+			}
 		}
 		if n, ok := l.counts.get(key); ok {
 			return n, nil

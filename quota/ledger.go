@@ -667,9 +667,15 @@ func (l *Ledger) Ping() error {
 }
 
 // Backup writes a consistent copy of the store to w while the ledger is in
-// use: Badger streams a snapshot at one read timestamp.
+// use. It streams the store from one transaction, at one read timestamp:
+// Badger's own DB.Backup reads its key ranges on eight goroutines, each
+// in a transaction of its own, so a backup taken while members log could
+// hold an entry without its index key or its counters.
 func (l *Ledger) Backup(ctx context.Context, w io.Writer) error {
-	if _, err := l.db.Backup(w, 0); err != nil {
+	s := l.db.NewStream()
+	s.LogPrefix = "quota.Backup"
+	s.NumGo = 1
+	if _, err := s.Backup(w, 0); err != nil {
 		return fmt.Errorf("backup %s: %w", l.dir, err)
 	}
 	return nil

@@ -229,7 +229,7 @@ type health struct {
 func (b *Bot) serveHealth(w http.ResponseWriter, r *http.Request) {
 	if err := b.ledger.Ping(); err != nil {
 		b.metrics.ledgerErrors.Inc()
-		b.log.Error("health check: the store does not answer", "err", err)
+		b.log.Error("health check: the store is unavailable", "err", err)
 		// The detail stays in the log: /healthz is unauthenticated.
 		writeJSON(w, http.StatusServiceUnavailable, health{Status: "unavailable", Store: "error"})
 		return

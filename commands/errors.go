@@ -94,6 +94,8 @@ func Explain(err error) (string, bool) {
 		return "That took too long. Please try again in a moment.", false
 	case errors.Is(err, quota.ErrClosed):
 		return "I'm restarting. Please try again in a moment.", false
+	case errors.Is(err, quota.ErrStoreFailed):
+		return "I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false
 	}
 	return apology, false
 }

@@ -430,6 +430,8 @@ func TestExplain(t *testing.T) {
 		{"not admin", fmt.Errorf("set tier: %w", commands.ErrNotAdmin), "Only admins can set someone else's tier. You can set your own, for example `/quota tier premium`.", true},
 		{"note too long", quota.ErrNoteTooLong, "That note is too long: keep it to 500 characters.", true},
 		{"deadline", fmt.Errorf("log: %w", context.DeadlineExceeded), "That took too long. Please try again in a moment.", false},
+		{"store failed", fmt.Errorf("log: %w: %w", quota.ErrStoreFailed, errors.New("sync: input/output error")),
+			"I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false},
 		{"anything else", errors.New("open /var/lib/quotabot/000001.vlog: disk on fire"), "Sorry, something went wrong on my side. Please try again in a moment.", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

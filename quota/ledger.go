@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -62,6 +63,9 @@ type Ledger struct {
 	stopGC   chan struct{}
 	gcDone   chan struct{}
 	readOnly bool
+	// broken holds the error of a commit that failed; from then on the
+	// ledger takes no writes (see commit).
+	broken   atomic.Pointer[error]
 	lastNano int64 // writer-owned: the newest entry's nanos
 	counts   *counterCache
 	// commitTxn commits a batch; tests put a failing disk in front of it.
@@ -650,12 +654,16 @@ func (l *Ledger) SetMark(ctx context.Context, name, value string) error {
 	return nil
 }
 
-// Ping reports whether the store answers, for health checks.
+// Ping reports whether the store answers and takes writes, for health
+// checks.
 func (l *Ledger) Ping() error {
 	l.closeMu.RLock()
 	defer l.closeMu.RUnlock()
 	if l.closed {
 		return ErrClosed
+	}
+	if err := l.brokenErr(); err != nil {
+		return err
 	}
 	return l.db.View(func(txn *badger.Txn) error {
 		_, err := txn.Get(metaLocation)
@@ -664,6 +672,15 @@ func (l *Ledger) Ping() error {
 		}
 		return err
 	})
+}
+
+// brokenErr returns ErrStoreFailed, with the failure, once a commit has
+// failed.
+func (l *Ledger) brokenErr() error {
+	if p := l.broken.Load(); p != nil {
+		return fmt.Errorf("%w: %w", ErrStoreFailed, *p)
+	}
+	return nil
 }
 
 // Backup writes a consistent copy of the store to w while the ledger is in

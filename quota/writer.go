@@ -66,6 +66,9 @@ func (l *Ledger) submit(ctx context.Context, o *op) (result, error) {
 	if l.readOnly {
 		return result{}, ErrReadOnly
 	}
+	if err := l.brokenErr(); err != nil {
+		return result{}, err
+	}
 	o.done = make(chan struct{})
 	l.closeMu.RLock()
 	if l.closed {
@@ -117,12 +120,21 @@ func (l *Ledger) writer() {
 // and answers every caller. It returns the transaction for the next batch
 // and this batch's state, which that transaction cannot see.
 func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger.Txn, *batchState) {
+	if err := l.brokenErr(); err != nil {
+		for _, o := range batch {
+			o.res, o.err = result{}, err
+			close(o.done)
+		}
+		if txn != nil {
+			txn.Discard()
+		}
+		return nil, nil
+	}
 	if txn == nil {
 		txn, prev = l.db.NewTransaction(true), nil
 	}
 	defer txn.Discard()
 	b := newBatchState(prev)
-	lastNano := l.lastNano
 	var failed error
 	for _, o := range batch {
 		err := l.apply(txn, b, o)
@@ -138,13 +150,22 @@ func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger
 	var next *badger.Txn
 	if failed == nil {
 		next = l.db.NewTransaction(true)
-		failed = l.commitTxn(txn)
+		if failed = l.commitTxn(txn); failed != nil {
+			// Badger can fail a commit after its writes reached the
+			// memtable (a failed WAL sync), so what the store holds
+			// is unknown: take no more writes until a restart reads
+			// it afresh. Going on could, say, build on an entry the
+			// caller was told failed.
+			l.broken.Store(&failed)
+			l.log.Error("ledger commit failed: refusing writes until restarted", "err", failed)
+		}
 	}
 	if failed != nil {
 		if next != nil {
 			next.Discard()
 		}
-		l.lastNano = lastNano
+		// The nanos this batch took are not given out again: an entry
+		// may have landed under them. lastNano stays where it is.
 		l.counts.reset() // a failed write leaves the store's state unknown
 		l.log.Error("ledger write failed", "requests", len(batch), "err", failed)
 		for _, o := range batch {
@@ -304,7 +325,9 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 			if e.At.Before(cutoff) {
 				return false
 			}
-			if e.Stands() {
+			// The index is the member's, so the entry should be too;
+			// an Undo must never take back someone else's count.
+			if e.Stands() && e.Member == o.member {
 				target, found = e, true
 				return false
 			}

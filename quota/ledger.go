@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"log/slog"
 	"maps"
@@ -87,7 +88,15 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if !opts.InMemory {
+	switch {
+	case opts.InMemory:
+	case opts.ReadOnly:
+		// Opening a directory without a store would make one, and a
+		// directory with a store in it cannot be restored into.
+		if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open %s: %w", dir, ErrNoStore)
+		}
+	default:
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open ledger: %w", err)
 		}

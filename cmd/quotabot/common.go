@@ -70,6 +70,22 @@ func openLedger(dir string, cfg config.Config, log *slog.Logger, inUse string) (
 	return l, nil
 }
 
+// openForReading opens the store in dir read-only, for export and backup.
+// A directory in use comes back as quota.ErrLocked, for the caller to ask
+// the running bot instead.
+func openForReading(dir string, cfg config.Config, stderr io.Writer) (*quota.Ledger, error) {
+	l, err := quota.Open(dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr), ReadOnly: true})
+	switch {
+	case errors.Is(err, quota.ErrLocked):
+		return nil, err
+	case errors.Is(err, quota.ErrNoStore):
+		return nil, fmt.Errorf("--data %s holds no quotabot data (give the data directory quotabot serve uses)", dir)
+	case err != nil:
+		return nil, fmt.Errorf("--data %s: %w", dir, err)
+	}
+	return l, nil
+}
+
 // mustExist refuses a data directory that is not there, for the commands
 // that read one: opening it would create an empty store and report nothing.
 func mustExist(dir string) error {

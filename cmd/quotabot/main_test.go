@@ -269,6 +269,29 @@ func TestBackupRestore(t *testing.T) {
 	}
 }
 
+// TestEmptyDataDir: export and backup of a directory with no store in it
+// say so, and leave it empty, so that a backup can still be restored there.
+func TestEmptyDataDir(t *testing.T) {
+	t.Parallel()
+	src, empty := t.TempDir(), t.TempDir()
+	mustRun(t, nil, "/logsend 5\n", "console", "--data", src, "--user", "U1")
+	file := filepath.Join(t.TempDir(), "quotabot.bak")
+	mustRun(t, nil, "", "backup", "--data", src, "--out", file)
+	for _, cmd := range []string{"export", "backup"} {
+		r := runWith(t, nil, "", cmd, "--data", empty)
+		if r.err == nil || !strings.Contains(r.err.Error(), "holds no quotabot data") {
+			t.Errorf("%s of an empty directory: got %v, want it to say there is no data", cmd, r.err)
+		}
+	}
+	if left, err := os.ReadDir(empty); err != nil || len(left) != 0 {
+		t.Fatalf("the empty directory after export and backup: %v, %v; want it still empty", left, err)
+	}
+	mustRun(t, nil, "", "restore", "--data", empty, file)
+	if rows := readCSV(t, mustRun(t, nil, "", "export", "--data", empty).stdout); len(rows) != 1 {
+		t.Errorf("restored into the once-empty directory: %d rows, want 1", len(rows))
+	}
+}
+
 // TestLockedDir: while another process holds the data directory, export
 // and backup get their answer from the running bot over the control
 // socket; without one, they, console and restore say which directory is

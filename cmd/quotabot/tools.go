@@ -131,7 +131,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := mustExist(*dir); err != nil {
 		return err
 	}
-	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr), ReadOnly: true})
+	l, err := openForReading(*dir, cfg, stderr)
 	if errors.Is(err, quota.ErrLocked) {
 		// The running bot answers, reading the dates in its own zone.
 		q := url.Values{}
@@ -140,7 +140,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return askBot(ctx, *dir, "/export?"+q.Encode(), stdout)
 	}
 	if err != nil {
-		return fmt.Errorf("--data %s: %w", *dir, err)
+		return err
 	}
 	defer l.Close()
 	w := bufio.NewWriter(stdout)
@@ -182,14 +182,14 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 			abort()
 		}
 	}()
-	l, err := quota.Open(*dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr), ReadOnly: true})
+	l, err := openForReading(*dir, cfg, stderr)
 	switch {
 	case errors.Is(err, quota.ErrLocked):
 		if err := askBot(ctx, *dir, "/backup", w); err != nil {
 			return err
 		}
 	case err != nil:
-		return fmt.Errorf("--data %s: %w", *dir, err)
+		return err
 	default:
 		if err := l.Backup(ctx, w); err != nil {
 			l.Close()

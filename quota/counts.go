@@ -79,6 +79,9 @@ func (c *counterCache) fill(seq uint64, now time.Time, counts map[string]cachedC
 	}
 	c.room(len(counts), now)
 	for k, v := range counts {
+		if len(c.m) >= maxCachedCounts {
+			return // what a reader read is worth less than what is cached
+		}
 		if _, ok := c.m[k]; !ok {
 			c.m[k] = v
 		}

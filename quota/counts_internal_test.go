@@ -76,3 +76,18 @@ func TestCounterCacheRoom(t *testing.T) {
 		t.Errorf("after starting afresh: %d cached, want the merge's %d", got, want)
 	}
 }
+
+// TestCounterCacheFillBound: a reader's fill, however large (a whole
+// team's standing), never takes the cache past its bound.
+func TestCounterCacheFillBound(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	c := newCounterCache()
+	team := map[string]cachedCount{}
+	for i := range maxCachedCounts + 500 {
+		team[fmt.Sprint("k", i)] = cachedCount{n: 1, end: now.Add(time.Hour).UnixNano()}
+	}
+	c.fill(c.version(), now, team)
+	if got := c.len(); got > maxCachedCounts {
+		t.Errorf("after a fill of %d: %d cached, want at most %d", len(team), got, maxCachedCounts)
+	}
+}

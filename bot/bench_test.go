@@ -55,8 +55,8 @@ func BenchmarkHTTP(b *testing.B) {
 	const (
 		clients = 64
 		members = 1000
-		ops     = 8000 // per path, in all rounds together
-		rounds  = 4
+		ops     = 16000 // per path, in all rounds together
+		rounds  = 8
 	)
 	l, err := quota.Open(b.TempDir(), quota.Options{})
 	if err != nil {

@@ -24,7 +24,12 @@
 // single Badger transaction with SyncWrites on. One fsync then covers a whole
 // group of requests (group commit), no two writers ever conflict, and a busy
 // member cannot cause the retry storms that Badger's optimistic transactions
-// suffer on a hot key. A call returns only after its write is on disk.
+// suffer on a hot key. A call returns only after its write is on disk. The
+// writer keeps the counters it committed in a cache that [Ledger.Usage]
+// reads without a Badger transaction, so a member sees their own entry at
+// once. If a commit ever fails, the ledger takes no more writes
+// ([ErrStoreFailed]) until it is opened again, since it can no longer know
+// what the disk holds.
 //
 // Time comes from the clock in [Options]; nothing in this package calls
 // time.Now on its own.

@@ -39,6 +39,9 @@ type Options struct {
 	// with another config than the bot's leaves the store as it found it.
 	// Entries, History and Backup read the same either way; Usage and
 	// Summary are only right in the zone the counters were cut in.
+	// Badger itself is opened read-write: its own read-only mode refuses
+	// a store a crash left with an unflushed memtable ("log truncate
+	// required"), which is when a backup matters most.
 	ReadOnly bool
 }
 

@@ -3,8 +3,10 @@ package commands
 import (
 	"context"
 	"fmt"
+	"iter"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -428,16 +430,19 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		head = "Your only entry"
 	}
 	blocks := []slack.Block{mrkdwnSection("*" + head + "*")}
-	blocks = append(blocks, packLines(lines, MaxSectionText, MaxBlocks-1)...)
+	packed, _ := packLines(slices.Values(lines), MaxSectionText, MaxBlocks-1, 0)
+	blocks = append(blocks, packed...)
 	return Reply{Text: head + ": " + strings.Join(texts, "; ") + ".", Blocks: blocks}, nil
 }
 
-// packLines puts lines into as few sections as fit maxChars each, at most
-// maxBlocks of them; a line too long for a section on its own is clipped.
-func packLines(lines []string, maxChars, maxBlocks int) []slack.Block {
+// packLines puts lines, in order, into as few sections as fit maxChars
+// each, at most maxBlocks of them, and stops before the lines' JSON would
+// pass maxBytes (0: no bound). A line too long for a section on its own is
+// clipped. It returns the sections and how many lines they hold.
+func packLines(lines iter.Seq[string], maxChars, maxBlocks, maxBytes int) ([]slack.Block, int) {
 	var blocks []slack.Block
 	var cur strings.Builder
-	curLen := 0
+	curLen, bytes, packed := 0, 0, 0
 	flush := func() {
 		if curLen > 0 {
 			blocks = append(blocks, mrkdwnSection(cur.String()))
@@ -445,9 +450,13 @@ func packLines(lines []string, maxChars, maxBlocks int) []slack.Block {
 			curLen = 0
 		}
 	}
-	for _, l := range lines {
+	for l := range lines {
 		l = clipText(l, maxChars)
 		n := len([]rune(l))
+		size := jsonLen(l)
+		if maxBytes > 0 && bytes+size > maxBytes {
+			break
+		}
 		if curLen > 0 && curLen+1+n > maxChars {
 			flush()
 		}
@@ -460,11 +469,11 @@ func packLines(lines []string, maxChars, maxBlocks int) []slack.Block {
 		}
 		cur.WriteString(l)
 		curLen += n
+		bytes += size
+		packed++
 	}
-	if len(blocks) < maxBlocks {
-		flush()
-	}
-	return blocks
+	flush()
+	return blocks, packed
 }
 
 func (h *Handler) help(c Help) Reply {

@@ -40,40 +40,15 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 
 	// Rows go into sections of up to MaxSectionText characters; one block
 	// stays free for the "and N more" line.
-	room := maxBlocks - len(blocks) - 1
-	var cur strings.Builder
-	curChars, bytes, shown := 0, 0, 0
-	flush := func() {
-		if curChars > 0 {
-			blocks = append(blocks, mrkdwnSection(cur.String()))
-			room--
-			cur.Reset()
-			curChars = 0
+	lines := func(yield func(string) bool) {
+		for _, r := range rows {
+			if !yield(teamLine(r.u, r.s)) {
+				return
+			}
 		}
 	}
-	for _, r := range rows {
-		line := clipText(teamLine(r.u, r.s), MaxSectionText)
-		n := len([]rune(line))
-		size := jsonLen(line)
-		if bytes+size > maxBytes {
-			break
-		}
-		if curChars > 0 && curChars+1+n > MaxSectionText {
-			flush()
-		}
-		if room <= 0 {
-			break
-		}
-		if curChars > 0 {
-			cur.WriteByte('\n')
-			curChars++
-		}
-		cur.WriteString(line)
-		curChars += n
-		bytes += size
-		shown++
-	}
-	flush()
+	packed, shown := packLines(lines, MaxSectionText, maxBlocks-len(blocks)-1, maxBytes)
+	blocks = append(blocks, packed...)
 	if rest := len(rows) - shown; rest > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",
 			quota.FormatCount(rest), plural(rest, "member", "members"))))

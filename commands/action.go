@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -84,7 +85,7 @@ func (h *Handler) Action(ctx context.Context, a ActionRequest) (reply Reply, err
 		if r := recover(); r != nil {
 			h.log.ErrorContext(ctx, "action panicked", "action", a.ActionID, "user", a.UserID,
 				"panic", r, "stack", string(debug.Stack()))
-			reply, err = Reply{Text: apology, Blocks: []slack.Block{mrkdwnSection(apology)}}, nil
+			reply, err = Reply{Text: apology, Blocks: []slack.Block{blockkit.Section(apology)}}, nil
 		}
 	}()
 	key := ""
@@ -160,11 +161,11 @@ func logButtons(e quota.Entry) *slack.ActionBlock {
 		return fmt.Sprintf("Log %d %s", n, e.Kind.Noun(n))
 	}
 	els := []slack.BlockElement{
-		slack.NewButtonBlockElement(ActionLog1, "1 "+string(e.Kind), plain(clipText(label(1), MaxButtonText))),
-		slack.NewButtonBlockElement(ActionLog5, "5 "+string(e.Kind), plain(clipText(label(5), MaxButtonText))),
+		slack.NewButtonBlockElement(ActionLog1, "1 "+string(e.Kind), blockkit.Plain(blockkit.Clip(label(1), MaxButtonText))),
+		slack.NewButtonBlockElement(ActionLog5, "5 "+string(e.Kind), blockkit.Plain(blockkit.Clip(label(5), MaxButtonText))),
 	}
 	if e.Stands() && e.ID != "" {
-		els = append(els, slack.NewButtonBlockElement(ActionUndo, e.ID, plain("Undo")))
+		els = append(els, slack.NewButtonBlockElement(ActionUndo, e.ID, blockkit.Plain("Undo")))
 	}
 	return slack.NewActionBlock("", els...)
 }

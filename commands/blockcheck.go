@@ -6,26 +6,28 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/internal/blockkit"
 )
 
 // Block Kit's limits (DESIGN.md §6). Slack refuses a whole message that
 // breaks any one of them, so replies are built to stay inside and tests
 // check them with CheckLimits.
 const (
-	MaxBlocks          = 50   // blocks in a message
-	MaxHomeBlocks      = 100  // blocks in an App Home view
-	MaxSectionText     = 3000 // characters in a section's or context's text
-	MaxFields          = 10   // fields in a section
-	MaxFieldText       = 2000 // characters in one field
-	MaxHeaderText      = 150  // characters in a header
-	MaxContextElements = 10   // elements in a context block
-	MaxActionElements  = 25   // elements in an actions block
-	MaxButtonText      = 75   // characters on a button
-	MaxActionValue     = 2000 // characters in a button's value
-	MaxActionID        = 255  // characters in an action_id or block_id
-	MaxOptions         = 100  // options in a static menu
-	MaxOptionText      = 75   // characters in an option's text
-	MaxOptionValue     = 150  // characters in an option's value
+	MaxBlocks          = 50                      // blocks in a message
+	MaxHomeBlocks      = 100                     // blocks in an App Home view
+	MaxSectionText     = blockkit.MaxSectionText // characters in a section's or context's text
+	MaxFields          = 10                      // fields in a section
+	MaxFieldText       = 2000                    // characters in one field
+	MaxHeaderText      = blockkit.MaxHeaderText  // characters in a header
+	MaxContextElements = 10                      // elements in a context block
+	MaxActionElements  = 25                      // elements in an actions block
+	MaxButtonText      = 75                      // characters on a button
+	MaxActionValue     = 2000                    // characters in a button's value
+	MaxActionID        = 255                     // characters in an action_id or block_id
+	MaxOptions         = 100                     // options in a static menu
+	MaxOptionText      = 75                      // characters in an option's text
+	MaxOptionValue     = 150                     // characters in an option's value
 )
 
 // CheckLimits reports every way blocks break Block Kit's limits for a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -140,7 +141,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (reply Reply) {
 		if r := recover(); r != nil {
 			h.log.ErrorContext(ctx, "command panicked", "command", req.Command, "user", req.UserID,
 				"text", clip(req.Text, 200), "panic", r, "stack", string(debug.Stack()))
-			reply = Reply{Text: apology, Blocks: []slack.Block{mrkdwnSection(apology)}}
+			reply = Reply{Text: apology, Blocks: []slack.Block{blockkit.Section(apology)}}
 		}
 	}()
 	cmd, err := Parse(h.ledger.Plan(), req.Command, req.Text)
@@ -197,11 +198,11 @@ func logReply(res quota.LogResult) Reply {
 	e := res.Entry
 	logged := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	blocks := []slack.Block{
-		mrkdwnSection(fmt.Sprintf(":white_check_mark: Logged *%s*.", logged)),
-		mrkdwnSection(kindMrkdwn(res.Usage)),
+		blockkit.Section(fmt.Sprintf(":white_check_mark: Logged *%s*.", logged)),
+		blockkit.Section(kindMrkdwn(res.Usage)),
 	}
 	if e.Note != "" {
-		blocks = append(blocks, contextBlock("Note: "+escape(e.Note)))
+		blocks = append(blocks, blockkit.Context("Note: "+blockkit.Escape(e.Note)))
 	}
 	blocks = append(blocks, logButtons(e))
 	return Reply{
@@ -223,7 +224,7 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	}
 	took := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	text := fmt.Sprintf("Took back %s logged %s.", took, plainDate(e.At.In(h.ledger.Location())))
-	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, DateToken(e.At.In(h.ledger.Location()))))}
+	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, DateToken(e.At.In(h.ledger.Location()))))}
 	u, err := h.ledger.Usage(ctx, user)
 	if err != nil {
 		return Reply{}, err
@@ -231,7 +232,7 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	// The member's tier may have changed since, and no longer have the kind.
 	if ku, ok := u.Kind(e.Kind); ok {
 		text += " " + leftText(ku)
-		blocks = append(blocks, mrkdwnSection(kindMrkdwn(ku)))
+		blocks = append(blocks, blockkit.Section(kindMrkdwn(ku)))
 	}
 	return Reply{Text: text, Blocks: blocks}, nil
 }
@@ -250,7 +251,7 @@ func (h *Handler) show(ctx context.Context, caller, member string) (Reply, error
 		whose = fmt.Sprintf("*Quota for <@%s>*", member)
 		whoseText = fmt.Sprintf("Quota for <@%s>", member)
 	}
-	blocks := []slack.Block{mrkdwnSection(fmt.Sprintf("%s · tier %s", whose, u.Member.Tier))}
+	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("%s · tier %s", whose, u.Member.Tier))}
 	blocks = append(blocks, UsageBlocks(u)...)
 	text := fmt.Sprintf("%s (tier %s). %s", whoseText, u.Member.Tier, UsageText(u))
 	if missing := h.missingKinds(u); missing != "" {
@@ -263,7 +264,7 @@ func (h *Handler) show(ctx context.Context, caller, member string) (Reply, error
 		} else {
 			note += fmt.Sprintf(" on their tier, %s.", u.Member.Tier)
 		}
-		blocks = append(blocks, contextBlock(note))
+		blocks = append(blocks, blockkit.Context(note))
 	}
 	return Reply{Text: text, Blocks: blocks}, nil
 }
@@ -345,7 +346,7 @@ func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply,
 	} else {
 		text = fmt.Sprintf("<@%s> is now on tier %s: %s", m.ID, m.Tier, limits)
 	}
-	return Reply{Text: text, Blocks: []slack.Block{mrkdwnSection(":white_check_mark: " + text)}}, nil
+	return Reply{Text: text, Blocks: []slack.Block{blockkit.Section(":white_check_mark: " + text)}}, nil
 }
 
 // tierLimits is "messages 100 a day and 1,500 a month; InMails 20 a day and
@@ -402,7 +403,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 	}
 	if len(es) == 0 {
 		s := "You have not logged anything yet. Log sends with `/logsend 5`."
-		return Reply{Text: s, Blocks: []slack.Block{mrkdwnSection(s)}}, nil
+		return Reply{Text: s, Blocks: []slack.Block{blockkit.Section(s)}}, nil
 	}
 	loc := h.ledger.Location()
 	lines := make([]string, 0, len(es))
@@ -415,7 +416,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		line := fmt.Sprintf("• %s · *%s*", DateToken(e.At), what)
 		text := fmt.Sprintf("%s: %s", plainDate(e.At), what)
 		if e.Note != "" {
-			line += " · " + escape(clip(e.Note, historyNote))
+			line += " · " + blockkit.Escape(clip(e.Note, historyNote))
 			text += " (" + clip(e.Note, historyNote) + ")"
 		}
 		if !e.Stands() {
@@ -429,7 +430,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 	if len(es) == 1 {
 		head = "Your only entry"
 	}
-	blocks := []slack.Block{mrkdwnSection("*" + head + "*")}
+	blocks := []slack.Block{blockkit.Section("*" + head + "*")}
 	packed, _ := packLines(slices.Values(lines), MaxSectionText, MaxBlocks-1, 0)
 	blocks = append(blocks, packed...)
 	return Reply{Text: head + ": " + strings.Join(texts, "; ") + ".", Blocks: blocks}, nil
@@ -445,13 +446,13 @@ func packLines(lines iter.Seq[string], maxChars, maxBlocks, maxBytes int) ([]sla
 	curLen, bytes, packed := 0, 0, 0
 	flush := func() {
 		if curLen > 0 {
-			blocks = append(blocks, mrkdwnSection(cur.String()))
+			blocks = append(blocks, blockkit.Section(cur.String()))
 			cur.Reset()
 			curLen = 0
 		}
 	}
 	for l := range lines {
-		l = clipText(l, maxChars)
+		l = blockkit.Clip(l, maxChars)
 		n := len([]rune(l))
 		size := jsonLen(l)
 		if maxBytes > 0 && bytes+size > maxBytes {
@@ -485,7 +486,7 @@ func (h *Handler) help(c Help) Reply {
 	}
 	var intro, introText string
 	if c.Unknown != "" {
-		intro = fmt.Sprintf("I don't know `%s %s`.", c.Command, escape(clip(c.Unknown, 40)))
+		intro = fmt.Sprintf("I don't know `%s %s`.", c.Command, blockkit.Escape(clip(c.Unknown, 40)))
 		if c.Suggestion != "" {
 			intro += fmt.Sprintf(" Did you mean `%s %s`?", c.Command, c.Suggestion)
 		}
@@ -509,9 +510,9 @@ func (h *Handler) help(c Help) Reply {
 		quota.MinCount, quota.MaxCount, strings.Join(kindNames, ", "), strings.Join(plan.TierNames(), ", "))
 	var blocks []slack.Block
 	if intro != "" {
-		blocks = append(blocks, mrkdwnSection(intro))
+		blocks = append(blocks, blockkit.Section(intro))
 	}
-	blocks = append(blocks, mrkdwnSection(logHelp), mrkdwnSection(quotaHelp), contextBlock(facts))
+	blocks = append(blocks, blockkit.Section(logHelp), blockkit.Section(quotaHelp), blockkit.Context(facts))
 	text := introText + "Log sends with `/logsend [count] [kind] [note]` or take one back with `/logsend undo`; " +
 		"see what is left with `/quota`, `/quota @someone` or `/quota team`; `/quota history`; `/quota tier premium`. " + facts
 	return Reply{Text: text, Blocks: blocks}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -120,10 +121,10 @@ func (h *Handler) errorReply(ctx context.Context, command, user, text string, er
 	if command == "/logsend" && expected && !errors.Is(err, quota.ErrNothingToUndo) && !errors.Is(err, quota.ErrNoKind) {
 		words += " Nothing was recorded."
 	}
-	blocks := []slack.Block{mrkdwnSection(":warning: " + words)}
+	blocks := []slack.Block{blockkit.Section(":warning: " + words)}
 	text = words
 	if usage != "" {
-		blocks = append(blocks, contextBlock(usage))
+		blocks = append(blocks, blockkit.Context(usage))
 		text += "\n" + usage
 	}
 	return Reply{Text: text, Blocks: blocks}

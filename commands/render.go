@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -22,16 +22,16 @@ const barCells = 10
 // own title; the /quota reply does the same.
 func UsageBlocks(u quota.Usage) []slack.Block {
 	if len(u.Kinds) == 0 {
-		return []slack.Block{mrkdwnSection("Nothing to count on this tier.")}
+		return []slack.Block{blockkit.Section("Nothing to count on this tier.")}
 	}
 	var blocks []slack.Block
 	for i, ku := range u.Kinds {
 		// A plan with dozens of kinds must still fit in one message.
 		if i == MaxBlocks-5 {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("and %s more kinds", quota.FormatCount(len(u.Kinds)-i))))
+			blocks = append(blocks, blockkit.Context(fmt.Sprintf("and %s more kinds", quota.FormatCount(len(u.Kinds)-i))))
 			break
 		}
-		blocks = append(blocks, mrkdwnSection(kindMrkdwn(ku)))
+		blocks = append(blocks, blockkit.Section(kindMrkdwn(ku)))
 	}
 	return blocks
 }
@@ -42,7 +42,7 @@ func UsageBlocks(u quota.Usage) []slack.Block {
 func UsageText(u quota.Usage) string {
 	var parts []string
 	for _, ku := range u.Kinds {
-		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", title(ku.Kind), quota.FormatCount(ku.Left()), leftText(ku)))
+		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", blockkit.Title(ku.Kind), quota.FormatCount(ku.Left()), leftText(ku)))
 	}
 	return strings.Join(parts, " ")
 }
@@ -50,7 +50,7 @@ func UsageText(u quota.Usage) string {
 // kindMrkdwn is one kind's section: title and what is left now, a bar per
 // window, then the warnings.
 func kindMrkdwn(ku quota.KindUsage) string {
-	s := "*" + title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
+	s := "*" + blockkit.Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
 	for _, w := range ku.Windows {
 		s += "\n" + windowLine(w)
 	}
@@ -121,8 +121,8 @@ func warnings(ku quota.KindUsage) []warning {
 			})
 		case w.Reached():
 			loud = append(loud, warning{
-				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", upperFirst(adv), noun, DateToken(when)),
-				text:   fmt.Sprintf("%s's %s limit reached: none left until %s.", upperFirst(adv), noun, plainDate(when)),
+				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", blockkit.UpperFirst(adv), noun, DateToken(when)),
+				text:   fmt.Sprintf("%s's %s limit reached: none left until %s.", blockkit.UpperFirst(adv), noun, plainDate(when)),
 			})
 		case w.Near():
 			pct := w.Used * 100 / w.Limit.Max
@@ -169,14 +169,6 @@ func standingOf(u quota.Usage) (standing, float64) {
 	return s, frac
 }
 
-// title is a kind as a heading: "Messages", "InMails", "Invites".
-func title(k quota.Kind) string { return upperFirst(k.Noun(2)) }
-
-func upperFirst(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[size:]
-}
-
 // DateToken shows t in each reader's own time zone; the fallback, for
 // clients that cannot, is t in the workspace's zone.
 func DateToken(t time.Time) string {
@@ -186,44 +178,8 @@ func DateToken(t time.Time) string {
 // plainDate is t in the workspace's zone, in words: "Fri 27 Nov 00:00 UTC".
 func plainDate(t time.Time) string { return t.Format("Mon 2 Jan 15:04 MST") }
 
-// escape makes member-typed text (a note) inert in mrkdwn: a note cannot
-// mention @channel or fake a link.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
 // quote shows a member's word back to them, shortened and made inert.
-func quote(s string) string { return "“" + escape(clip(unescapeSlack(s), 40)) + "”" }
-
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
-}
-
-func mrkdwnSection(s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(mrkdwn(clipText(s, MaxSectionText)), nil, nil)
-}
-
-func contextBlock(s string) *slack.ContextBlock {
-	return slack.NewContextBlock("", mrkdwn(clipText(s, MaxSectionText)))
-}
-
-func headerBlock(s string) *slack.HeaderBlock {
-	return slack.NewHeaderBlock(plain(clipText(s, MaxHeaderText)))
-}
-
-// clipText keeps s within n characters as Slack counts them (runes), so a
-// text that grew unexpectedly is shortened rather than refused by Slack.
-func clipText(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+func quote(s string) string { return "“" + blockkit.Escape(clip(unescapeSlack(s), 40)) + "”" }
 
 // jsonLen is how many bytes s takes in encoding/json's output, which
 // escapes <, > and & as \u003c and the like: a mention costs 22 bytes, not

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -61,10 +62,10 @@ func TestJSONLen(t *testing.T) {
 func TestClipText(t *testing.T) {
 	t.Parallel()
 	s := strings.Repeat("é", 10)
-	if got := clipText(s, 10); got != s {
+	if got := blockkit.Clip(s, 10); got != s {
 		t.Errorf("got %q, want it unchanged", got)
 	}
-	if got := clipText(s, 5); got != "éééé…" {
+	if got := blockkit.Clip(s, 5); got != "éééé…" {
 		t.Errorf("got %q, want éééé…", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -28,15 +29,15 @@ const (
 // maxBytes of JSON; it never fails, whatever the team's size. The App Home
 // can call it with MaxHomeBlocks.
 func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply {
-	header := headerBlock("Team quota · " + at.Format("Mon 2 Jan 2006"))
+	header := blockkit.Header("Team quota · " + at.Format("Mon 2 Jan 2006"))
 	if len(team) == 0 {
 		s := "No one on the team has logged anything yet. Log sends with `/logsend 5`."
-		return Reply{Text: s, Blocks: []slack.Block{header, mrkdwnSection(s)}}
+		return Reply{Text: s, Blocks: []slack.Block{header, blockkit.Section(s)}}
 	}
 
 	rows, counts := rank(team)
 	summary := summaryLine(len(team), counts)
-	blocks := []slack.Block{header, contextBlock(summary)}
+	blocks := []slack.Block{header, blockkit.Context(summary)}
 
 	// Rows go into sections of up to MaxSectionText characters; one block
 	// stays free for the "and N more" line.
@@ -50,7 +51,7 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 	packed, shown := packLines(lines, MaxSectionText, maxBlocks-len(blocks)-1, maxBytes)
 	blocks = append(blocks, packed...)
 	if rest := len(rows) - shown; rest > 0 {
-		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",
+		blocks = append(blocks, blockkit.Context(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",
 			quota.FormatCount(rest), plural(rest, "member", "members"))))
 	}
 	return Reply{Text: teamText(len(team), counts, idsOf(rows, standingOver), idsOf(rows, standingReached), idsOf(rows, standingNear)), Blocks: blocks}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -129,7 +130,7 @@ func dayLabel(p quota.Period) string { return p.Start.Format("Mon 2 Jan") }
 func chartBlocks(plan quota.Plan, days []day) []slack.Block {
 	kinds := kindsUsed(plan, days)
 	if len(kinds) == 0 {
-		return []slack.Block{contextBlock(fmt.Sprintf("Nothing logged in the last %d days.", chartDays))}
+		return []slack.Block{blockkit.Context(fmt.Sprintf("Nothing logged in the last %d days.", chartDays))}
 	}
 	labels := make([]string, len(days))
 	for i, d := range days {
@@ -141,7 +142,7 @@ func chartBlocks(plan quota.Plan, days []day) []slack.Block {
 		for i, d := range days {
 			points[i] = slack.NewDataVisualizationDataPoint(labels[i], float64(d.counts[k]))
 		}
-		series = append(series, slack.NewDataVisualizationDataSeries(clip(title(k), 20), points...))
+		series = append(series, slack.NewDataVisualizationDataSeries(blockkit.Clip(blockkit.Title(k), 20), points...))
 	}
 	axis := slack.NewDataVisualizationAxisConfig(labels...).WithYLabel("sent")
 	chart := slack.NewDataVisualizationBlock(fmt.Sprintf("Sent per day, last %d days", chartDays),
@@ -151,7 +152,7 @@ func chartBlocks(plan quota.Plan, days []day) []slack.Block {
 	for _, k := range kinds {
 		lines = append(lines, chartLine(k, days))
 	}
-	return []slack.Block{chart, contextBlock(strings.Join(lines, "\n"))}
+	return []slack.Block{chart, blockkit.Context(strings.Join(lines, "\n"))}
 }
 
 // chartLine is one kind's days in words and a sparkline:
@@ -166,7 +167,7 @@ func chartLine(k quota.Kind, days []day) string {
 		peak = max(peak, n)
 	}
 	return fmt.Sprintf("*%s* `%s` %s from %s · %s in all",
-		title(k), sparkline(k, days, peak), strings.Join(counts, ", "), dayLabel(days[0].period), quota.FormatCount(total))
+		blockkit.Title(k), sparkline(k, days, peak), strings.Join(counts, ", "), dayLabel(days[0].period), quota.FormatCount(total))
 }
 
 // sparkline draws the days in block heights scaled to the busiest day. An

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -71,21 +72,21 @@ func view(c content) []slack.Block {
 func personalBlocks(c content, budget int) []slack.Block {
 	u := c.usage
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain("Your LinkedIn sending quota")),
-		contextBlock(fmt.Sprintf("Tier *%s* · change it with `/quota tier %s` · as of %s",
-			escape(u.Member.Tier), escape(otherTier(c.plan, u.Member.Tier)), commands.DateToken(c.now))),
+		slack.NewHeaderBlock(blockkit.Plain("Your LinkedIn sending quota")),
+		blockkit.Context(fmt.Sprintf("Tier *%s* · change it with `/quota tier %s` · as of %s",
+			blockkit.Escape(u.Member.Tier), blockkit.Escape(otherTier(c.plan, u.Member.Tier)), commands.DateToken(c.now))),
 	}
 	if c.notice != "" {
-		blocks = append(blocks, section(c.notice))
+		blocks = append(blocks, blockkit.Section(c.notice))
 	}
 
 	kindRoom := max(1, (budget-personalFixed)/2)
 	if len(u.Kinds) == 0 {
-		blocks = append(blocks, section("Nothing to count on your tier."))
+		blocks = append(blocks, blockkit.Section("Nothing to count on your tier."))
 	}
 	for i, ku := range u.Kinds {
 		if i == kindRoom {
-			blocks = append(blocks, contextBlock(fmt.Sprintf("…and %s more kinds: see them all with `/quota`.", quota.FormatCount(len(u.Kinds)-i))))
+			blocks = append(blocks, blockkit.Context(fmt.Sprintf("…and %s more kinds: see them all with `/quota`.", quota.FormatCount(len(u.Kinds)-i))))
 			break
 		}
 		one := u
@@ -94,14 +95,14 @@ func personalBlocks(c content, budget int) []slack.Block {
 		blocks = append(blocks, logButtons(ku.Kind))
 	}
 	if missing := missingKinds(c.plan, u); missing != "" {
-		blocks = append(blocks, contextBlock(missing))
+		blocks = append(blocks, blockkit.Context(missing))
 	}
 
 	blocks = append(blocks, slack.NewDividerBlock())
 	blocks = append(blocks, chartBlocks(c.plan, c.activity.days)...)
 	blocks = append(blocks, slack.NewDividerBlock())
 	blocks = append(blocks, entryBlocks(c.activity.recent, c.now)...)
-	blocks = append(blocks, contextBlock("Right after sending, log it with the buttons above or `/logsend 5`, `/logsend 3 inmail`. "+
+	blocks = append(blocks, blockkit.Context("Right after sending, log it with the buttons above or `/logsend 5`, `/logsend 3 inmail`. "+
 		"Undo takes back an entry of the last 24 hours."))
 	return blocks
 }
@@ -110,10 +111,12 @@ func personalBlocks(c content, budget int) []slack.Block {
 // the same action IDs, each pair in its own block; the value, parsed like
 // /logsend text, says the kind.
 func logButtons(k quota.Kind) *slack.ActionBlock {
-	label := func(n int) string { return clip(fmt.Sprintf("Log %d %s", n, k.Noun(n)), commands.MaxButtonText) }
+	label := func(n int) string {
+		return blockkit.Clip(fmt.Sprintf("Log %d %s", n, k.Noun(n)), commands.MaxButtonText)
+	}
 	return slack.NewActionBlock("log."+string(k),
-		slack.NewButtonBlockElement(commands.ActionLog1, "1 "+string(k), plain(label(1))),
-		slack.NewButtonBlockElement(commands.ActionLog5, "5 "+string(k), plain(label(5))),
+		slack.NewButtonBlockElement(commands.ActionLog1, "1 "+string(k), blockkit.Plain(label(1))),
+		slack.NewButtonBlockElement(commands.ActionLog5, "5 "+string(k), blockkit.Plain(label(5))),
 	)
 }
 
@@ -129,7 +132,7 @@ func missingKinds(plan quota.Plan, u quota.Usage) string {
 	if len(names) == 0 {
 		return ""
 	}
-	s := fmt.Sprintf("No %s on your tier, %s.", strings.Join(names, " or "), escape(u.Member.Tier))
+	s := fmt.Sprintf("No %s on your tier, %s.", strings.Join(names, " or "), blockkit.Escape(u.Member.Tier))
 	for _, name := range plan.TierNames() {
 		t := plan.Tiers[name]
 		all := true
@@ -137,7 +140,7 @@ func missingKinds(plan quota.Plan, u quota.Usage) string {
 			all = all && t.Has(k)
 		}
 		if all && name != u.Member.Tier {
-			return s + fmt.Sprintf(" Set your tier with `/quota tier %s`.", escape(name))
+			return s + fmt.Sprintf(" Set your tier with `/quota tier %s`.", blockkit.Escape(name))
 		}
 	}
 	return s
@@ -159,7 +162,7 @@ func otherTier(plan quota.Plan, current string) string {
 // it back. That entry is listed even when newer, undone ones fill the list.
 func entryBlocks(es []quota.Entry, now time.Time) []slack.Block {
 	if len(es) == 0 {
-		return []slack.Block{section("*Last entries*\nNothing logged yet.")}
+		return []slack.Block{blockkit.Section("*Last entries*\nNothing logged yet.")}
 	}
 	undo := -1
 	for i, e := range es {
@@ -174,22 +177,22 @@ func entryBlocks(es []quota.Entry, now time.Time) []slack.Block {
 	if undo >= recentLen {
 		shown = append(shown[:recentLen:recentLen], es[undo])
 	}
-	blocks := []slack.Block{section("*Last entries*, newest first")}
+	blocks := []slack.Block{blockkit.Section("*Last entries*, newest first")}
 	for _, e := range shown {
 		at := commands.DateToken(e.At.In(now.Location()))
 		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 		line := fmt.Sprintf("%s · *%s*", at, what)
 		if e.Note != "" {
-			line += " · " + escape(clip(e.Note, 100))
+			line += " · " + blockkit.Escape(blockkit.Clip(e.Note, 100))
 		}
 		if !e.Stands() {
 			line = fmt.Sprintf("~%s · %s~ · taken back", at, what)
 		}
 		var acc *slack.Accessory
 		if undo >= 0 && e.ID == es[undo].ID {
-			acc = slack.NewAccessory(slack.NewButtonBlockElement(commands.ActionUndo, e.ID, plain("Undo")))
+			acc = slack.NewAccessory(slack.NewButtonBlockElement(commands.ActionUndo, e.ID, blockkit.Plain("Undo")))
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, acc, slack.SectionBlockOptionBlockID("entry."+e.ID)))
+		blocks = append(blocks, slack.NewSectionBlock(blockkit.Mrkdwn(line), nil, acc, slack.SectionBlockOptionBlockID("entry."+e.ID)))
 	}
 	return blocks
 }
@@ -201,30 +204,30 @@ func teamBlocks(plan quota.Plan, t teamPage) []slack.Block {
 	if t.pages > 1 {
 		title = fmt.Sprintf("Team · page %d of %d", t.page, t.pages)
 	}
-	blocks := []slack.Block{slack.NewDividerBlock(), slack.NewHeaderBlock(plain(title))}
+	blocks := []slack.Block{slack.NewDividerBlock(), slack.NewHeaderBlock(blockkit.Plain(title))}
 	if t.total == 0 {
-		return append(blocks, section("No one on the team has logged anything yet."))
+		return append(blocks, blockkit.Section("No one on the team has logged anything yet."))
 	}
 	summary := t.summary
 	if t.pages > 1 {
 		summary += fmt.Sprintf(" · showing %s–%s, trouble first", quota.FormatCount(t.first+1), quota.FormatCount(t.first+len(t.members)))
 	}
-	blocks = append(blocks, contextBlock(summary))
+	blocks = append(blocks, blockkit.Context(summary))
 	tiers := plan.TierNames()
 	for _, u := range t.members {
 		var acc *slack.Accessory
 		if menu := tierMenu(u.Member, tiers); menu != nil {
 			acc = slack.NewAccessory(menu)
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(clip(commands.TeamLine(u), commands.MaxSectionText)), nil,
+		blocks = append(blocks, slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(commands.TeamLine(u), commands.MaxSectionText)), nil,
 			acc, slack.SectionBlockOptionBlockID("team."+u.Member.ID)))
 	}
 	var nav []slack.BlockElement
 	if t.page > 1 {
-		nav = append(nav, slack.NewButtonBlockElement(ActionPage+".prev", strconv.Itoa(t.page-1), plain("← Previous")))
+		nav = append(nav, slack.NewButtonBlockElement(ActionPage+".prev", strconv.Itoa(t.page-1), blockkit.Plain("← Previous")))
 	}
 	if t.page < t.pages {
-		nav = append(nav, slack.NewButtonBlockElement(ActionPage+".next", strconv.Itoa(t.page+1), plain("Next →")))
+		nav = append(nav, slack.NewButtonBlockElement(ActionPage+".next", strconv.Itoa(t.page+1), blockkit.Plain("Next →")))
 	}
 	if len(nav) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("team.pages", nav...))
@@ -256,50 +259,12 @@ func tierMenu(m quota.Member, tiers []string) *slack.SelectBlockElement {
 	opts := make([]*slack.OptionBlockObject, len(names))
 	var initial *slack.OptionBlockObject
 	for i, name := range names {
-		opts[i] = slack.NewOptionBlockObject(m.ID+":"+name, plain(clip(name, commands.MaxOptionText)), nil)
+		opts[i] = slack.NewOptionBlockObject(m.ID+":"+name, blockkit.Plain(blockkit.Clip(name, commands.MaxOptionText)), nil)
 		if name == m.Tier {
 			initial = opts[i]
 		}
 	}
-	menu := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Tier"), commands.ActionTier, opts...)
+	menu := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, blockkit.Plain("Tier"), commands.ActionTier, opts...)
 	menu.InitialOption = initial
 	return menu
-}
-
-// Small Block Kit helpers, as commands has them.
-
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
-}
-
-func section(s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(mrkdwn(clip(s, commands.MaxSectionText)), nil, nil)
-}
-
-func contextBlock(s string) *slack.ContextBlock {
-	return slack.NewContextBlock("", mrkdwn(clip(s, commands.MaxSectionText)))
-}
-
-// clip keeps s within n characters as Slack counts them.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
-// escape makes member-typed text (a note, a tier name from the config)
-// inert in mrkdwn.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-// title is a kind as a heading: "Messages", "InMails".
-func title(k quota.Kind) string {
-	s := k.Noun(2)
-	return strings.ToUpper(s[:1]) + s[1:]
 }

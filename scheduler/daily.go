@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -166,19 +167,19 @@ func buildDaily(plan quota.Plan, daySum, monthSum quota.Summary, monthEnded bool
 	}
 
 	const head = "Daily limits have reset"
-	blocks := []slack.Block{header(head), section(lead)}
+	blocks := []slack.Block{blockkit.Header(head), blockkit.Section(lead)}
 	text := []string{head + ". " + lead}
 	// The fallback text shares its budget among the lists, so that each
 	// says how many it left out instead of the last being cut off.
 	budget := (maxFallbackText - utf8.RuneCountInString(text[0]) - 2*len(lists)) / max(len(lists), 1)
 	for _, l := range lists {
-		blocks = append(blocks, section(list(l.title, l.st, MaxSectionText)))
+		blocks = append(blocks, blockkit.Section(list(l.title, l.st, MaxSectionText)))
 		text = append(text, list(l.title, l.st, budget))
 	}
-	blocks = append(blocks, contextBlock("Counts are what members logged with `/logsend`; `/quota` shows what is left today."))
+	blocks = append(blocks, blockkit.Context("Counts are what members logged with `/logsend`; `/quota` shows what is left today."))
 	return &message{
 		key:    postKey("daily", day),
-		text:   clip(strings.Join(text, "\n\n"), maxFallbackText),
+		text:   blockkit.Clip(strings.Join(text, "\n\n"), maxFallbackText),
 		blocks: blocks,
 	}
 }

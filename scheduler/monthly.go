@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -98,9 +99,9 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 			month, totalsLine(kinds, sum.Totals, true), members(len(rs)))
 	}
 	const overTitle = "Went over a monthly limit"
-	blocks := []slack.Block{header("Monthly summary: " + month.String()), section(lead)}
+	blocks := []slack.Block{blockkit.Header("Monthly summary: " + month.String()), blockkit.Section(lead)}
 	if len(over) > 0 {
-		blocks = append(blocks, section(list(overTitle, over, MaxSectionText)))
+		blocks = append(blocks, blockkit.Section(list(overTitle, over, MaxSectionText)))
 	}
 	var notes []string
 	if len(rs) > 0 {
@@ -119,7 +120,7 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 		}
 	}
 	if len(notes) > 0 {
-		blocks = append(blocks, contextBlock(strings.Join(notes, " ")))
+		blocks = append(blocks, blockkit.Context(strings.Join(notes, " ")))
 	}
 
 	// The fallback text: who went over in at most a third of the budget,
@@ -135,7 +136,7 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 		}
 		text = fitLines(text+"\n\n*Each member, used of the monthly limit*", lines, maxFallbackText)
 	}
-	return &message{key: postKey("monthly", month), text: clip(text, maxFallbackText), blocks: blocks}
+	return &message{key: postKey("monthly", month), text: blockkit.Clip(text, maxFallbackText), blocks: blocks}
 }
 
 // memberLine is a member's month in words: "<@U1>: 1,520 of 1,500 messages
@@ -186,9 +187,9 @@ func table(month quota.Period, rs []row, kinds []quota.Kind) *slack.DataTableBlo
 	t := slack.NewDataTableBlock(caption, slack.DataTableBlockOptionBlockID("members")).WithPageSize(TablePageSize)
 	head := []slack.DataTableCell{slack.NewDataTableRawTextCell("Member")}
 	for _, k := range kinds {
-		one := upperFirst(k.Noun(1))
+		one := blockkit.UpperFirst(k.Noun(1))
 		head = append(head,
-			slack.NewDataTableRawTextCell(title(k)),
+			slack.NewDataTableRawTextCell(blockkit.Title(k)),
 			slack.NewDataTableRawTextCell(one+" limit"),
 			slack.NewDataTableRawTextCell(one+" share"))
 	}
@@ -253,7 +254,7 @@ func chart(rs []row, kinds []quota.Kind, names map[string]string) *slack.DataVis
 			points[i] = slack.NewDataVisualizationDataPoint(labels[i], v)
 		}
 		if has {
-			series = append(series, slack.NewDataVisualizationDataSeries(clip(title(k), MaxChartLabel), points...))
+			series = append(series, slack.NewDataVisualizationDataSeries(blockkit.Clip(blockkit.Title(k), MaxChartLabel), points...))
 		}
 	}
 	if len(series) == 0 {
@@ -282,10 +283,10 @@ func chartLabels(rs []row, names map[string]string) []string {
 	seen := map[string]bool{}
 	for i, r := range rs {
 		name := cmp.Or(strings.TrimSpace(names[r.ms.Member.ID]), r.ms.Member.ID)
-		l := clip(name, MaxChartLabel)
+		l := blockkit.Clip(name, MaxChartLabel)
 		for n := 2; seen[l]; n++ {
 			suffix := fmt.Sprintf(" (%d)", n)
-			l = clip(name, MaxChartLabel-len(suffix)) + suffix
+			l = blockkit.Clip(name, MaxChartLabel-len(suffix)) + suffix
 		}
 		seen[l] = true
 		labels[i] = l

@@ -6,11 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
-	"github.com/slack-go/slack"
-
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -18,9 +16,9 @@ import (
 // the limits slack-go v0.35.0 documents for data_table and
 // data_visualization blocks). Slack refuses a whole message that breaks one.
 const (
-	MaxBlocks      = 50   // blocks in a message
-	MaxSectionText = 3000 // characters in a section's text
-	MaxHeaderText  = 150  // characters in a header
+	MaxBlocks      = 50                      // blocks in a message
+	MaxSectionText = blockkit.MaxSectionText // characters in a section's text
+	MaxHeaderText  = blockkit.MaxHeaderText  // characters in a header
 
 	// A data_table: a page holds 1 to 100 rows. Slack's table blocks take
 	// at most 100 rows (the header row included) and 20 columns, and one
@@ -53,26 +51,9 @@ func percent(share float64) string {
 // count is a number of a kind: "1 message", "1,250 InMails".
 func count(k quota.Kind, n int) string { return quota.FormatCount(n) + " " + k.Noun(n) }
 
-// title is a kind as a heading: "Messages", "InMails".
-func title(k quota.Kind) string { return upperFirst(k.Noun(2)) }
-
-func upperFirst(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[size:]
-}
-
 // mention shows a member by name in mrkdwn. Member IDs are letters, digits
 // and _-. (quota refuses anything else), so nothing needs escaping.
 func mention(id string) string { return "<@" + id + ">" }
-
-// clip keeps s within n characters as Slack counts them (runes).
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
 
 // fitLines joins head and as many lines as fit in limit characters, one per
 // line; when some do not fit, the last line says how many were left out.
@@ -98,22 +79,6 @@ func fitLines(head string, lines []string, limit int) string {
 		used += n
 	}
 	return b.String()
-}
-
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
-
-func section(s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(mrkdwn(clip(s, MaxSectionText)), nil, nil)
-}
-
-func contextBlock(s string) *slack.ContextBlock {
-	return slack.NewContextBlock("", mrkdwn(clip(s, MaxSectionText)))
-}
-
-func header(s string) *slack.HeaderBlock {
-	return slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, clip(s, MaxHeaderText), true, false))
 }
 
 // kindsOf lists the plan's kinds, then any other kind the totals name (a

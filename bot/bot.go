@@ -476,8 +476,14 @@ func (b *Bot) followUp(ctx context.Context, req commands.Request, r commands.Rep
 		b.metrics.followUps.WithLabelValues("failed").Inc()
 		return
 	}
-	if err := b.postResponse(ctx, req.ResponseURL, r); err != nil {
-		b.log.Error("reply not delivered to response_url", "user", req.UserID, "command", req.Command, "err", err)
+	b.deliver(ctx, req.ResponseURL, r, "user", req.UserID, "command", req.Command)
+}
+
+// deliver posts r to a response_url and counts how that went; who says
+// whose reply it is, for the log.
+func (b *Bot) deliver(ctx context.Context, url string, r commands.Reply, who ...any) {
+	if err := b.postResponse(ctx, url, r); err != nil {
+		b.log.Error("reply not delivered to response_url", append(who, "err", err)...)
 		b.metrics.followUps.WithLabelValues("failed").Inc()
 		return
 	}
@@ -539,11 +545,6 @@ func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) 
 		if a.ResponseURL == "" {
 			return
 		}
-		if err := b.postResponse(ctx, a.ResponseURL, reply); err != nil {
-			b.log.Error("action reply not delivered to response_url", "user", a.UserID, "action", a.ActionID, "err", err)
-			b.metrics.followUps.WithLabelValues("failed").Inc()
-			return
-		}
-		b.metrics.followUps.WithLabelValues("posted").Inc()
+		b.deliver(ctx, a.ResponseURL, reply, "user", a.UserID, "action", a.ActionID)
 	})
 }

@@ -227,6 +227,16 @@ func exportRange(fromS, toS string, loc *time.Location) (from, to time.Time, err
 // csvHeader is the export's header row (DESIGN.md §3).
 var csvHeader = []string{"logged_at", "user_id", "kind", "count", "note"}
 
+// csvSafe keeps a spreadsheet from running a note as a formula: OWASP's
+// rule for CSV injection is a leading apostrophe before a cell that starts
+// with one of these.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // writeCSV writes the entries that stand, logged in [from, to), as CSV.
 func writeCSV(ctx context.Context, w io.Writer, l *quota.Ledger, from, to time.Time) error {
 	cw := csv.NewWriter(w)
@@ -237,7 +247,7 @@ func writeCSV(ctx context.Context, w io.Writer, l *quota.Ledger, from, to time.T
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		row := []string{e.At.UTC().Format(time.RFC3339), e.Member, string(e.Kind), strconv.Itoa(e.Count), e.Note}
+		row := []string{e.At.UTC().Format(time.RFC3339), e.Member, string(e.Kind), strconv.Itoa(e.Count), csvSafe(e.Note)}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}

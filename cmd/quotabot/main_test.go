@@ -409,3 +409,39 @@ func TestConsoleInterrupted(t *testing.T) {
 		t.Errorf("got %d rows, want the one entry, in a store closed cleanly", len(rows))
 	}
 }
+
+// TestExportFormulas: a note a spreadsheet would run as a formula is
+// exported with a leading apostrophe (OWASP's rule); other notes as typed.
+func TestExportFormulas(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notes := []struct{ typed, exported string }{
+		{`=HYPERLINK("http://evil.example","click")`, `'=HYPERLINK("http://evil.example","click")`},
+		{"+1 call", "'+1 call"},
+		{"-2 left", "'-2 left"},
+		{"@ana intro", "'@ana intro"},
+		{"intro = hello", "intro = hello"},
+		{"'quoted", "'quoted"},
+	}
+	var in strings.Builder
+	for _, n := range notes {
+		in.WriteString("/logsend 1 message " + n.typed + "\n")
+	}
+	mustRun(t, nil, in.String(), "console", "--data", dir, "--user", "U123")
+	rows := readCSV(t, mustRun(t, nil, "", "export", "--data", dir).stdout)
+	if len(rows) != len(notes) {
+		t.Fatalf("got %d rows, want %d: %q", len(rows), len(notes), rows)
+	}
+	for i, n := range notes {
+		if got := rows[i][4]; got != n.exported {
+			t.Errorf("note %q: exported %q, want %q", n.typed, got, n.exported)
+		}
+	}
+	// The command grammar trims a note's leading blanks; a store written
+	// otherwise could still hold one.
+	for _, n := range []struct{ in, want string }{{"\tx", "'\tx"}, {"\rx", "'\rx"}, {"", ""}, {" =x", " =x"}} {
+		if got := csvSafe(n.in); got != n.want {
+			t.Errorf("csvSafe(%q) = %q, want %q", n.in, got, n.want)
+		}
+	}
+}

@@ -77,7 +77,9 @@ type Ledger struct {
 }
 
 // Open opens (creating if need be) the ledger in dir. A directory another
-// process holds fails at once with ErrLocked, naming the directory.
+// process holds fails at once with ErrLocked, naming the directory; a
+// store whose files are damaged is refused with a *DamageError, before
+// Badger has changed any of them (see verifyDir).
 func Open(dir string, opts Options) (*Ledger, error) {
 	if opts.Plan.Tiers == nil {
 		opts.Plan = DefaultPlan()
@@ -102,6 +104,11 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	default:
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open ledger: %w", err)
+		}
+	}
+	if !opts.InMemory {
+		if err := verifyDir(dir); err != nil {
+			return nil, err
 		}
 	}
 	db, err := openBadger(dir, opts.InMemory, opts.Logger)

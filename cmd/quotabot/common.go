@@ -64,6 +64,8 @@ func openLedger(dir string, cfg config.Config, log *slog.Logger, inUse string) (
 	switch {
 	case errors.Is(err, quota.ErrLocked):
 		return nil, fmt.Errorf("data directory %s is in use by another quotabot process: %s", dir, inUse)
+	case errors.Is(err, quota.ErrDamaged):
+		return nil, err // it names the directory, the file and what to do
 	case err != nil:
 		return nil, fmt.Errorf("--data %s: %w (give a directory quotabot can read and write)", dir, err)
 	}

@@ -1,0 +1,343 @@
+package quota
+
+// Checking a store's files before Badger opens them. Badger serves a
+// flipped byte in a table as data unless told to verify, opens data files
+// without a MANIFEST as a new empty store (and then overwrites them), and
+// cuts its write-ahead log at the first bad entry without a word. Each of
+// those turns a damaged store into wrong counts, or into a loss made
+// permanent by the next write. So before Badger sees a directory, quotabot
+// reads it itself, changing nothing, and refuses a store it can tell is
+// damaged.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/table"
+	"github.com/dgraph-io/ristretto/v2/z"
+)
+
+// ErrDamaged says the store's files are damaged: served as they are, they
+// would give wrong counts or lose entries.
+var ErrDamaged = errors.New("store damaged")
+
+// DamageError names the damaged file and what is wrong with it. It matches
+// ErrDamaged.
+type DamageError struct {
+	Dir    string
+	File   string // a name in Dir
+	Reason string
+}
+
+func (e *DamageError) Error() string {
+	return fmt.Sprintf("the store in %s is damaged: %s: %s. Nothing was changed. "+
+		"Restore the latest backup into a new directory (quotabot restore --data NEWDIR BACKUP) and run quotabot on that; "+
+		"keep %s as it is for inspection",
+		e.Dir, e.File, e.Reason, e.Dir)
+}
+
+// Is makes errors.Is(err, ErrDamaged) work.
+func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
+
+// verifyDir checks the store in dir without changing a byte of it: the
+// MANIFEST is there if any data file is and reads whole, every table it
+// lists is present with every block's checksum right, and no write-ahead
+// log is cut short before entries that were committed. A directory with no
+// store in it passes. It holds Badger's directory lock while it reads, so
+// it never reads a store a running process is changing; a held lock is
+// ErrLocked.
+func verifyDir(dir string) error {
+	names, err := storeFiles(dir)
+	if err != nil || len(names) == 0 {
+		return err
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if !slices.Contains(names, badger.ManifestFilename) {
+		for _, n := range names {
+			if isDataFile(n) {
+				return &DamageError{Dir: dir, File: n, Reason: "the store's data files are here but its MANIFEST is missing " +
+					"(Badger would start an empty store over them and overwrite them)"}
+			}
+		}
+		return nil
+	}
+	m, err := readManifest(dir)
+	if err != nil {
+		return err
+	}
+	if err := verifyTables(dir, m); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if filepath.Ext(n) == ".mem" {
+			if err := verifyLog(dir, n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// storeFiles lists dir's entries, none if it does not exist.
+func storeFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names, nil
+}
+
+func isDataFile(name string) bool {
+	switch filepath.Ext(name) {
+	case ".sst", ".vlog", ".mem":
+		return true
+	}
+	return false
+}
+
+// lockDir takes the exclusive flock Badger takes on the directory itself,
+// and returns its release.
+func lockDir(dir string) (func(), error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("open %s: %w: another quotabot process holds it", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// readManifest replays the MANIFEST read-only. A torn last change set is
+// ordinary (Badger drops it); a bad magic or checksum is damage.
+func readManifest(dir string) (badger.Manifest, error) {
+	f, err := os.Open(filepath.Join(dir, badger.ManifestFilename))
+	if err != nil {
+		return badger.Manifest{}, fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer f.Close()
+	m, _, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir))
+	if err != nil {
+		return badger.Manifest{}, &DamageError{Dir: dir, File: badger.ManifestFilename, Reason: err.Error()}
+	}
+	return m, nil
+}
+
+// verifyTables checks that every table the MANIFEST lists is there and
+// that each of its blocks matches its checksum.
+func verifyTables(dir string, m badger.Manifest) error {
+	ids := make([]uint64, 0, len(m.Tables))
+	for id := range m.Tables {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		name := table.IDToFilename(id)
+		tm := m.Tables[id]
+		if tm.KeyID != 0 {
+			return &DamageError{Dir: dir, File: name, Reason: "the table is encrypted, and quotabot never encrypts"}
+		}
+		if err := verifyTable(filepath.Join(dir, name), tm.Compression); err != nil {
+			return &DamageError{Dir: dir, File: name, Reason: err.Error()}
+		}
+	}
+	return nil
+}
+
+// verifyTable opens one table read-only and verifies every block. Badger's
+// table reader trusts the file's offsets, so a damaged index can panic it:
+// that is damage too.
+func verifyTable(path string, c options.CompressionType) (err error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return errors.New("the MANIFEST lists this table but the file is missing")
+	}
+	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
+	if err != nil && !errors.Is(err, z.NewFile) {
+		return err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the table cannot be read: %v", r)
+		}
+		// Close, never DecrRef: dropping the last reference deletes the file.
+		_ = mf.Close(-1)
+	}()
+	opts := table.Options{ReadOnly: true, ChkMode: options.OnTableRead, BlockSize: 4 << 10, Compression: c}
+	// OpenTable closes mf itself when it fails; a second Close only
+	// reports an error that is ignored.
+	if _, err := table.OpenTable(mf, opts); err != nil {
+		return fmt.Errorf("checksum: %w", err)
+	}
+	return nil
+}
+
+// Badger's write-ahead log (*.mem): a 20-byte header, then entries of
+// meta, user meta, uvarint key length, value length and expiry, key,
+// value and a CRC-32C of all of that. A transaction's entries carry
+// bitTxn and end with a bitFinTxn entry whose value is its commit
+// timestamp. The file is preallocated and zero-filled.
+const (
+	walHeader = 20
+	bitTxn    = 1 << 6
+	bitFinTxn = 1 << 7
+	// maxWALValue bounds a value in the log: larger ones go to the value
+	// log, and badgerOptions keeps ValueThreshold far below this.
+	maxWALValue = 1 << 20
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// verifyLog reads a write-ahead log as Badger replays it: up to the end of
+// the last complete transaction. What follows that point is either
+// nothing, or a transaction torn by a crash mid-write (never
+// acknowledged: the reply waits for the sync), and then zeros. A whole,
+// valid entry anywhere after the point where replay stops means the log
+// was damaged in the middle, and replay would drop committed entries.
+func verifyLog(dir, name string) error {
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", filepath.Join(dir, name), err)
+	}
+	stop := replayEnd(b)
+	// Step over the torn transaction's whole entries, if any.
+	tail := stop
+	for tail < len(b) {
+		n, ok := walEntry(b, tail)
+		if !ok || n == 0 {
+			break
+		}
+		tail += n
+	}
+	for off := tail + 1; off < len(b); off++ {
+		if b[off] == 0 {
+			continue
+		}
+		if n, ok := walEntry(b, off); ok && n > 0 {
+			return &DamageError{Dir: dir, File: name, Reason: fmt.Sprintf(
+				"the write-ahead log is damaged at byte %d, and committed entries follow at byte %d (replay would drop them)", stop, off)}
+		}
+	}
+	return nil
+}
+
+// replayEnd returns the offset just past the last complete transaction,
+// where Badger's replay stops.
+func replayEnd(b []byte) int {
+	off, valid := walHeader, walHeader
+	var txn uint64
+	for off < len(b) {
+		n, ok := walEntry(b, off)
+		if !ok || n == 0 {
+			return valid
+		}
+		meta, key, val := walParts(b, off)
+		switch {
+		case meta&bitTxn != 0:
+			ts := keyTs(key)
+			if txn == 0 {
+				txn = ts
+			}
+			if ts != txn {
+				return valid
+			}
+		case meta&bitFinTxn != 0:
+			ts, err := strconv.ParseUint(string(val), 10, 64)
+			if err != nil || ts != txn {
+				return valid
+			}
+			txn, valid = 0, off+n
+		default:
+			if txn != 0 {
+				return valid
+			}
+			valid = off + n
+		}
+		off += n
+	}
+	return valid
+}
+
+// walEntry reports the length of a well-formed entry at off whose checksum
+// matches; 0 for an all-zero entry, which ends the log.
+func walEntry(b []byte, off int) (int, bool) {
+	if off+2 > len(b) {
+		return 0, false
+	}
+	p := off + 2
+	klen, n := binary.Uvarint(b[p:])
+	if n <= 0 {
+		return 0, false
+	}
+	p += n
+	vlen, n := binary.Uvarint(b[p:])
+	if n <= 0 {
+		return 0, false
+	}
+	p += n
+	_, n = binary.Uvarint(b[p:])
+	if n <= 0 {
+		return 0, false
+	}
+	p += n
+	if klen == 0 {
+		return 0, true
+	}
+	if klen > 1<<16 || vlen > maxWALValue || uint64(len(b)-p) < klen+vlen+crc32.Size {
+		return 0, false
+	}
+	end := p + int(klen+vlen)
+	if crc32.Checksum(b[off:end], castagnoli) != binary.BigEndian.Uint32(b[end:]) {
+		return 0, false
+	}
+	return end + crc32.Size - off, true
+}
+
+// walParts returns the meta byte, key and value of the entry at off, which
+// walEntry has found well-formed.
+func walParts(b []byte, off int) (byte, []byte, []byte) {
+	p := off + 2
+	klen, n := binary.Uvarint(b[p:])
+	p += n
+	vlen, n := binary.Uvarint(b[p:])
+	p += n
+	_, n = binary.Uvarint(b[p:])
+	p += n
+	return b[off], b[p : p+int(klen)], b[p+int(klen) : p+int(klen+vlen)]
+}
+
+// keyTs is the version Badger appends to a key: math.MaxUint64 minus the
+// last eight bytes, big-endian.
+func keyTs(key []byte) uint64 {
+	if len(key) < 8 {
+		return 0
+	}
+	return ^binary.BigEndian.Uint64(key[len(key)-8:])
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ import (
 //
 //	GET /export?from=YYYY-MM-DD&to=YYYY-MM-DD   CSV, as quotabot export writes it
 //	GET /backup                                 a backup, as quotabot backup writes it
+//	GET /check                                  what quotabot check finds, as JSON
 //
 // A failure after the body has begun is reported in the trailer
 // Quotabot-Error, since the status has gone out by then.
@@ -104,6 +106,15 @@ func serveControl(dir string, l *quota.Ledger, log *slog.Logger) (*controlServer
 			w.Header().Set(errorTrailer, oneLine(err.Error()))
 		}
 	})
+	mux.HandleFunc("GET /check", func(w http.ResponseWriter, r *http.Request) {
+		rep, err := l.Check(r.Context())
+		if err != nil {
+			log.Error("check over the control socket", "err", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, rep)
+	})
 	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
@@ -130,6 +141,11 @@ func (c *controlServer) close(ctx context.Context) {
 	}
 	<-c.done
 	_ = os.Remove(c.path)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -6,6 +6,7 @@
 //	quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
 //	quotabot backup  [--data DIR] [--out FILE] [--config FILE]
 //	quotabot restore [--data DIR] [--config FILE] FILE
+//	quotabot check   [--data DIR] [--config FILE]
 //
 // serve runs the bot: Socket Mode when SLACK_APP_TOKEN is set, HTTP when
 // --http is given, or both. SLACK_BOT_TOKEN (xoxb-) is always needed,
@@ -23,6 +24,12 @@
 //
 // backup writes a consistent copy of the store, while the bot runs or not;
 // restore loads one into an empty data directory, with the bot stopped.
+//
+// check verifies the store: every table's checksums, every entry against
+// its index and member, every counter against a recount of the entries.
+// It exits 0 with a one-line summary when all agree, 1 naming each
+// difference when not. serve and the other commands refuse a store whose
+// files they can tell are damaged, before anything is written.
 //
 // While serve runs, it holds the data directory; it also listens on a unix
 // socket there (quotabot.sock), through which export and backup get their
@@ -73,6 +80,7 @@ Usage:
   quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
   quotabot backup  [--data DIR] [--out FILE] [--config FILE]
   quotabot restore [--data DIR] [--config FILE] FILE
+  quotabot check   [--data DIR] [--config FILE]
 
 Environment (serve):
   SLACK_BOT_TOKEN       xoxb-… Bot User OAuth Token (required)
@@ -102,10 +110,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = backup(ctx, rest, stdout, stderr)
 	case "restore":
 		err = restore(ctx, rest, stdin, stderr)
+	case "check":
+		err = check(ctx, rest, stdout, stderr)
 	case "help":
 		_, err = io.WriteString(stdout, usage)
 	default:
-		return usagef("unknown command %q: the commands are serve, console, export, backup and restore (see quotabot help)", cmd)
+		return usagef("unknown command %q: the commands are serve, console, export, backup, restore and check (see quotabot help)", cmd)
 	}
 	if errors.Is(err, errHelp) {
 		return nil

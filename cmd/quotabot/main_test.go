@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -324,6 +325,7 @@ func TestLockedDir(t *testing.T) {
 			for _, args := range [][]string{
 				{"export", "--data", dir},
 				{"backup", "--data", dir},
+				{"check", "--data", dir},
 				{"console", "--data", dir},
 				{"restore", "--data", dir, filepath.Join(t.TempDir(), "none.bak")},
 			} {
@@ -345,6 +347,9 @@ func TestLockedDir(t *testing.T) {
 			r := mustRun(t, nil, "", "export", "--data", dir, "--from", "2000-01-01", "--to", "2000-01-02")
 			if rows := readCSV(t, r.stdout); len(rows) != 0 {
 				t.Errorf("export of 2000 through the bot: got %q, want no rows", rows)
+			}
+			if got := mustRun(t, nil, "", "check", "--data", dir).stdout; !strings.Contains(got, "is whole: 1 entries") {
+				t.Errorf("check through the bot: got %q, want the store whole with its 1 entry", got)
 			}
 			bak := mustRun(t, nil, "", "backup", "--data", dir).stdout
 			restored := filepath.Join(t.TempDir(), "restored")
@@ -443,5 +448,40 @@ func TestExportFormulas(t *testing.T) {
 		if got := csvSafe(n.in); got != n.want {
 			t.Errorf("csvSafe(%q) = %q, want %q", n.in, got, n.want)
 		}
+	}
+}
+
+// TestCheckCommand: check says a whole store is whole, and refuses a
+// damaged one naming the file, without changing it.
+func TestCheckCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, nil, "/logsend 5\n/logsend 3\n/logsend undo\n/logsend 2 message to Acme\n", "console", "--data", dir, "--user", "U1")
+	got := mustRun(t, nil, "", "check", "--data", dir).stdout
+	want := dir + " is whole: 3 entries (2 standing) of 1 members"
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("check: got %q, want it to start %q", got, want)
+	}
+	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if len(tables) == 0 {
+		t.Fatal("the closed store has no table to damage")
+	}
+	b, err := os.ReadFile(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/4] ^= 0xff
+	if err := os.WriteFile(tables[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"check", "export", "serve"} {
+		r := runWith(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_APP_TOKEN": "xapp-x"}, "", cmd, "--data", dir)
+		if r.err == nil || !strings.Contains(r.err.Error(), filepath.Base(tables[0])) || !strings.Contains(r.err.Error(), "damaged") {
+			t.Errorf("%s on a damaged store: got %v, want it refused naming %s", cmd, r.err, filepath.Base(tables[0]))
+		}
+	}
+	after, _ := os.ReadFile(tables[0])
+	if !bytes.Equal(after, b) {
+		t.Errorf("the refused commands changed %s", tables[0])
 	}
 }

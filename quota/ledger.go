@@ -70,8 +70,12 @@ type Ledger struct {
 	// broken holds the error of a commit that failed; from then on the
 	// ledger takes no writes (see commit).
 	broken   atomic.Pointer[error]
-	lastNano int64 // writer-owned: the newest entry's nanos
-	counts   *counterCache
+	lastNano int64  // writer-owned: the newest entry's nanos
+	lastNow  int64  // writer-owned: the clock when it last dated an entry
+	seq      uint64 // writer-owned: the newest entry's Seq
+	// clockBack counts the times the clock read earlier than it had.
+	clockBack atomic.Int64
+	counts    *counterCache
 	// commitTxn commits a batch; tests put a failing disk in front of it.
 	commitTxn func(*badger.Txn) error
 }
@@ -162,6 +166,19 @@ func (l *Ledger) load() error {
 		if rev.Valid() {
 			l.lastNano = int64(binary.BigEndian.Uint64(rev.Item().Key()[1:]))
 		}
+		if item, err := txn.Get(metaSeq); err == nil {
+			if err := item.Value(func(b []byte) error {
+				if len(b) != 8 {
+					return fmt.Errorf("sequence: %d bytes, want 8", len(b))
+				}
+				l.seq = binary.BigEndian.Uint64(b)
+				return nil
+			}); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
 		item, err := txn.Get(metaLocation)
 		if err == nil {
 			b, err := item.ValueCopy(nil)
@@ -176,6 +193,10 @@ func (l *Ledger) load() error {
 	})
 	if err != nil {
 		return err
+	}
+	l.lastNow = l.lastNano
+	if newest := time.Unix(0, l.lastNano); l.lastNano != 0 && l.now().Before(newest) {
+		l.log.Warn("the newest entry is dated after the clock's now: was the clock set back?", "newest", newest.UTC(), "now", l.now().UTC())
 	}
 	if zone != l.loc.String() && !l.readOnly {
 		if zone != "" {
@@ -271,6 +292,10 @@ func (l *Ledger) Close() error {
 	}
 	return nil
 }
+
+// ClockStepsBack counts the times the clock has read earlier than it did
+// for the entry before, since the ledger was opened.
+func (l *Ledger) ClockStepsBack() int64 { return l.clockBack.Load() }
 
 // Plan returns the ledger's plan.
 func (l *Ledger) Plan() Plan { return l.plan }

@@ -649,9 +649,8 @@ type want struct {
 	duplicate bool
 	used      []int // for a Log: the kind's count in each limited window
 	member    Member
-	// minAt is, for a new entry, the least nanos it may take: after the
-	// newest entry, and not before the clock. A failed batch may have
-	// used some beyond it.
+	// minAt is, for a new entry, the least nanos it may take: the
+	// clock's, or the first free one after it.
 	minAt int64
 }
 
@@ -689,11 +688,7 @@ func (m *model) log(req LogRequest, now time.Time, newAt func() int64) want {
 	if !tier.Has(req.Kind) {
 		return want{err: ErrNoKind}
 	}
-	var last int64
-	if len(m.ats) > 0 {
-		last = m.ats[len(m.ats)-1]
-	}
-	minAt := max(now.UnixNano(), last+1)
+	minAt := now.UnixNano()
 	at := newAt()
 	r := entryRecord{Member: req.Member, Kind: req.Kind, Count: req.Count, Note: req.Note}
 	m.entries[at] = r
@@ -802,7 +797,7 @@ func (w want) check(o *op) error {
 	case opLog:
 		got := o.res.log
 		if at, _ := parseEntryID(got.Entry.ID); w.minAt != 0 && at < w.minAt {
-			return fmt.Errorf("new entry at %d, want at least %d (after the newest entry, not before the clock)", at, w.minAt)
+			return fmt.Errorf("new entry at %d, want at least %d (not before the clock)", at, w.minAt)
 		}
 		if got.Entry != w.entry || got.Duplicate != w.duplicate {
 			return fmt.Errorf("got %+v (duplicate %t), want %+v (duplicate %t)", got.Entry, got.Duplicate, w.entry, w.duplicate)

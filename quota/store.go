@@ -20,12 +20,13 @@ import (
 //
 //	m<member>                          member record (JSON)
 //	t<member>\x00<nanos>               tier change (JSON)
-//	e<nanos>                           entry (JSON); nanos is unique and increasing
+//	e<nanos>                           entry (JSON); nanos is the clock's, made unique
 //	i<member>\x00<nanos>               index of a member's entries, empty value
 //	k<idempotency key>                 nanos of the entry it made; expires
 //	c<window><period>\x00<member>\x00<kind>   counter, 8 bytes big-endian
 //	o<name>                            scheduler outbox mark
 //	zloc                               zone the counters' periods were cut in
+//	zseq                               the newest entry's sequence number, 8 bytes
 const (
 	pMember  = 'm'
 	pTier    = 't'
@@ -37,6 +38,9 @@ const (
 )
 
 var metaLocation = []byte("zloc")
+
+// metaSeq holds the sequence number of the newest entry (entryRecord.Seq).
+var metaSeq = []byte("zseq")
 
 // keyTTL is how long an idempotency key is remembered. Slack redelivers
 // within minutes; a day leaves room for a replayed request.
@@ -158,6 +162,9 @@ type entryRecord struct {
 	Count  int    `json:"n"`
 	Note   string `json:"t,omitempty"`
 	Undone int64  `json:"x,omitempty"` // unix nanos
+	// Seq orders entries as they were logged, whatever the clock said;
+	// 0 in entries written before it was kept.
+	Seq uint64 `json:"s,omitempty"`
 }
 
 type tierChange struct {

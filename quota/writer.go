@@ -271,11 +271,17 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		return LogResult{}, &NoKindError{Tier: tier.Name, Kind: req.Kind, Tiers: l.tiersWith(req.Kind)}
 	}
 
-	at := max(now.UnixNano(), l.lastNano+1)
-	l.lastNano = at
-	rec := entryRecord{Member: req.Member, Kind: req.Kind, Count: req.Count, Note: req.Note}
+	at, err := l.newEntryNanos(txn, b, now)
+	if err != nil {
+		return LogResult{}, err
+	}
+	l.seq++
+	rec := entryRecord{Member: req.Member, Kind: req.Kind, Count: req.Count, Note: req.Note, Seq: l.seq}
 	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return LogResult{}, err
+	}
+	if err := txn.Set(metaSeq, binary.BigEndian.AppendUint64(nil, l.seq)); err != nil {
+		return LogResult{}, storeError{err}
 	}
 	if err := txn.Set(indexKey(req.Member, at), nil); err != nil {
 		return LogResult{}, storeError{err}
@@ -296,6 +302,48 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		return LogResult{}, err
 	}
 	return LogResult{Entry: rec.entry(at), Usage: ku}, nil
+}
+
+// newEntryNanos dates a new entry by the clock, as it reads. The nanos
+// are the entry's key, so they must be unique: when the clock reads no
+// later than the newest entry (a busy nanosecond, or a clock set back),
+// the first free nanosecond from now on is taken. Which entry was logged
+// last is the sequence's to say (entryRecord.Seq), never the clock's:
+// dragging every date forward past the newest entry, as this once did,
+// stamped every entry after a clock stepped back with the moment it had
+// wrongly reached, so today's counts read 0.
+func (l *Ledger) newEntryNanos(txn *badger.Txn, b *batchState, now time.Time) (int64, error) {
+	at := now.UnixNano()
+	if at < l.lastNow {
+		l.clockBack.Add(1)
+		l.log.Warn("the clock stepped back: entries are dated by the clock as it reads now",
+			"from", time.Unix(0, l.lastNow).UTC(), "to", now.UTC())
+	}
+	l.lastNow = at
+	if at > l.lastNano {
+		l.lastNano = at
+		return at, nil
+	}
+	for {
+		_, taken, err := l.entryAt(txn, b, at)
+		if err != nil {
+			return 0, storeError{err}
+		}
+		if !taken {
+			return at, nil
+		}
+		at++
+	}
+}
+
+// later reports whether the entry r at nanos at was logged after the one
+// at bestAt. Entries from before the sequence have Seq 0, and their
+// nanos are in the order they were logged.
+func later(r entryRecord, at int64, best entryRecord, bestAt int64) bool {
+	if r.Seq != best.Seq {
+		return r.Seq > best.Seq
+	}
+	return at > bestAt
 }
 
 func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error) {
@@ -321,18 +369,22 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 			target, found = r.entry(o.at), true
 		}
 	} else {
-		err := l.writerWalk(txn, b, o.member, func(e Entry) bool {
-			if e.At.Before(cutoff) {
+		// The last entry logged of those dated in the last 24 hours: after
+		// a clock set back, that is not the one dated latest.
+		var best entryRecord
+		var bestAt int64
+		err := l.writerWalk(txn, b, o.member, func(at int64, r entryRecord) bool {
+			if time.Unix(0, at).Before(cutoff) {
 				return false
 			}
 			// The index is the member's, so the entry should be too;
 			// an Undo must never take back someone else's count.
-			if e.Stands() && e.Member == o.member {
-				target, found = e, true
-				return false
+			if r.Undone == 0 && r.Member == o.member && (!found || later(r, at, best, bestAt)) {
+				best, bestAt, found = r, at, true
 			}
 			return true
 		})
+		target = best.entry(bestAt)
 		if err != nil {
 			return Entry{}, storeError{err}
 		}
@@ -417,7 +469,7 @@ func (l *Ledger) entryAt(txn *badger.Txn, b *batchState, at int64) (entryRecord,
 // writerWalk is walk as this batch sees it. The entries of the batch
 // before, which its transaction cannot see, are newer than all it can, or
 // newer versions of them (undone), so they go first or in their place.
-func (l *Ledger) writerWalk(txn *badger.Txn, b *batchState, member string, visit func(Entry) bool) error {
+func (l *Ledger) writerWalk(txn *badger.Txn, b *batchState, member string, visit func(int64, entryRecord) bool) error {
 	var unseen []int64 // newest first
 	if b.prev != nil {
 		for at, r := range b.prev.entries {
@@ -435,7 +487,7 @@ func (l *Ledger) writerWalk(txn *badger.Txn, b *batchState, member string, visit
 		if !ok {
 			return false, fmt.Errorf("index names entry %s that is missing", entryID(at))
 		}
-		return visit(r.entry(at)), nil
+		return visit(at, r), nil
 	}
 	more := true
 	err := walkAt(txn, member, func(at int64) (bool, error) {

@@ -1,12 +1,15 @@
 package quota
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,6 +49,43 @@ func damageStore(t *testing.T, n int, crash bool) string {
 		t.Fatal(err)
 	}
 	return cp
+}
+
+// killedStore has a child process log into a new store until it has
+// acknowledged at least n entries, and kills it with SIGKILL (TestCrash's
+// child, in crash_test.go).
+func killedStore(t *testing.T, n int) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrash$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "QUOTA_CRASH_CHILD_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acked := 0
+	sc := bufio.NewScanner(out)
+	for acked < n && sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "ack ") {
+			acked++
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, out)
+	_ = cmd.Wait()
+	if acked < n {
+		t.Fatalf("the child acknowledged %d entries before dying, want %d", acked, n)
+	}
+	return dir
 }
 
 func copyDir(t *testing.T, from, to string) {
@@ -181,7 +221,7 @@ func TestRefuseDamagedStore(t *testing.T) {
 			flipByte(t, filepath.Join(dir, badger.ManifestFilename), 12)
 			return badger.ManifestFilename
 		}},
-		{"byte flipped mid-log after a kill", true, func(t *testing.T, dir string) string {
+		{"byte flipped mid-log after a SIGKILL", true, func(t *testing.T, dir string) string {
 			f, end := fullestLog(t, dir)
 			flipByte(t, filepath.Join(dir, f), int64(end/2))
 			return f
@@ -189,7 +229,12 @@ func TestRefuseDamagedStore(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := damageStore(t, 600, tc.crash)
+			var dir string
+			if tc.crash {
+				dir = killedStore(t, 600)
+			} else {
+				dir = damageStore(t, 600, false)
+			}
 			want := tc.damage(t, dir)
 			before := snapshot(t, dir)
 			l, err := Open(dir, Options{})

@@ -216,47 +216,55 @@ const (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // verifyLog reads a write-ahead log as Badger replays it: up to the end of
-// the last complete transaction. What follows that point is either
-// nothing, or a transaction torn by a crash mid-write (never
-// acknowledged: the reply waits for the sync), and then zeros. A whole,
-// valid entry anywhere after the point where replay stops means the log
-// was damaged in the middle, and replay would drop committed entries.
+// the last complete transaction. Past that point there may be the one
+// transaction that was being written when the process died, torn (never
+// acknowledged: a reply waits for the sync), and then zeros. The writer
+// commits one transaction at a time, each synced before the next begins,
+// so a later transaction found whole past that point means the log was
+// damaged in the middle, and replay would drop acknowledged entries.
 func verifyLog(dir, name string) error {
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		return fmt.Errorf("read %s: %w", filepath.Join(dir, name), err)
 	}
-	stop := replayEnd(b)
-	// Step over the torn transaction's whole entries, if any.
-	tail := stop
-	for tail < len(b) {
-		n, ok := walEntry(b, tail)
-		if !ok || n == 0 {
-			break
-		}
-		tail += n
-	}
-	for off := tail + 1; off < len(b); off++ {
+	stop, lastTs := replayEnd(b)
+	torn := lastTs + 1 // the commit timestamp the torn transaction had
+	var fins []uint64
+	for off := stop; off < len(b); off++ {
 		if b[off] == 0 {
 			continue
 		}
-		if n, ok := walEntry(b, off); ok && n > 0 {
+		n, ok := walEntry(b, off)
+		if !ok || n == 0 {
+			continue
+		}
+		meta, _, val := walParts(b, off)
+		if meta&bitFinTxn == 0 {
+			continue
+		}
+		ts, err := strconv.ParseUint(string(val), 10, 64)
+		if err != nil || slices.Contains(fins, ts) {
+			continue
+		}
+		fins = append(fins, ts)
+		// With no whole transaction before it, the first may be the torn one.
+		if (lastTs != 0 && ts != torn) || len(fins) > 1 {
 			return &DamageError{Dir: dir, File: name, Reason: fmt.Sprintf(
-				"the write-ahead log is damaged at byte %d, and committed entries follow at byte %d (replay would drop them)", stop, off)}
+				"the write-ahead log is damaged at byte %d, and whole transactions follow it (replay would drop them)", stop)}
 		}
 	}
 	return nil
 }
 
 // replayEnd returns the offset just past the last complete transaction,
-// where Badger's replay stops.
-func replayEnd(b []byte) int {
+// where Badger's replay stops, and that transaction's commit timestamp.
+func replayEnd(b []byte) (end int, ts uint64) {
 	off, valid := walHeader, walHeader
-	var txn uint64
+	var txn, last uint64
 	for off < len(b) {
 		n, ok := walEntry(b, off)
 		if !ok || n == 0 {
-			return valid
+			return valid, last
 		}
 		meta, key, val := walParts(b, off)
 		switch {
@@ -266,23 +274,23 @@ func replayEnd(b []byte) int {
 				txn = ts
 			}
 			if ts != txn {
-				return valid
+				return valid, last
 			}
 		case meta&bitFinTxn != 0:
 			ts, err := strconv.ParseUint(string(val), 10, 64)
 			if err != nil || ts != txn {
-				return valid
+				return valid, last
 			}
-			txn, valid = 0, off+n
+			txn, valid, last = 0, off+n, ts
 		default:
 			if txn != 0 {
-				return valid
+				return valid, last
 			}
 			valid = off + n
 		}
 		off += n
 	}
-	return valid
+	return valid, last
 }
 
 // walEntry reports the length of a well-formed entry at off whose checksum

@@ -156,7 +156,7 @@ func fullestLog(t *testing.T, dir string) (string, int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := replayEnd(b); n > end {
+		if n, _ := replayEnd(b); n > end {
 			name, end = e.Name(), n
 		}
 	}
@@ -267,12 +267,9 @@ func TestTornLogTail(t *testing.T) {
 		tear func(b []byte, from, to int)
 	}{
 		{"zeros", func(b []byte, from, to int) { clear(b[from:to]) }},
-		{"junk then zeros", func(b []byte, from, to int) {
-			for i := from; i < (from+to)/2; i++ {
-				b[i] = 0xab
-			}
-			clear(b[(from+to)/2 : to])
-		}},
+		// A power cut can land some sectors of the last write and not
+		// others; its commit marker may survive a hole before it.
+		{"a hole, then the rest", func(b []byte, from, to int) { clear(b[from : from+(to-from)/4]) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -368,3 +368,32 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check found %d problems, want 2", r.Found)
 	}
 }
+
+// TestDamagedWhileRunning: a table byte that goes bad while the bot runs
+// is found by the periodic verification; from then on the ledger takes no
+// writes and Ping fails, naming the damage.
+func TestDamagedWhileRunning(t *testing.T) {
+	t.Parallel()
+	dir := damageStore(t, 600, false)
+	l, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	if err := l.Ping(); err != nil {
+		t.Fatalf("Ping of a whole store: %v", err)
+	}
+	// The first block holds counters, which opening the ledger does not
+	// read: a block in Badger's cache was verified when it was read, and
+	// is served from there.
+	flipByte(t, filepath.Join(dir, biggest(t, dir, ".sst")), 100)
+	l.verifyTables()
+	if err := l.Ping(); !errors.Is(err, ErrDamaged) {
+		t.Errorf("Ping after the damage: got %v, want ErrDamaged", err)
+	}
+	_, err = l.Log(ctx, LogRequest{Member: "U1", Kind: Message, Count: 1})
+	if !errors.Is(err, ErrDamaged) {
+		t.Errorf("Log after the damage: got %v, want ErrDamaged", err)
+	}
+}

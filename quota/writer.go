@@ -69,6 +69,9 @@ func (l *Ledger) submit(ctx context.Context, o *op) (result, error) {
 	if err := l.brokenErr(); err != nil {
 		return result{}, err
 	}
+	if err := l.damagedErr(); err != nil {
+		return result{}, err
+	}
 	o.done = make(chan struct{})
 	l.closeMu.RLock()
 	if l.closed {

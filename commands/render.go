@@ -75,7 +75,7 @@ func windowLine(w quota.WindowUsage) string {
 func Bar(w quota.WindowUsage) string {
 	filled := 0
 	switch {
-	case w.Reached() && w.Used > 0, w.Limit.Max <= 0:
+	case w.Standing() >= quota.Reached:
 		filled = barCells
 	default:
 		filled = w.Used * barCells / w.Limit.Max
@@ -113,18 +113,18 @@ func warnings(ku quota.KindUsage) []warning {
 	for _, w := range ku.Windows {
 		adv := w.Limit.Window.Adverb()
 		when := w.ResetsAt()
-		switch {
-		case w.Over() > 0:
+		switch w.Standing() {
+		case quota.Over:
 			loud = append(loud, warning{
 				mrkdwn: fmt.Sprintf(":rotating_light: *Over %s's %s limit by %s.* None left until %s.", adv, noun, quota.FormatCount(w.Over()), DateToken(when)),
 				text:   fmt.Sprintf("Over %s's %s limit by %s: none left until %s.", adv, noun, quota.FormatCount(w.Over()), plainDate(when)),
 			})
-		case w.Reached():
+		case quota.Reached:
 			loud = append(loud, warning{
 				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", blockkit.UpperFirst(adv), noun, DateToken(when)),
 				text:   fmt.Sprintf("%s's %s limit reached: none left until %s.", blockkit.UpperFirst(adv), noun, plainDate(when)),
 			})
-		case w.Near():
+		case quota.Near:
 			pct := w.Used * 100 / w.Limit.Max
 			near = append(near, warning{
 				mrkdwn: fmt.Sprintf(":warning: *%d%% of %s's %s used:* %s left, resets %s.", pct, adv, ku.Kind.Noun(2), quota.FormatCount(w.Left()), DateToken(when)),
@@ -138,31 +138,17 @@ func warnings(ku quota.KindUsage) []warning {
 	return near
 }
 
-// standing is how close a member is to their limits, worst last so that
-// sorting by it puts trouble first when reversed.
-type standing int
-
-const (
-	standingOK standing = iota
-	standingNear
-	standingReached
-	standingOver
-)
-
 // standingOf returns a member's worst standing over every kind and window,
 // and the largest share of a limit used, for ordering.
-func standingOf(u quota.Usage) (standing, float64) {
-	s, frac := standingOK, 0.0
+func standingOf(u quota.Usage) (quota.Standing, float64) {
+	s, frac := quota.Within, 0.0
 	for _, ku := range u.Kinds {
 		for _, w := range ku.Windows {
 			frac = max(frac, w.Fraction())
-			switch {
-			case w.Over() > 0:
-				s = max(s, standingOver)
-			case w.Reached() && w.Used > 0:
-				s = max(s, standingReached)
-			case w.Near():
-				s = max(s, standingNear)
+			// The team view flags who used something; a limit of 0
+			// no one has used is not news.
+			if w.Used > 0 {
+				s = max(s, w.Standing())
 			}
 		}
 	}

@@ -54,15 +54,15 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 		blocks = append(blocks, blockkit.Context(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",
 			quota.FormatCount(rest), plural(rest, "member", "members"))))
 	}
-	return Reply{Text: teamText(len(team), counts, idsOf(rows, standingOver), idsOf(rows, standingReached), idsOf(rows, standingNear)), Blocks: blocks}
+	return Reply{Text: teamText(len(team), counts, idsOf(rows, quota.Over), idsOf(rows, quota.Reached), idsOf(rows, quota.Near)), Blocks: blocks}
 }
 
 // rank orders team as the table shows it, trouble first: over a limit, at
 // a limit, near one, then the rest; within each, the largest share of a
 // limit first, then by member ID. It also counts the members per standing.
-func rank(team []quota.Usage) ([]teamRow, map[standing]int) {
+func rank(team []quota.Usage) ([]teamRow, map[quota.Standing]int) {
 	rows := make([]teamRow, len(team))
-	counts := map[standing]int{}
+	counts := map[quota.Standing]int{}
 	for i, u := range team {
 		s, f := standingOf(u)
 		rows[i] = teamRow{u, s, f}
@@ -81,12 +81,12 @@ func rank(team []quota.Usage) ([]teamRow, map[standing]int) {
 }
 
 // summaryLine is "500 members · :red_circle: 3 over a limit · …".
-func summaryLine(n int, counts map[standing]int) string {
+func summaryLine(n int, counts map[quota.Standing]int) string {
 	return fmt.Sprintf("%s %s · %s %s over a limit · %s %s at a limit · %s %s at 80%% or more",
 		quota.FormatCount(n), plural(n, "member", "members"),
-		markOver, quota.FormatCount(counts[standingOver]),
-		markReached, quota.FormatCount(counts[standingReached]),
-		markNear, quota.FormatCount(counts[standingNear]))
+		markOver, quota.FormatCount(counts[quota.Over]),
+		markReached, quota.FormatCount(counts[quota.Reached]),
+		markNear, quota.FormatCount(counts[quota.Near]))
 }
 
 // SortTeam orders team in place as `/quota team` lists it, trouble first,
@@ -115,14 +115,14 @@ func TeamLine(u quota.Usage) string {
 
 // teamLine is one member: a mark, who, and per kind what they used in each
 // window against the limit, the over-limit figures in bold.
-func teamLine(u quota.Usage, s standing) string {
+func teamLine(u quota.Usage, s quota.Standing) string {
 	var b strings.Builder
 	switch s {
-	case standingOver:
+	case quota.Over:
 		b.WriteString(markOver + " ")
-	case standingReached:
+	case quota.Reached:
 		b.WriteString(markReached + " ")
-	case standingNear:
+	case quota.Near:
 		b.WriteString(markNear + " ")
 	}
 	fmt.Fprintf(&b, "<@%s>", u.Member.ID)
@@ -148,12 +148,12 @@ const teamIDs = 10
 // largest share of a limit, which order the table.
 type teamRow struct {
 	u    quota.Usage
-	s    standing
+	s    quota.Standing
 	frac float64
 }
 
 // idsOf lists, in table order, the members whose standing is s.
-func idsOf(rows []teamRow, s standing) []string {
+func idsOf(rows []teamRow, s quota.Standing) []string {
 	var ids []string
 	for _, r := range rows {
 		if r.s == s {
@@ -165,7 +165,7 @@ func idsOf(rows []teamRow, s standing) []string {
 
 // teamText is the table in words: how many members, and who is over, at or
 // near a limit.
-func teamText(n int, counts map[standing]int, over, reached, near []string) string {
+func teamText(n int, counts map[quota.Standing]int, over, reached, near []string) string {
 	parts := []string{fmt.Sprintf("Team quota: %s %s.", quota.FormatCount(n), plural(n, "member", "members"))}
 	group := func(label string, ids []string) {
 		if len(ids) == 0 {
@@ -184,7 +184,7 @@ func teamText(n int, counts map[standing]int, over, reached, near []string) stri
 	group("over a limit", over)
 	group("at a limit", reached)
 	group("at 80% or more", near)
-	if counts[standingOver]+counts[standingReached]+counts[standingNear] == 0 {
+	if counts[quota.Over]+counts[quota.Reached]+counts[quota.Near] == 0 {
 		parts = append(parts, "Everyone is under 80% of their limits.")
 	}
 	return strings.Join(parts, " ")

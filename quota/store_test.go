@@ -192,14 +192,14 @@ func TestSummary(t *testing.T) {
 	if len(oct.Members) != 1 || oct.Members[0].Member.ID != "UA" || oct.Totals[quota.Message] != 120 {
 		t.Fatalf("October: got %+v", oct)
 	}
-	if k := oct.Members[0].Kinds[0]; k.Used != 120 || k.Limit.Max != 1500 || k.Over() != 0 || k.Reached() {
+	if k := oct.Members[0].Kinds[0]; k.Used != 120 || k.Limit.Max != 1500 || k.Over() != 0 || k.Standing() >= quota.Reached {
 		t.Errorf("October UA: got %+v, want 120 of 1500", k)
 	}
 	day, err := l.Summary(ctx, quota.Day.Period(time.Date(2026, 10, 31, 12, 0, 0, 0, loc), loc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := day.Members[0].Kinds[0]; k.Over() != 20 || !k.Reached() {
+	if k := day.Members[0].Kinds[0]; k.Over() != 20 || k.Standing() != quota.Over {
 		t.Errorf("31 October UA: got %+v, want over by 20", k)
 	}
 	nov, _ := l.Summary(ctx, quota.Day.Period(clk.Now(), loc))
@@ -207,7 +207,7 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("1 November: got %+v", nov)
 	}
 	up := nov.Members[1]
-	if up.Member.ID != "UP" || len(up.Kinds) != 2 || up.Kinds[1].Kind != quota.InMail || !up.Kinds[1].Reached() || up.Kinds[1].Over() != 0 {
+	if up.Member.ID != "UP" || len(up.Kinds) != 2 || up.Kinds[1].Kind != quota.InMail || up.Kinds[1].Standing() != quota.Reached || up.Kinds[1].Over() != 0 {
 		t.Errorf("1 November UP: got %+v, want inmail reached, not over", up)
 	}
 }

@@ -59,17 +59,6 @@ func (w WindowUsage) Fraction() float64 {
 	return float64(w.Used) / float64(w.Limit.Max)
 }
 
-// Warn thresholds: a reply warns at 80% of a limit and again at 100%.
-const (
-	NearFraction = 0.8
-)
-
-// Near reports whether the window is at 80% or more of its limit.
-func (w WindowUsage) Near() bool { return w.Fraction() >= NearFraction }
-
-// Reached reports whether nothing is left in the window.
-func (w WindowUsage) Reached() bool { return w.Used >= w.Limit.Max }
-
 // KindUsage is a member's use of one kind across all the windows their tier
 // limits it by.
 type KindUsage struct {
@@ -189,9 +178,6 @@ func (k KindSummary) Over() int {
 	}
 	return max(0, k.Used-k.Limit.Max)
 }
-
-// Reached reports whether the member used all of the limit or more.
-func (k KindSummary) Reached() bool { return k.HasLimit && k.Used >= k.Limit.Max }
 
 // Share is used over limit, 0 with no limit.
 func (k KindSummary) Share() float64 {

@@ -95,15 +95,16 @@ type standing struct {
 	used   int
 }
 
-// limited lists, per member, the kinds of sum that keep returns true for,
-// among kinds with a limit above zero (a zero limit means the tier cannot
-// send that kind at all, and quota refuses such a log), fullest first.
-func limited(sum quota.Summary, keep func(quota.KindSummary) bool) []standing {
+// limited lists, per member, the kinds of sum that stand at least at
+// least, among kinds used with a limit above zero (a zero limit means the
+// tier cannot send that kind at all, and quota refuses such a log),
+// fullest first.
+func limited(sum quota.Summary, least quota.Standing) []standing {
 	var out []standing
 	for _, ms := range sum.Members {
 		x := standing{member: ms.Member.ID}
 		for _, ks := range ms.Kinds {
-			if ks.HasLimit && ks.Limit.Max > 0 && ks.Used > 0 && keep(ks) {
+			if ks.HasLimit && ks.Limit.Max > 0 && ks.Used > 0 && ks.Standing() >= least {
 				x.kinds = append(x.kinds, ks)
 				x.top = max(x.top, ks.Share())
 				x.used += ks.Used
@@ -156,11 +157,11 @@ func buildDaily(plan quota.Plan, daySum, monthSum quota.Summary, monthEnded bool
 		st    []standing
 	}
 	var lists []titled
-	if reached := limited(daySum, quota.KindSummary.Reached); len(reached) > 0 {
+	if reached := limited(daySum, quota.Reached); len(reached) > 0 {
 		lists = append(lists, titled{"Reached a daily limit", reached})
 	}
 	if !monthEnded {
-		near := limited(monthSum, func(ks quota.KindSummary) bool { return ks.Share() >= quota.NearFraction })
+		near := limited(monthSum, quota.Near)
 		if len(near) > 0 {
 			lists = append(lists, titled{fmt.Sprintf("At 80%% or more of the monthly limit for %s", month), near})
 		}
@@ -191,7 +192,7 @@ func (s *Scheduler) notifyNearLimit(ctx context.Context, month quota.Period) err
 	if err != nil {
 		return fmt.Errorf("near-limit messages for %s: %w", month.Key(), err)
 	}
-	near := limited(sum, func(ks quota.KindSummary) bool { return ks.Share() >= quota.NearFraction })
+	near := limited(sum, quota.Near)
 	var errs []error
 	for _, x := range near {
 		for _, ks := range x.kinds {

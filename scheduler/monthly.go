@@ -87,7 +87,7 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 	rs := rows(sum)
 
 	var lead string
-	over := limited(sum, func(ks quota.KindSummary) bool { return ks.Over() > 0 })
+	over := limited(sum, quota.Over)
 	switch {
 	case len(rs) == 0:
 		lead = fmt.Sprintf("*%s*: nobody logged any sends.", month)

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/blockkit"
 )
 
 // eventWait is how long an event waits for a free slot before it is
@@ -130,8 +131,8 @@ func HomeBlocks(tier string, usage []slack.Block) []slack.Block {
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Your LinkedIn sending quota", false, false)),
 		slack.NewContextBlock("", mrkdwn("Tier: *"+tier+"* · change it with `/quota tier premium`")),
 	}
-	if len(usage) > commands.MaxHomeBlocks-len(blocks)-2 {
-		usage = usage[:commands.MaxHomeBlocks-len(blocks)-2]
+	if len(usage) > blockkit.MaxHomeBlocks-len(blocks)-2 {
+		usage = usage[:blockkit.MaxHomeBlocks-len(blocks)-2]
 	}
 	blocks = append(blocks, usage...)
 	blocks = append(blocks,

@@ -161,8 +161,8 @@ func logButtons(e quota.Entry) *slack.ActionBlock {
 		return fmt.Sprintf("Log %d %s", n, e.Kind.Noun(n))
 	}
 	els := []slack.BlockElement{
-		slack.NewButtonBlockElement(ActionLog1, "1 "+string(e.Kind), blockkit.Plain(blockkit.Clip(label(1), MaxButtonText))),
-		slack.NewButtonBlockElement(ActionLog5, "5 "+string(e.Kind), blockkit.Plain(blockkit.Clip(label(5), MaxButtonText))),
+		slack.NewButtonBlockElement(ActionLog1, "1 "+string(e.Kind), blockkit.Plain(blockkit.Clip(label(1), blockkit.MaxButtonText))),
+		slack.NewButtonBlockElement(ActionLog5, "5 "+string(e.Kind), blockkit.Plain(blockkit.Clip(label(5), blockkit.MaxButtonText))),
 	}
 	if e.Stands() && e.ID != "" {
 		els = append(els, slack.NewButtonBlockElement(ActionUndo, e.ID, blockkit.Plain("Undo")))

@@ -319,7 +319,7 @@ func (h *Handler) team(ctx context.Context) (Reply, error) {
 	if len(team) > h.bigTeam {
 		budget = teamPostBytes
 	}
-	return TeamReply(team, h.ledger.Now(), MaxBlocks, budget), nil
+	return TeamReply(team, h.ledger.Now(), blockkit.MaxBlocks, budget), nil
 }
 
 func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply, error) {
@@ -431,7 +431,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		head = "Your only entry"
 	}
 	blocks := []slack.Block{blockkit.Section("*" + head + "*")}
-	packed, _ := packLines(slices.Values(lines), MaxSectionText, MaxBlocks-1, 0)
+	packed, _ := packLines(slices.Values(lines), blockkit.MaxSectionText, blockkit.MaxBlocks-1, 0)
 	blocks = append(blocks, packed...)
 	return Reply{Text: head + ": " + strings.Join(texts, "; ") + ".", Blocks: blocks}, nil
 }

@@ -45,7 +45,8 @@
 // tokens, so each reader sees their own zone. A window at 80% of its limit
 // warns; at 100% it says so loudly, and over it says by how much and when
 // the window resets. Replies stay within Block Kit's limits whatever the
-// input or the team's size; [CheckLimits] is what tests hold them to.
+// input or the team's size (internal/blockkit's limits); the tests hold
+// them to the fake Slack's checks, which refuse what Slack refuses.
 //
 // Errors read as help: [Explain] is the one place an error becomes words.
 // A refusal carries the command's usage line and, for /logsend, that

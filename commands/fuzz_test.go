@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/blockkit"
+	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -72,7 +74,7 @@ func FuzzParse(f *testing.F) {
 			if r.Text == "" {
 				t.Fatalf("%s %q: empty reply text", command, text)
 			}
-			if err := commands.CheckLimits(r.Blocks); err != nil {
+			if err := slackfake.CheckBlocks(r.Blocks, blockkit.MaxBlocks); err != nil {
 				t.Fatalf("%s %q: %v", command, text, err)
 			}
 			if strings.HasPrefix(r.Text, "Sorry") {

@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
@@ -80,8 +81,8 @@ func mustFit(tb testing.TB, r commands.Reply, inAck bool) {
 	if len(r.Blocks) == 0 {
 		tb.Errorf("reply has no blocks")
 	}
-	if err := commands.CheckLimits(r.Blocks); err != nil {
-		tb.Errorf("CheckLimits: %v", err)
+	if err := slackfake.CheckBlocks(r.Blocks, blockkit.MaxBlocks); err != nil {
+		tb.Errorf("CheckBlocks: %v", err)
 	}
 	b, err := json.Marshal(r.Msg())
 	if err != nil {

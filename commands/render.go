@@ -27,7 +27,7 @@ func UsageBlocks(u quota.Usage) []slack.Block {
 	var blocks []slack.Block
 	for i, ku := range u.Kinds {
 		// A plan with dozens of kinds must still fit in one message.
-		if i == MaxBlocks-5 {
+		if i == blockkit.MaxBlocks-5 {
 			blocks = append(blocks, blockkit.Context(fmt.Sprintf("and %s more kinds", quota.FormatCount(len(u.Kinds)-i))))
 			break
 		}

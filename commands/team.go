@@ -25,9 +25,9 @@ const (
 // trouble come first, most over first, so that when a big team does not fit
 // it is the quiet members who are left out, and a last line counts them
 // ("and 1,234 more"). The reply never has more than maxBlocks blocks, no
-// section over MaxSectionText characters, and its rows take at most
+// section over blockkit.MaxSectionText characters, and its rows take at most
 // maxBytes of JSON; it never fails, whatever the team's size. The App Home
-// can call it with MaxHomeBlocks.
+// can call it with blockkit.MaxHomeBlocks.
 func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply {
 	header := blockkit.Header("Team quota · " + at.Format("Mon 2 Jan 2006"))
 	if len(team) == 0 {
@@ -39,7 +39,7 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 	summary := summaryLine(len(team), counts)
 	blocks := []slack.Block{header, blockkit.Context(summary)}
 
-	// Rows go into sections of up to MaxSectionText characters; one block
+	// Rows go into sections of up to blockkit.MaxSectionText characters; one block
 	// stays free for the "and N more" line.
 	lines := func(yield func(string) bool) {
 		for _, r := range rows {
@@ -48,7 +48,7 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 			}
 		}
 	}
-	packed, shown := packLines(lines, MaxSectionText, maxBlocks-len(blocks)-1, maxBytes)
+	packed, shown := packLines(lines, blockkit.MaxSectionText, maxBlocks-len(blocks)-1, maxBytes)
 	blocks = append(blocks, packed...)
 	if rest := len(rows) - shown; rest > 0 {
 		blocks = append(blocks, blockkit.Context(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",

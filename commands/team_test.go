@@ -12,6 +12,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/blockkit"
+	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -51,13 +53,13 @@ func TestTeamReplySizes(t *testing.T) {
 		maxBlocks int
 		maxBytes  int
 	}{
-		{"nobody", 0, commands.MaxBlocks, 14_000},
-		{"one", 1, commands.MaxBlocks, 14_000},
-		{"a hundred in an ack", 100, commands.MaxBlocks, 14_000},
-		{"two thousand in an ack", 2000, commands.MaxBlocks, 14_000},
-		{"two thousand by response_url", 2000, commands.MaxBlocks, 120_000},
-		{"two thousand in the App Home", 2000, commands.MaxHomeBlocks, 240_000},
-		{"two thousand, unbounded bytes", 2000, commands.MaxBlocks, 1 << 30},
+		{"nobody", 0, blockkit.MaxBlocks, 14_000},
+		{"one", 1, blockkit.MaxBlocks, 14_000},
+		{"a hundred in an ack", 100, blockkit.MaxBlocks, 14_000},
+		{"two thousand in an ack", 2000, blockkit.MaxBlocks, 14_000},
+		{"two thousand by response_url", 2000, blockkit.MaxBlocks, 120_000},
+		{"two thousand in the App Home", 2000, blockkit.MaxHomeBlocks, 240_000},
+		{"two thousand, unbounded bytes", 2000, blockkit.MaxBlocks, 1 << 30},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -66,8 +68,8 @@ func TestTeamReplySizes(t *testing.T) {
 				team[i] = usage(t, fmt.Sprintf("U%07d", i), (i*37)%130, (i*53)%1700)
 			}
 			r := commands.TeamReply(team, thursday(t), tc.maxBlocks, tc.maxBytes)
-			if err := commands.CheckLimitsN(r.Blocks, tc.maxBlocks); err != nil {
-				t.Errorf("CheckLimits: %v", err)
+			if err := slackfake.CheckBlocks(r.Blocks, tc.maxBlocks); err != nil {
+				t.Errorf("CheckBlocks: %v", err)
 			}
 			if r.Text == "" {
 				t.Errorf("no fallback text")
@@ -107,7 +109,7 @@ func TestTeamMarksTroubleFirst(t *testing.T) {
 		usage(t, "UOVER", 120, 300),
 		usage(t, "UMONTH", 0, 1600),
 	}
-	r := commands.TeamReply(team, thursday(t), commands.MaxBlocks, 14_000)
+	r := commands.TeamReply(team, thursday(t), blockkit.MaxBlocks, 14_000)
 	var lines []string
 	for _, b := range r.Blocks {
 		if s, ok := b.(*slack.SectionBlock); ok {
@@ -230,7 +232,7 @@ func TestTeamPieces(t *testing.T) {
 	if want := "UOVER UAT UNEAR UALSO UQUIET"; strings.Join(got, " ") != want {
 		t.Errorf("SortTeam: got %v, want %s", got, want)
 	}
-	reply := commands.TeamReply(team, thursday(t), commands.MaxBlocks, 14_000)
+	reply := commands.TeamReply(team, thursday(t), blockkit.MaxBlocks, 14_000)
 	table := blocksJSON(t, reply)
 	for _, u := range team {
 		if line := commands.TeamLine(u); !strings.Contains(table, line) {

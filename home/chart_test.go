@@ -11,6 +11,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/home"
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
@@ -171,8 +172,8 @@ func TestManyKindsAndTiers(t *testing.T) {
 			t.Errorf("view lacks %q", want)
 		}
 	}
-	if got := len(blocks.BlockSet); got < commands.MaxHomeBlocks-2 {
-		t.Errorf("got %d blocks, want the room used up to about %d", got, commands.MaxHomeBlocks)
+	if got := len(blocks.BlockSet); got < blockkit.MaxHomeBlocks-2 {
+		t.Errorf("got %d blocks, want the room used up to about %d", got, blockkit.MaxHomeBlocks)
 	}
 	if c := p.chart(); c == nil || len(c.Series) != 6 {
 		t.Errorf("chart: want 6 series of the 8 kinds used")
@@ -182,8 +183,8 @@ func TestManyKindsAndTiers(t *testing.T) {
 		t.Errorf("got %d team rows, want %d", len(ids), home.DefaultPageSize)
 	}
 	for i, m := range menus {
-		if m == nil || len(m.Options) != commands.MaxOptions || m.InitialOption == nil || m.InitialOption.Value != ids[i]+":tier149" {
-			t.Fatalf("%s's tier menu: want %d options starting at their tier149", ids[i], commands.MaxOptions)
+		if m == nil || len(m.Options) != blockkit.MaxOptions || m.InitialOption == nil || m.InitialOption.Value != ids[i]+":tier149" {
+			t.Fatalf("%s's tier menu: want %d options starting at their tier149", ids[i], blockkit.MaxOptions)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/home"
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
@@ -179,7 +180,7 @@ func (e *env) waitPublished(user string) published {
 }
 
 // mustView reads a views.publish call and fails the test unless the fake
-// Slack took it and it passes commands.CheckLimitsN for a Home tab, its
+// Slack took it and it passes slackfake.CheckBlocks for a Home tab, its
 // chart passes slack-go's own validation, and it is under Slack's 250 kB.
 func mustView(tb testing.TB, c slackfake.Call) published {
 	tb.Helper()
@@ -212,8 +213,8 @@ func mustView(tb testing.TB, c slackfake.Call) published {
 
 func checkBlocks(tb testing.TB, blocks []slack.Block) {
 	tb.Helper()
-	if err := commands.CheckLimitsN(blocks, commands.MaxHomeBlocks); err != nil {
-		tb.Errorf("CheckLimitsN: %v", err)
+	if err := slackfake.CheckBlocks(blocks, blockkit.MaxHomeBlocks); err != nil {
+		tb.Errorf("CheckBlocks: %v", err)
 	}
 	for _, b := range blocks {
 		if dv, ok := b.(*slack.DataVisualizationBlock); ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -39,7 +40,7 @@ const (
 
 // MaxPageSize is the most members a team page can show and still leave the
 // member's own part room for one kind, within Slack's 100 blocks.
-const MaxPageSize = commands.MaxHomeBlocks - teamOverhead - personalFixed - 2
+const MaxPageSize = blockkit.MaxHomeBlocks - teamOverhead - personalFixed - 2
 
 // KeyTTL is how long a tier change's key is remembered, so that Slack
 // delivering the same menu choice twice changes the tier once. Slack

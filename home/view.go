@@ -65,7 +65,7 @@ func view(c content) []slack.Block {
 	if c.team != nil {
 		team = teamBlocks(c.plan, *c.team)
 	}
-	blocks := personalBlocks(c, commands.MaxHomeBlocks-len(team))
+	blocks := personalBlocks(c, blockkit.MaxHomeBlocks-len(team))
 	return append(blocks, team...)
 }
 
@@ -112,7 +112,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 // /logsend text, says the kind.
 func logButtons(k quota.Kind) *slack.ActionBlock {
 	label := func(n int) string {
-		return blockkit.Clip(fmt.Sprintf("Log %d %s", n, k.Noun(n)), commands.MaxButtonText)
+		return blockkit.Clip(fmt.Sprintf("Log %d %s", n, k.Noun(n)), blockkit.MaxButtonText)
 	}
 	return slack.NewActionBlock("log."+string(k),
 		slack.NewButtonBlockElement(commands.ActionLog1, "1 "+string(k), blockkit.Plain(label(1))),
@@ -219,7 +219,7 @@ func teamBlocks(plan quota.Plan, t teamPage) []slack.Block {
 		if menu := tierMenu(u.Member, tiers); menu != nil {
 			acc = slack.NewAccessory(menu)
 		}
-		blocks = append(blocks, slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(commands.TeamLine(u), commands.MaxSectionText)), nil,
+		blocks = append(blocks, slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(commands.TeamLine(u), blockkit.MaxSectionText)), nil,
 			acc, slack.SectionBlockOptionBlockID("team."+u.Member.ID)))
 	}
 	var nav []slack.BlockElement
@@ -242,13 +242,13 @@ func teamBlocks(plan quota.Plan, t teamPage) []slack.Block {
 func tierMenu(m quota.Member, tiers []string) *slack.SelectBlockElement {
 	var names []string
 	for _, name := range tiers {
-		if utf8.RuneCountInString(m.ID+":"+name) <= commands.MaxOptionValue {
+		if utf8.RuneCountInString(m.ID+":"+name) <= blockkit.MaxOptionValue {
 			names = append(names, name)
 		}
 	}
-	if len(names) > commands.MaxOptions {
+	if len(names) > blockkit.MaxOptions {
 		own := slices.Contains(names, m.Tier)
-		names = slices.DeleteFunc(names, func(n string) bool { return n == m.Tier })[:commands.MaxOptions-1]
+		names = slices.DeleteFunc(names, func(n string) bool { return n == m.Tier })[:blockkit.MaxOptions-1]
 		if own {
 			names = append(names, m.Tier)
 		}
@@ -259,7 +259,7 @@ func tierMenu(m quota.Member, tiers []string) *slack.SelectBlockElement {
 	opts := make([]*slack.OptionBlockObject, len(names))
 	var initial *slack.OptionBlockObject
 	for i, name := range names {
-		opts[i] = slack.NewOptionBlockObject(m.ID+":"+name, blockkit.Plain(blockkit.Clip(name, commands.MaxOptionText)), nil)
+		opts[i] = slack.NewOptionBlockObject(m.ID+":"+name, blockkit.Plain(blockkit.Clip(name, blockkit.MaxOptionText)), nil)
 		if name == m.Tier {
 			initial = opts[i]
 		}

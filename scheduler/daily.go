@@ -174,7 +174,7 @@ func buildDaily(plan quota.Plan, daySum, monthSum quota.Summary, monthEnded bool
 	// says how many it left out instead of the last being cut off.
 	budget := (maxFallbackText - utf8.RuneCountInString(text[0]) - 2*len(lists)) / max(len(lists), 1)
 	for _, l := range lists {
-		blocks = append(blocks, blockkit.Section(list(l.title, l.st, MaxSectionText)))
+		blocks = append(blocks, blockkit.Section(list(l.title, l.st, blockkit.MaxSectionText)))
 		text = append(text, list(l.title, l.st, budget))
 	}
 	blocks = append(blocks, blockkit.Context("Counts are what members logged with `/logsend`; `/quota` shows what is left today."))

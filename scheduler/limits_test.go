@@ -7,6 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -34,8 +35,8 @@ func checkLimits(t testing.TB, p posted) {
 			t.Fatalf("%s: blocks: %v", p.key(), err)
 		}
 	}
-	if len(blocks) > scheduler.MaxBlocks {
-		t.Errorf("%s: %d blocks, want at most %d", p.key(), len(blocks), scheduler.MaxBlocks)
+	if len(blocks) > blockkit.MaxBlocks {
+		t.Errorf("%s: %d blocks, want at most %d", p.key(), len(blocks), blockkit.MaxBlocks)
 	}
 	tables := 0
 	for i, raw := range blocks {

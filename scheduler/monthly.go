@@ -101,7 +101,7 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 	const overTitle = "Went over a monthly limit"
 	blocks := []slack.Block{blockkit.Header("Monthly summary: " + month.String()), blockkit.Section(lead)}
 	if len(over) > 0 {
-		blocks = append(blocks, blockkit.Section(list(overTitle, over, MaxSectionText)))
+		blocks = append(blocks, blockkit.Section(list(overTitle, over, blockkit.MaxSectionText)))
 	}
 	var notes []string
 	if len(rs) > 0 {

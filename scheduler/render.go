@@ -8,18 +8,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
-// Slack's limits that the posts are built to stay within (DESIGN.md §6, and
-// the limits slack-go v0.35.0 documents for data_table and
-// data_visualization blocks). Slack refuses a whole message that breaks one.
+// Slack's limits that the posts are built to stay within, beside Block
+// Kit's own in internal/blockkit: the limits slack-go v0.35.0 documents for
+// data_table and data_visualization blocks. Slack refuses a whole message
+// that breaks one.
 const (
-	MaxBlocks      = 50                      // blocks in a message
-	MaxSectionText = blockkit.MaxSectionText // characters in a section's text
-	MaxHeaderText  = blockkit.MaxHeaderText  // characters in a header
-
 	// A data_table: a page holds 1 to 100 rows. Slack's table blocks take
 	// at most 100 rows (the header row included) and 20 columns, and one
 	// table per message; the data table is held to the same, so it renders

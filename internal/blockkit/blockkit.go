@@ -14,12 +14,6 @@ import (
 	"github.com/quotabot/quotabot/quota"
 )
 
-// Slack's limits on the texts these blocks carry, in characters.
-const (
-	MaxSectionText = 3000 // a section's or a context element's text
-	MaxHeaderText  = 150  // a header
-)
-
 // Clip keeps s within n characters as Slack counts them (runes), ending a
 // clipped text with "…".
 func Clip(s string, n int) string {

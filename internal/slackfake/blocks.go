@@ -6,19 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-)
 
-// Block Kit's limits, which Slack enforces by refusing the message or view.
-const (
-	maxMessageBlocks  = 50
-	maxViewBlocks     = 100
-	maxSectionText    = 3000
-	maxSectionFields  = 10
-	maxFieldText      = 2000
-	maxHeaderText     = 150
-	maxBlockID        = 255
-	maxContextElems   = 10
-	maxActionElements = 25
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/internal/blockkit"
 )
 
 // MessageError is why Slack would refuse a message: Code is Slack's error
@@ -58,10 +49,10 @@ func ValidateMessage(msg json.RawMessage) error {
 	if text == "" && isEmptyJSON(m.Blocks) && isEmptyJSON(m.Attachments) {
 		return &MessageError{Code: "no_text"}
 	}
-	if utf8.RuneCountInString(text) > maxTextLen {
+	if utf8.RuneCountInString(text) > blockkit.MaxText {
 		return &MessageError{Code: "msg_too_long"}
 	}
-	if problems := checkBlocks(m.Blocks, maxMessageBlocks, "/blocks"); len(problems) > 0 {
+	if problems := checkBlocks(m.Blocks, blockkit.MaxBlocks, "/blocks"); len(problems) > 0 {
 		return &MessageError{Code: "invalid_blocks", Messages: problems}
 	}
 	return nil
@@ -99,70 +90,166 @@ type textObject struct {
 	Text string `json:"text"`
 }
 
+// element is an interactive block element: a button or a menu.
+type element struct {
+	Type          string      `json:"type"`
+	Text          *textObject `json:"text"`
+	ActionID      string      `json:"action_id"`
+	Value         string      `json:"value"`
+	Options       []option    `json:"options"`
+	InitialOption *option     `json:"initial_option"`
+}
+
+type option struct {
+	Text  *textObject `json:"text"`
+	Value string      `json:"value"`
+}
+
 func checkBlock(raw json.RawMessage, at string, ids map[string]bool) []string {
 	var b struct {
-		Type     string            `json:"type"`
-		BlockID  string            `json:"block_id"`
-		Text     *textObject       `json:"text"`
-		Fields   []textObject      `json:"fields"`
-		Elements []json.RawMessage `json:"elements"`
+		Type      string            `json:"type"`
+		BlockID   string            `json:"block_id"`
+		Text      *textObject       `json:"text"`
+		Fields    []textObject      `json:"fields"`
+		Elements  []json.RawMessage `json:"elements"`
+		Accessory *element          `json:"accessory"`
 	}
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return []string{problem("must be a block object", at)}
 	}
-	var problems []string
-	add := func(msg, where string) { problems = append(problems, problem(msg, at+where)) }
+	c := &checker{at: at}
 	if b.Type == "" {
-		add("missing required field: type", "")
+		c.add("missing required field: type", "")
 	}
 	if b.BlockID != "" {
-		if utf8.RuneCountInString(b.BlockID) > maxBlockID {
-			add(fmt.Sprintf("must be less than %d characters", maxBlockID+1), "/block_id")
+		if utf8.RuneCountInString(b.BlockID) > blockkit.MaxActionID {
+			c.add(fmt.Sprintf("must be less than %d characters", blockkit.MaxActionID+1), "/block_id")
 		}
 		if ids[b.BlockID] {
-			add(fmt.Sprintf("duplicate block_id %q", b.BlockID), "/block_id")
+			c.add(fmt.Sprintf("duplicate block_id %q", b.BlockID), "/block_id")
 		}
 		ids[b.BlockID] = true
 	}
 	switch b.Type {
 	case "section":
 		if b.Text == nil && len(b.Fields) == 0 {
-			add("must provide text or fields", "")
+			c.add("must provide text or fields", "")
 		}
 		if b.Text != nil {
-			problems = append(problems, checkText(*b.Text, maxSectionText, at+"/text")...)
+			c.text(*b.Text, blockkit.MaxSectionText, "/text")
 		}
-		if len(b.Fields) > maxSectionFields {
-			add(fmt.Sprintf("no more than %d items allowed", maxSectionFields), "/fields")
+		if len(b.Fields) > blockkit.MaxFields {
+			c.add(fmt.Sprintf("no more than %d items allowed", blockkit.MaxFields), "/fields")
 		}
 		for i, f := range b.Fields {
-			problems = append(problems, checkText(f, maxFieldText, fmt.Sprintf("%s/fields/%d", at, i))...)
+			c.text(f, blockkit.MaxFieldText, fmt.Sprintf("/fields/%d", i))
+		}
+		if b.Accessory != nil {
+			c.element(*b.Accessory, "/accessory")
 		}
 	case "header":
 		switch {
 		case b.Text == nil:
-			add("missing required field: text", "")
+			c.add("missing required field: text", "")
 		case b.Text.Type != "plain_text":
-			add("must be a plain_text text object", "/text/type")
+			c.add("must be a plain_text text object", "/text/type")
 		default:
-			problems = append(problems, checkText(*b.Text, maxHeaderText, at+"/text")...)
+			c.text(*b.Text, blockkit.MaxHeaderText, "/text")
 		}
 	case "context":
-		if len(b.Elements) == 0 {
-			add("must provide at least 1 item", "/elements")
-		}
-		if len(b.Elements) > maxContextElems {
-			add(fmt.Sprintf("no more than %d items allowed", maxContextElems), "/elements")
+		c.count(len(b.Elements), blockkit.MaxContextElements, "/elements")
+		for i, raw := range b.Elements {
+			var t textObject
+			if json.Unmarshal(raw, &t) == nil && (t.Type == "mrkdwn" || t.Type == "plain_text") {
+				c.text(t, blockkit.MaxSectionText, fmt.Sprintf("/elements/%d", i))
+			}
 		}
 	case "actions":
-		if len(b.Elements) == 0 {
-			add("must provide at least 1 item", "/elements")
-		}
-		if len(b.Elements) > maxActionElements {
-			add(fmt.Sprintf("no more than %d items allowed", maxActionElements), "/elements")
+		c.count(len(b.Elements), blockkit.MaxActionElements, "/elements")
+		// Slack wants an action_id unique within its block, not the whole
+		// message.
+		actionIDs := map[string]bool{}
+		for i, raw := range b.Elements {
+			where := fmt.Sprintf("/elements/%d", i)
+			var e element
+			if err := json.Unmarshal(raw, &e); err != nil {
+				c.add("must be a block element", where)
+				continue
+			}
+			c.element(e, where)
+			if e.ActionID != "" && actionIDs[e.ActionID] {
+				c.add(fmt.Sprintf("duplicate action_id %q", e.ActionID), where+"/action_id")
+			}
+			actionIDs[e.ActionID] = true
 		}
 	}
-	return problems
+	return c.problems
+}
+
+// checker gathers the problems of one block, at its JSON pointer.
+type checker struct {
+	at       string
+	problems []string
+}
+
+func (c *checker) add(msg, where string) { c.problems = append(c.problems, problem(msg, c.at+where)) }
+
+func (c *checker) text(t textObject, limit int, where string) {
+	c.problems = append(c.problems, checkText(t, limit, c.at+where)...)
+}
+
+func (c *checker) count(n, limit int, where string) {
+	switch {
+	case n == 0:
+		c.add("must provide at least 1 item", where)
+	case n > limit:
+		c.add(fmt.Sprintf("no more than %d items allowed", limit), where)
+	}
+}
+
+// plainText checks a text that must be plain_text, up to limit.
+func (c *checker) plainText(t *textObject, limit int, where string) {
+	switch {
+	case t == nil:
+		c.add("missing required field: text", where)
+	case t.Type != "plain_text":
+		c.add("must be a plain_text text object", where+"/type")
+	default:
+		c.text(*t, limit, where)
+	}
+}
+
+func (c *checker) actionID(id, where string) {
+	if n := utf8.RuneCountInString(id); n == 0 || n > blockkit.MaxActionID {
+		c.add(fmt.Sprintf("action_id must be 1 to %d characters", blockkit.MaxActionID), where+"/action_id")
+	}
+}
+
+// element checks a button or a static menu.
+func (c *checker) element(e element, where string) {
+	switch e.Type {
+	case "button":
+		c.plainText(e.Text, blockkit.MaxButtonText, where+"/text")
+		c.actionID(e.ActionID, where)
+		if utf8.RuneCountInString(e.Value) > blockkit.MaxActionValue {
+			c.add(fmt.Sprintf("must be less than %d characters", blockkit.MaxActionValue+1), where+"/value")
+		}
+	case "static_select":
+		c.actionID(e.ActionID, where)
+		c.count(len(e.Options), blockkit.MaxOptions, where+"/options")
+		values := map[string]bool{}
+		for i, o := range e.Options {
+			at := fmt.Sprintf("%s/options/%d", where, i)
+			c.plainText(o.Text, blockkit.MaxOptionText, at+"/text")
+			if n := utf8.RuneCountInString(o.Value); n == 0 || n > blockkit.MaxOptionValue {
+				c.add(fmt.Sprintf("value must be 1 to %d characters", blockkit.MaxOptionValue), at+"/value")
+			}
+			values[o.Value] = true
+		}
+		if e.InitialOption != nil && !values[e.InitialOption.Value] {
+			c.add(fmt.Sprintf("initial option %q is not one of the options", e.InitialOption.Value), where+"/initial_option")
+		}
+	}
 }
 
 func checkText(t textObject, limit int, at string) []string {
@@ -181,4 +268,19 @@ func checkText(t textObject, limit int, at string) []string {
 
 func problem(msg, at string) string {
 	return fmt.Sprintf("[ERROR] %s [json-pointer:%s]", msg, at)
+}
+
+// CheckBlocks reports, as Slack would, every way blocks break Block Kit's
+// limits for a message (blockkit.MaxBlocks) or an App Home view
+// (blockkit.MaxHomeBlocks); nil means Slack takes them. Tests hold what
+// the bot builds to it before it is sent.
+func CheckBlocks(blocks []slack.Block, maxBlocks int) error {
+	raw, err := json.Marshal(slack.Blocks{BlockSet: blocks})
+	if err != nil {
+		return &MessageError{Code: "invalid_blocks", Messages: []string{err.Error()}}
+	}
+	if problems := checkBlocks(raw, maxBlocks, "/blocks"); len(problems) > 0 {
+		return &MessageError{Code: "invalid_blocks", Messages: problems}
+	}
+	return nil
 }

@@ -10,10 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-)
 
-// maxTextLen is the longest message text Slack accepts.
-const maxTextLen = 40000
+	"github.com/quotabot/quotabot/internal/blockkit"
+)
 
 // answer is what the fake writes back for one call.
 type answer struct {
@@ -285,11 +284,11 @@ func checkContent(c Call) (answer, bool) {
 	if text == "" && blocks == "" && c.param("attachments") == "" {
 		return fail("no_text"), false
 	}
-	if utf8.RuneCountInString(text) > maxTextLen {
+	if utf8.RuneCountInString(text) > blockkit.MaxText {
 		return fail("msg_too_long"), false
 	}
 	if blocks != "" {
-		if problems := checkBlocks(json.RawMessage(blocks), maxMessageBlocks, "/blocks"); len(problems) > 0 {
+		if problems := checkBlocks(json.RawMessage(blocks), blockkit.MaxBlocks, "/blocks"); len(problems) > 0 {
 			return fail("invalid_blocks", problems...), false
 		}
 	}
@@ -382,7 +381,7 @@ func (s *Server) publishView(c Call) answer {
 	if v.Type != "home" {
 		return fail("invalid_arguments", fmt.Sprintf("[ERROR] %q is not a valid view type for views.publish [json-pointer:/view/type]", v.Type))
 	}
-	if problems := checkBlocks(v.Blocks, maxViewBlocks, "/view/blocks"); len(problems) > 0 {
+	if problems := checkBlocks(v.Blocks, blockkit.MaxHomeBlocks, "/view/blocks"); len(problems) > 0 {
 		return fail("invalid_arguments", problems...)
 	}
 	old, had := s.views[userID]

@@ -1,4 +1,4 @@
-package commands_test
+package slackfake_test
 
 import (
 	"fmt"
@@ -7,10 +7,13 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/blockkit"
+	"github.com/quotabot/quotabot/internal/slackfake"
 )
 
-func TestCheckLimits(t *testing.T) {
+// TestCheckBlocks: what the bot builds is held to Block Kit's limits as
+// Slack holds it, in Slack's words and JSON pointers.
+func TestCheckBlocks(t *testing.T) {
 	t.Parallel()
 	md := func(s string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
@@ -42,31 +45,31 @@ func TestCheckLimits(t *testing.T) {
 		{"fine", []slack.Block{slack.NewHeaderBlock(pt("Team")), section("hi"), slack.NewDividerBlock(),
 			slack.NewContextBlock("", md("c")), slack.NewActionBlock("", button("a", "A"), button("b", "B"))}, ""},
 		{"50 blocks", many(50, section("x")), ""},
-		{"51 blocks", many(51, section("x")), "51 blocks, at most 50"},
+		{"51 blocks", many(51, section("x")), "no more than 50 items allowed [json-pointer:/blocks]"},
 		{"3,000 characters", []slack.Block{section(strings.Repeat("é", 3000))}, ""},
-		{"3,001 characters", []slack.Block{section(strings.Repeat("é", 3001))}, "3001 characters, at most 3000"},
-		{"empty text", []slack.Block{section("")}, "empty"},
+		{"3,001 characters", []slack.Block{section(strings.Repeat("é", 3001))}, "must be less than 3001 characters [json-pointer:/blocks/0/text/text]"},
+		{"empty text", []slack.Block{section("")}, "must be more than 0 characters"},
 		{"10 fields", []slack.Block{slack.NewSectionBlock(nil, fields(10), nil)}, ""},
-		{"11 fields", []slack.Block{slack.NewSectionBlock(nil, fields(11), nil)}, "11 fields, at most 10"},
-		{"header of 151", []slack.Block{slack.NewHeaderBlock(pt(strings.Repeat("h", 151)))}, "151 characters, at most 150"},
-		{"mrkdwn header", []slack.Block{slack.NewHeaderBlock(md("h"))}, "header must be plain_text"},
-		{"same action twice", []slack.Block{slack.NewActionBlock("", button("a", "A"), button("a", "B"))}, `action_id "a" used twice`},
+		{"11 fields", []slack.Block{slack.NewSectionBlock(nil, fields(11), nil)}, "no more than 10 items allowed [json-pointer:/blocks/0/fields]"},
+		{"header of 151", []slack.Block{slack.NewHeaderBlock(pt(strings.Repeat("h", 151)))}, "must be less than 151 characters [json-pointer:/blocks/0/text/text]"},
+		{"mrkdwn header", []slack.Block{slack.NewHeaderBlock(md("h"))}, "must be a plain_text text object [json-pointer:/blocks/0/text/type]"},
+		{"same action twice", []slack.Block{slack.NewActionBlock("", button("a", "A"), button("a", "B"))}, `duplicate action_id "a" [json-pointer:/blocks/0/elements/1/action_id]`},
 		{"same action in two blocks", []slack.Block{slack.NewActionBlock("", button("a", "A")), slack.NewActionBlock("", button("a", "B"))}, ""},
 		{"menu", []slack.Block{menuSection(3, "v1")}, ""},
-		{"menu of 101 options", []slack.Block{menuSection(101, "")}, "101 options, want 1 to 100"},
-		{"menu without options", []slack.Block{menuSection(0, "")}, "0 options"},
-		{"menu starting elsewhere", []slack.Block{menuSection(3, "v9")}, `initial option "v9" is not one of its options`},
+		{"menu of 101 options", []slack.Block{menuSection(101, "")}, "no more than 100 items allowed [json-pointer:/blocks/0/accessory/options]"},
+		{"menu without options", []slack.Block{menuSection(0, "")}, "must provide at least 1 item [json-pointer:/blocks/0/accessory/options]"},
+		{"menu starting elsewhere", []slack.Block{menuSection(3, "v9")}, `initial option "v9" is not one of the options`},
 		{"long accessory button", []slack.Block{slack.NewSectionBlock(md("x"), nil, slack.NewAccessory(
-			slack.NewButtonBlockElement("a", "v", pt(strings.Repeat("b", 76)))))}, "accessory button: 76 characters"},
-		{"long button", []slack.Block{slack.NewActionBlock("", button("a", strings.Repeat("b", 76)))}, "76 characters, at most 75"},
-		{"empty actions", []slack.Block{slack.NewActionBlock("")}, "actions with 0 elements"},
-		{"11 context elements", []slack.Block{slack.NewContextBlock("", md("1"), md("2"), md("3"), md("4"), md("5"), md("6"), md("7"), md("8"), md("9"), md("10"), md("11"))}, "context with 11 elements"},
+			slack.NewButtonBlockElement("a", "v", pt(strings.Repeat("b", 76)))))}, "must be less than 76 characters [json-pointer:/blocks/0/accessory/text/text]"},
+		{"long button", []slack.Block{slack.NewActionBlock("", button("a", strings.Repeat("b", 76)))}, "must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]"},
+		{"empty actions", []slack.Block{slack.NewActionBlock("")}, "must provide at least 1 item [json-pointer:/blocks/0/elements]"},
+		{"11 context elements", []slack.Block{slack.NewContextBlock("", md("1"), md("2"), md("3"), md("4"), md("5"), md("6"), md("7"), md("8"), md("9"), md("10"), md("11"))}, "no more than 10 items allowed [json-pointer:/blocks/0/elements]"},
 		{"same block id", []slack.Block{slack.NewSectionBlock(md("a"), nil, nil, slack.SectionBlockOptionBlockID("x")),
-			slack.NewSectionBlock(md("b"), nil, nil, slack.SectionBlockOptionBlockID("x"))}, `block_id "x" used twice`},
+			slack.NewSectionBlock(md("b"), nil, nil, slack.SectionBlockOptionBlockID("x"))}, `duplicate block_id "x" [json-pointer:/blocks/1/block_id]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := commands.CheckLimits(tc.blocks)
+			err := slackfake.CheckBlocks(tc.blocks, blockkit.MaxBlocks)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("got %v, want no error", err)
@@ -75,7 +78,7 @@ func TestCheckLimits(t *testing.T) {
 			}
 		})
 	}
-	if err := commands.CheckLimitsN(many(100, section("x")), commands.MaxHomeBlocks); err != nil {
+	if err := slackfake.CheckBlocks(many(100, section("x")), blockkit.MaxHomeBlocks); err != nil {
 		t.Errorf("100 blocks in a Home view: got %v, want none", err)
 	}
 }

@@ -5,7 +5,7 @@
 //	quotabot console [--data DIR] [--user U123] [--config FILE]
 //	quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
 //	quotabot backup  [--data DIR] [--out FILE] [--config FILE]
-//	quotabot restore [--data DIR] [--config FILE] FILE
+//	quotabot restore [--data DIR] [--config FILE] [--unverified] FILE
 //
 // serve runs the bot: Socket Mode when SLACK_APP_TOKEN is set, HTTP when
 // --http is given, or both. SLACK_BOT_TOKEN (xoxb-) is always needed,
@@ -21,8 +21,16 @@
 // configured time zone, both included: --to 2026-11-30 takes in the whole of
 // 30 November, local time.
 //
-// backup writes a consistent copy of the store, while the bot runs or not;
-// restore loads one into an empty data directory, with the bot stopped.
+// backup writes a consistent copy of the store, while the bot runs or not,
+// in a format that proves itself: a header with a format version, the keys,
+// and a trailer with the entry count and a SHA-256 of the whole. restore
+// loads one into a new or empty data directory, with the bot stopped: it
+// verifies the whole file first, builds the store beside the directory,
+// checks its entry count and its counters, and only then moves it into
+// place, so an empty, truncated, damaged or foreign file is refused with
+// the reason and leaves the directory as it was. A backup from an older
+// quotabot (a bare Badger stream, with nothing to verify) is refused
+// unless --unverified is given.
 //
 // While serve runs, it holds the data directory; it also listens on a unix
 // socket there (quotabot.sock), through which export and backup get their
@@ -72,7 +80,7 @@ Usage:
   quotabot console [--data DIR] [--user U123] [--config FILE]
   quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
   quotabot backup  [--data DIR] [--out FILE] [--config FILE]
-  quotabot restore [--data DIR] [--config FILE] FILE
+  quotabot restore [--data DIR] [--config FILE] [--unverified] FILE
 
 Environment (serve):
   SLACK_BOT_TOKEN       xoxb-… Bot User OAuth Token (required)
@@ -101,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "backup":
 		err = backup(ctx, rest, stdout, stderr)
 	case "restore":
-		err = restore(ctx, rest, stdin, stderr)
+		err = restore(ctx, rest, stdin, stdout, stderr)
 	case "help":
 		_, err = io.WriteString(stdout, usage)
 	default:

@@ -347,7 +347,7 @@ func verifyBackup(r io.ReaderAt, size int64, name string, unverified bool) (back
 	version := binary.BigEndian.Uint32(head[len(backupMagic):])
 	sc := &backupScanner{size: size}
 	if size >= int64(headerLen+envelopeLen) {
-		sc.br = bufio.NewReaderSize(io.TeeReader(io.NewSectionReader(r, 0, size-sha256.Size), sc.hashed()), 64<<10)
+		sc.br = bufio.NewReaderSize(io.TeeReader(io.NewSectionReader(r, 0, size-sha256.Size), sc.hashed()), readBuffer(size))
 	}
 	whole, sumOK, err := sc.checkSum(r, version == backupVersion)
 	switch {
@@ -366,6 +366,9 @@ func verifyBackup(r io.ReaderAt, size int64, name string, unverified bool) (back
 	}
 	return sc.info, nil
 }
+
+// readBuffer sizes the buffer a backup of size bytes is read through.
+func readBuffer(size int64) int { return int(min(size, 64<<10)) }
 
 func truncated(name string, size int64) error {
 	return backupErr(name, ErrBackupTruncated, "truncated: ends after %d bytes", size)
@@ -676,7 +679,7 @@ func eachRecord(r io.ReaderAt, size int64, info backupInfo, fn recordFunc) error
 		_, err := scanStream(r, size, fn)
 		return err
 	}
-	sc := &backupScanner{size: size, br: bufio.NewReaderSize(io.NewSectionReader(r, 0, size-sha256.Size), 64<<10)}
+	sc := &backupScanner{size: size, br: bufio.NewReaderSize(io.NewSectionReader(r, 0, size-sha256.Size), readBuffer(size))}
 	return sc.scan(fn)
 }
 

@@ -347,6 +347,9 @@ func TestLockedDir(t *testing.T) {
 				t.Errorf("export of 2000 through the bot: got %q, want no rows", rows)
 			}
 			bak := mustRun(t, nil, "", "backup", "--data", dir).stdout
+			if !strings.HasPrefix(bak, "quotabot backup\n\x00\x00\x00\x01") {
+				t.Errorf("backup through the bot starts %q, want a version 1 backup's header", bak[:min(len(bak), 20)])
+			}
 			restored := filepath.Join(t.TempDir(), "restored")
 			mustRun(t, nil, bak, "restore", "--data", restored, "-")
 			if got := mustRun(t, nil, "", "export", "--data", restored).stdout; got != want {

@@ -204,6 +204,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 type backupInfo struct {
 	version          int // 0: an older quotabot's Badger stream
 	records, entries uint64
+	sum              []byte // the checksum verified, if any
 }
 
 // RestoreOptions change what Restore accepts.
@@ -268,12 +269,9 @@ func RestoreFrom(dir string, r io.Reader, opts RestoreOptions) (Restored, error)
 	if err := checkTarget(dir); err != nil {
 		return Restored{}, err
 	}
-	parent, base := filepath.Split(filepath.Clean(dir))
-	if parent == "" {
-		parent = "."
-	}
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return Restored{}, fmt.Errorf("restore into %s: %w", dir, err)
+	parent, base, err := beside(dir)
+	if err != nil {
+		return Restored{}, err
 	}
 	f, err := os.CreateTemp(parent, "."+base+".spool-*")
 	if err != nil {
@@ -444,6 +442,7 @@ func (sc *backupScanner) checkSum(r io.ReaderAt, parse bool) (whole, sumOK bool,
 	if _, err := r.ReadAt(want, sc.size-sha256.Size); err != nil {
 		return false, false, err
 	}
+	sc.info.sum = want
 	return endIsWhole(r, sc.size), bytes.Equal(sc.sum.Sum(nil), want), nil
 }
 
@@ -679,19 +678,43 @@ func eachRecord(r io.ReaderAt, size int64, info backupInfo, fn recordFunc) error
 		_, err := scanStream(r, size, fn)
 		return err
 	}
-	sc := &backupScanner{size: size, br: bufio.NewReaderSize(io.NewSectionReader(r, 0, size-sha256.Size), readBuffer(size))}
-	return sc.scan(fn)
+	// Hashed again: what is loaded must be what was verified, even if
+	// someone writes to the file in between.
+	sc := &backupScanner{size: size}
+	sc.br = bufio.NewReaderSize(io.TeeReader(io.NewSectionReader(r, 0, size-sha256.Size), sc.hashed()), readBuffer(size))
+	if err := sc.scan(fn); err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, sc.br); err != nil {
+		return err
+	}
+	if !bytes.Equal(sc.sum.Sum(nil), info.sum) {
+		return errors.New("the file changed while it was being restored")
+	}
+	return nil
+}
+
+// beside returns the directory dir is in, created if need be, and dir's
+// name in it: the new store and a spooled backup are made there, on the
+// same disk, so that a rename moves them into place.
+func beside(dir string) (parent, base string, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", "", fmt.Errorf("restore into %s: %w", dir, err)
+	}
+	parent, base = filepath.Split(abs)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", "", fmt.Errorf("restore into %s: %w", dir, err)
+	}
+	return parent, base, nil
 }
 
 // build loads the backup into a new directory beside dir, checks it, and
 // moves it into place. On any failure the new directory is removed.
 func build(dir string, src io.ReaderAt, size int64, info backupInfo, name string) (err error) {
-	parent, base := filepath.Split(filepath.Clean(dir))
-	if parent == "" {
-		parent = "."
-	}
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return fmt.Errorf("restore into %s: %w", dir, err)
+	parent, base, err := beside(dir)
+	if err != nil {
+		return err
 	}
 	side, err := os.MkdirTemp(parent, "."+base+".restore-*")
 	if err != nil {
@@ -708,7 +731,7 @@ func build(dir string, src io.ReaderAt, size int64, info backupInfo, name string
 	if err := checkRestored(side, info); err != nil {
 		return backupErr(name, ErrBackupDamaged, "does not add up once loaded: %v", err)
 	}
-	return moveIntoPlace(side, dir)
+	return moveIntoPlace(side, filepath.Join(parent, base))
 }
 
 // load writes the backup's records into a new store in dir. A panic in

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +73,30 @@ func resealed(b []byte) []byte {
 	sum := sha256.Sum256(b[:n-32])
 	copy(b[n-32:], sum[:])
 	return b
+}
+
+// TestLoadRechecksSum: the load pass hashes what it loads again, so a
+// file changed after it was verified is refused, even when it is a
+// well-formed backup of its own.
+func TestLoadRechecksSum(t *testing.T) {
+	b, err := os.ReadFile("testdata/backup-v1.qbak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := verifyBackup(bytes.NewReader(b), int64(len(b)), "v1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A note's letter changed ("Acme" to "Bcme"), the end resealed.
+	at := bytes.Index(b, []byte("Acme"))
+	changed := bytes.Clone(b)
+	changed[at] = 'B'
+	changed = resealed(changed)
+	if _, err := verifyBackup(bytes.NewReader(changed), int64(len(changed)), "v1", false); err != nil {
+		t.Fatalf("the changed file, resealed: %v; want it to verify on its own", err)
+	}
+	err = eachRecord(bytes.NewReader(changed), int64(len(changed)), info, func([]byte, []byte, byte, uint64) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "changed while it was being restored") {
+		t.Errorf("got %v, want the change noticed", err)
+	}
 }

@@ -270,6 +270,10 @@ func restore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if dirLocked(*dir) {
 		return inUse
 	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", *dir, err)
+	}
 	opts := quota.RestoreOptions{Unverified: *unverified}
 	var got quota.Restored
 	if name == "-" {
@@ -286,8 +290,9 @@ func restore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	// Opening the restored store checks it, and recounts its counters if
-	// it was backed up under another time zone.
-	l, err := openLedger(*dir, cfg, quietLog(stderr), "something opened it as it was restored; try again")
+	// it was backed up under another time zone. By its absolute path:
+	// restoring into the working directory replaced it.
+	l, err := openLedger(abs, cfg, quietLog(stderr), "something opened it as it was restored; try again")
 	if err != nil {
 		return fmt.Errorf("restored into %s, but it does not open: %w", *dir, err)
 	}

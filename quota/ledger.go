@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"iter"
 	"log/slog"
@@ -763,49 +762,6 @@ func (l *Ledger) Ping() error {
 func (l *Ledger) brokenErr() error {
 	if p := l.broken.Load(); p != nil {
 		return fmt.Errorf("%w: %w", ErrStoreFailed, *p)
-	}
-	return nil
-}
-
-// Backup writes a consistent copy of the store to w while the ledger is in
-// use. It streams the store from one transaction, at one read timestamp:
-// Badger's own DB.Backup reads its key ranges on eight goroutines, each
-// in a transaction of its own, so a backup taken while members log could
-// hold an entry without its index key or its counters.
-func (l *Ledger) Backup(ctx context.Context, w io.Writer) error {
-	s := l.db.NewStream()
-	s.LogPrefix = "quota.Backup"
-	s.NumGo = 1
-	if _, err := s.Backup(w, 0); err != nil {
-		return fmt.Errorf("backup %s: %w", l.dir, err)
-	}
-	return nil
-}
-
-// Restore loads a backup written by Backup into dir, which must not be in use
-// and must hold no data.
-func Restore(dir string, r io.Reader) error {
-	if entries, err := os.ReadDir(dir); err == nil {
-		for _, e := range entries {
-			if n := e.Name(); n == "MANIFEST" || filepath.Ext(n) == ".sst" || filepath.Ext(n) == ".vlog" {
-				return fmt.Errorf("restore into %s: it already holds a store; restore into an empty directory", dir)
-			}
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("restore into %s: %w", dir, err)
-	} else if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("restore into %s: %w", dir, err)
-	}
-	db, err := openBadger(dir, false, slog.New(slog.DiscardHandler))
-	if err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	if err := db.Load(r, 256); err != nil {
-		db.Close()
-		return fmt.Errorf("restore into %s: %w", dir, err)
-	}
-	if err := db.Close(); err != nil {
-		return fmt.Errorf("restore into %s: %w", dir, err)
 	}
 	return nil
 }

@@ -5,7 +5,7 @@
 //	quotabot console [--data DIR] [--user U123] [--config FILE]
 //	quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
 //	quotabot backup  [--data DIR] [--out FILE] [--config FILE]
-//	quotabot restore [--data DIR] [--config FILE] FILE
+//	quotabot restore [--data DIR] [--config FILE] [--unverified] FILE
 //	quotabot check   [--data DIR] [--config FILE]
 //
 // serve runs the bot: Socket Mode when SLACK_APP_TOKEN is set, HTTP when
@@ -22,8 +22,16 @@
 // configured time zone, both included: --to 2026-11-30 takes in the whole of
 // 30 November, local time.
 //
-// backup writes a consistent copy of the store, while the bot runs or not;
-// restore loads one into an empty data directory, with the bot stopped.
+// backup writes a consistent copy of the store, while the bot runs or not,
+// in a format that proves itself: a header with a format version, the keys,
+// and a trailer with the entry count and a SHA-256 of the whole. restore
+// loads one into a new or empty data directory, with the bot stopped: it
+// verifies the whole file first, builds the store beside the directory,
+// checks its entry count and its counters, and only then moves it into
+// place, so an empty, truncated, damaged or foreign file is refused with
+// the reason and leaves the directory as it was. A backup from an older
+// quotabot (a bare Badger stream, with nothing to verify) is refused
+// unless --unverified is given.
 //
 // check verifies the store: every table's checksums, every entry against
 // its index and member, every counter against a recount of the entries.
@@ -79,7 +87,7 @@ Usage:
   quotabot console [--data DIR] [--user U123] [--config FILE]
   quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
   quotabot backup  [--data DIR] [--out FILE] [--config FILE]
-  quotabot restore [--data DIR] [--config FILE] FILE
+  quotabot restore [--data DIR] [--config FILE] [--unverified] FILE
   quotabot check   [--data DIR] [--config FILE]
 
 Environment (serve):
@@ -109,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "backup":
 		err = backup(ctx, rest, stdout, stderr)
 	case "restore":
-		err = restore(ctx, rest, stdin, stderr)
+		err = restore(ctx, rest, stdin, stdout, stderr)
 	case "check":
 		err = check(ctx, rest, stdout, stderr)
 	case "help":

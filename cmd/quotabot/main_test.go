@@ -65,7 +65,7 @@ func TestSettings(t *testing.T) {
 			[]string{"--config", "cannot read the config file"}, false},
 		{"unknown flag", ok, []string{"serve", "--htp", ":80"}, []string{"flag provided but not defined: -htp"}, true},
 		{"stray argument", ok, []string{"serve", "now"}, []string{"serve takes no arguments"}, true},
-		{"unknown command", ok, []string{"srve"}, []string{`unknown command "srve"`, "serve, console, export, backup and restore"}, true},
+		{"unknown command", ok, []string{"srve"}, []string{`unknown command "srve"`, "serve, console, export, backup, restore and check"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -352,6 +352,9 @@ func TestLockedDir(t *testing.T) {
 				t.Errorf("check through the bot: got %q, want the store whole with its 1 entry", got)
 			}
 			bak := mustRun(t, nil, "", "backup", "--data", dir).stdout
+			if !strings.HasPrefix(bak, "quotabot backup\n\x00\x00\x00\x01") {
+				t.Errorf("backup through the bot starts %q, want a version 1 backup's header", bak[:min(len(bak), 20)])
+			}
 			restored := filepath.Join(t.TempDir(), "restored")
 			mustRun(t, nil, bak, "restore", "--data", restored, "-")
 			if got := mustRun(t, nil, "", "export", "--data", restored).stdout; got != want {

@@ -237,12 +237,15 @@ func output(path string, stdout io.Writer) (w io.Writer, commit func() error, ab
 	return bw, commit, abort, nil
 }
 
-// restore loads a backup into an empty data directory; the bot must be
-// stopped.
-func restore(ctx context.Context, args []string, stdin io.Reader, stderr io.Writer) error {
-	fs := flags("restore", "restore [--data DIR] FILE   (FILE - reads standard input)", stderr)
+// restore loads a backup into a new or empty data directory; the bot must
+// be stopped. quota.Restore verifies the whole file before anything lands
+// and builds the store beside the directory, so a refusal leaves it as it
+// was.
+func restore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flags("restore", "restore [--data DIR] [--config FILE] [--unverified] FILE   (FILE - reads standard input)", stderr)
 	dir := fs.String("data", defaultData, "the data `directory` to restore into: new or empty")
 	cfgPath := fs.String("config", "", "the YAML config `file` serve uses")
+	unverified := fs.Bool("unverified", false, "also load a backup from an older quotabot (a bare Badger stream), which has no checksum to prove it whole; its counters are still checked against its entries")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -263,29 +266,47 @@ func restore(ctx context.Context, args []string, stdin io.Reader, stderr io.Writ
 	}
 	// Checked first: whatever else is wrong, a directory in use is the
 	// thing to sort out.
+	inUse := fmt.Errorf("data directory %s is in use by a running quotabot: stop the bot first, then restore into a new or empty directory", *dir)
 	if dirLocked(*dir) {
-		return fmt.Errorf("data directory %s is in use by a running quotabot: stop the bot first, then restore into a new or empty directory", *dir)
+		return inUse
 	}
-	var r io.Reader = stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("restore: %w", err)
-		}
-		defer f.Close()
-		r = f
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", *dir, err)
 	}
-	if err := quota.Restore(*dir, bufio.NewReaderSize(r, 1<<20)); err != nil {
-		if errors.Is(err, quota.ErrLocked) {
-			return fmt.Errorf("data directory %s is in use by a running quotabot: stop the bot first, then restore into a new or empty directory", *dir)
-		}
+	opts := quota.RestoreOptions{Unverified: *unverified}
+	var got quota.Restored
+	if name == "-" {
+		got, err = quota.RestoreFrom(*dir, stdin, opts)
+	} else {
+		got, err = quota.Restore(*dir, name, opts)
+	}
+	switch {
+	case errors.Is(err, quota.ErrLocked):
+		return inUse
+	case errors.Is(err, quota.ErrBackupOld):
+		return fmt.Errorf("%w; restore --unverified loads it anyway, still checking its counters against its entries", err)
+	case err != nil:
 		return err
 	}
 	// Opening the restored store checks it, and recounts its counters if
-	// it was backed up under another time zone.
-	l, err := openLedger(*dir, cfg, quietLog(stderr), "something opened it as it was restored; try again")
+	// it was backed up under another time zone. By its absolute path:
+	// restoring into the working directory replaced it.
+	l, err := openLedger(abs, cfg, quietLog(stderr), "something opened it as it was restored; try again")
 	if err != nil {
 		return fmt.Errorf("restored into %s, but it does not open: %w", *dir, err)
 	}
-	return l.Close()
+	if err := l.Close(); err != nil {
+		return err
+	}
+	from := name
+	if name == "-" {
+		from = "standard input"
+	}
+	how := fmt.Sprintf("backup format %d, checksum verified", got.Version)
+	if got.Version == 0 {
+		how = "an older quotabot's backup, unverified"
+	}
+	_, err = fmt.Fprintf(stdout, "restored %d entries (%d keys) from %s into %s (%s)\n", got.Entries, got.Records, from, *dir, how)
+	return err
 }

@@ -15,7 +15,9 @@
 //	GET  /metrics            Prometheus text, from the bot's own registry
 //
 // Every POST is checked before anything else happens, and refused with
-// nothing changed: a wrong method gets 405; a missing or malformed
+// nothing changed. Only Slack's certificate probe of a command URL
+// (ssl_check=1, sent unsigned) gets a bare 200 first, as Bolt answers it;
+// it acts on nothing. Then a wrong method gets 405; a missing or malformed
 // signature, or a timestamp more than five minutes off, 401 before the
 // body is read; a body over [MaxBody] 413; a v0 signature that does not
 // match the exact bytes received 401 (slack-go's SecretsVerifier,

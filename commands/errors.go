@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -71,6 +72,9 @@ func Explain(err error) (string, bool) {
 			return fmt.Sprintf("%s is not a count I can take: a count is a whole number from %d to %d, in digits.", quote(input), quota.MinCount, quota.MaxCount), true
 		}
 		return fmt.Sprintf("A count is a whole number from %d to %d, in digits.", quota.MinCount, quota.MaxCount), true
+	case errors.Is(err, quota.ErrNoteTooLong) && pe != nil:
+		return fmt.Sprintf("That note is %s characters long: keep it to %d.",
+			quota.FormatCount(utf8.RuneCountInString(pe.Input)), quota.MaxNote), true
 	case errors.Is(err, quota.ErrNoteTooLong):
 		return fmt.Sprintf("That note is too long: keep it to %d characters.", quota.MaxNote), true
 	case errors.Is(err, ErrTooLong):

@@ -81,6 +81,36 @@ func TestLogReplyBlocks(t *testing.T) {
 	}
 }
 
+// TestNoteLength: the note limit is 500 characters, as the reply says,
+// whatever bytes they take; a note past it is refused with its length, and
+// nothing is recorded.
+func TestNoteLength(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		note string
+		want string // the fallback text starts with it
+	}{
+		{"200 emoji", strings.Repeat("😀", 200), "Logged 1 message."},
+		{"500 emoji", strings.Repeat("😀", 500), "Logged 1 message."},
+		{"500 ampersands as Slack sends them", strings.Repeat("&amp;", 500), "Logged 1 message."},
+		{"501 letters", strings.Repeat("n", 501), "That note is 501 characters long: keep it to 500. Nothing was recorded."},
+		{"501 emoji", strings.Repeat("😀", 501), "That note is 501 characters long: keep it to 500. Nothing was recorded."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{})
+			r := e.do("U1", "/logsend 1 message "+tc.note, "")
+			if !strings.HasPrefix(r.Text, tc.want) {
+				t.Errorf("got %q, want it to start %q", clipped(r.Text), tc.want)
+			}
+			if !strings.HasPrefix(tc.want, "Logged") {
+				e.mustNothingRecorded("U1")
+			}
+		})
+	}
+}
+
 func TestLogOverIsLoud(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, commands.Options{})
@@ -429,6 +459,8 @@ func TestExplain(t *testing.T) {
 		{"unknown tier", &quota.UnknownError{What: "tier", Input: "gold", Known: []string{"free", "premium"}}, "There is no tier “gold”. Tiers: free, premium.", true},
 		{"not admin", fmt.Errorf("set tier: %w", commands.ErrNotAdmin), "Only admins can set someone else's tier. You can set your own, for example `/quota tier premium`.", true},
 		{"note too long", quota.ErrNoteTooLong, "That note is too long: keep it to 500 characters.", true},
+		{"note too long, as parsed", &commands.ParseError{Command: "/logsend", Input: strings.Repeat("😀", 1234), Err: quota.ErrNoteTooLong},
+			"That note is 1,234 characters long: keep it to 500.", true},
 		{"deadline", fmt.Errorf("log: %w", context.DeadlineExceeded), "That took too long. Please try again in a moment.", false},
 		{"store failed", fmt.Errorf("log: %w: %w", quota.ErrStoreFailed, errors.New("sync: input/output error")),
 			"I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false},

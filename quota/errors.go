@@ -31,7 +31,8 @@ var (
 const (
 	MinCount = 1
 	MaxCount = 1000
-	// MaxNote is the longest note kept, in bytes.
+	// MaxNote is the longest note kept, in characters (runes), as the
+	// replies count it.
 	MaxNote = 500
 )
 

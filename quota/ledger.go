@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -290,8 +291,8 @@ func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
 		_, err := l.plan.ParseKind(string(req.Kind))
 		return LogResult{}, fmt.Errorf("log: %w", err)
 	}
-	if len(req.Note) > MaxNote {
-		return LogResult{}, fmt.Errorf("log: %w (%d bytes, at most %d)", ErrNoteTooLong, len(req.Note), MaxNote)
+	if n := utf8.RuneCountInString(req.Note); n > MaxNote {
+		return LogResult{}, fmt.Errorf("log: %w (%d characters, at most %d)", ErrNoteTooLong, n, MaxNote)
 	}
 	res, err := l.submit(ctx, &op{kind: opLog, log: req})
 	if err != nil {

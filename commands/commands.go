@@ -416,8 +416,11 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		line := fmt.Sprintf("• %s · *%s*", DateToken(e.At), what)
 		text := fmt.Sprintf("%s: %s", plainDate(e.At), what)
 		if e.Note != "" {
-			line += " · " + blockkit.Escape(clip(e.Note, historyNote))
-			text += " (" + clip(e.Note, historyNote) + ")"
+			// Escaped in the fallback too: Slack reads `text` as
+			// mrkdwn, so a note's <!channel> would ping everyone.
+			note := blockkit.Escape(clip(e.Note, historyNote))
+			line += " · " + note
+			text += " (" + note + ")"
 		}
 		if !e.Stands() {
 			line = fmt.Sprintf("• ~%s · %s~ · taken back", DateToken(e.At), what)

@@ -378,7 +378,7 @@ func TestHistory(t *testing.T) {
 	e.do("U1", "/logsend 2", "")
 	e.do("U1", "/logsend undo", "")
 	r = e.do("U1", "/quota history", "")
-	if want := "Your last 2 entries, newest first: Thu 26 Nov 11:00 EST: 2 messages, taken back; Thu 26 Nov 10:00 EST: 5 messages (intro to <!here>)."; r.Text != want {
+	if want := "Your last 2 entries, newest first: Thu 26 Nov 11:00 EST: 2 messages, taken back; Thu 26 Nov 10:00 EST: 5 messages (intro to &lt;!here&gt;)."; r.Text != want {
 		t.Errorf("got  %q\nwant %q", r.Text, want)
 	}
 	js := blocksJSON(t, r)
@@ -394,6 +394,47 @@ func TestHistory(t *testing.T) {
 	r = e.do("U1", "/quota history", "")
 	if !strings.HasPrefix(r.Text, "Your last 10 entries") {
 		t.Errorf("got %q, want the last 10", r.Text[:40])
+	}
+}
+
+// TestNotesAreInert: a note is shown, never acted on, wherever a reply
+// carries it, in the plain-text fallback (which Slack reads as mrkdwn) as
+// in the blocks: no mention, no channel ping, no disguised link.
+func TestNotesAreInert(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		note string // as Slack sends it, escaped
+		want string // as the reply must carry it
+		bad  string // what must never appear
+	}{
+		{"channel ping", "&lt;!channel&gt; read this", "&lt;!channel&gt; read this", "<!channel>"},
+		{"here ping", "&lt;!here&gt;", "&lt;!here&gt;", "<!here>"},
+		{"mention", "&lt;@U0BOSS&gt; said so", "&lt;@U0BOSS&gt; said so", "<@U0BOSS>"},
+		{"disguised link", "&lt;http://evil.example|the deck&gt;", "&lt;http://evil.example|the deck&gt;", "<http://evil.example"},
+		{"ampersand", "Q&amp;A", "Q&amp;A", "Q&A"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{})
+			logged := e.do("U1", "/logsend 1 message "+tc.note, "")
+			history := e.do("U1", "/quota history", "")
+			for what, s := range map[string]string{
+				"log blocks":       blocksJSON(t, logged),
+				"log fallback":     logged.Text,
+				"history blocks":   blocksJSON(t, history),
+				"history fallback": history.Text,
+			} {
+				if strings.Contains(s, tc.bad) {
+					t.Errorf("%s: got %q, which carries %q live", what, s, tc.bad)
+				}
+			}
+			for what, s := range map[string]string{"history blocks": blocksJSON(t, history), "history fallback": history.Text} {
+				if !strings.Contains(s, tc.want) {
+					t.Errorf("%s: got %q, want it to show %q", what, s, tc.want)
+				}
+			}
+		})
 	}
 }
 

@@ -318,11 +318,13 @@ func (l *Ledger) Undo(ctx context.Context, member, key string) (Entry, error) {
 
 // UndoEntry takes back one given entry of the member's, if it stands and
 // was logged in the last 24 hours; an Undo button names its entry so a late
-// press cannot take back a newer one.
+// press cannot take back a newer one. An ID that names no entry of the
+// member's is ErrNoSuchEntry; one taken back already or older than 24
+// hours, ErrNothingToUndo.
 func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (Entry, error) {
 	at, err := parseEntryID(id)
-	if err != nil {
-		return Entry{}, fmt.Errorf("undo: %w", ErrNothingToUndo)
+	if err != nil || at == 0 { // 0 would read as "the newest entry"
+		return Entry{}, fmt.Errorf("undo: %w", ErrNoSuchEntry)
 	}
 	if err := validMember(member); err != nil {
 		return Entry{}, fmt.Errorf("undo: %w", err)

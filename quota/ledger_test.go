@@ -233,9 +233,19 @@ func TestUndo(t *testing.T) {
 	if len(h) != 3 || h[0].ID != b.Entry.ID || h[0].Stands() || h[2].ID != old.Entry.ID || !h[2].Stands() {
 		t.Errorf("history: got %+v", h)
 	}
-	// Undoing a named entry that is not yours does nothing.
-	if _, err := l.UndoEntry(ctx, "U1", old.Entry.ID, ""); !errors.Is(err, quota.ErrNothingToUndo) {
+	if _, err := l.UndoEntry(ctx, "U1", old.Entry.ID, ""); !errors.Is(err, quota.ErrNothingToUndo) || errors.Is(err, quota.ErrNoSuchEntry) {
 		t.Errorf("undo of an old named entry: got %v, want ErrNothingToUndo", err)
+	}
+	// A named entry that is not the member's, or no entry at all, is
+	// told apart from one that can no longer be taken back.
+	theirs, err := l.Log(ctx, quota.LogRequest{Member: "U2", Kind: quota.Message, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{theirs.Entry.ID, "0000000000000001", "0000000000000000", "not-an-id", ""} {
+		if _, err := l.UndoEntry(ctx, "U1", id, ""); !errors.Is(err, quota.ErrNoSuchEntry) || !errors.Is(err, quota.ErrNothingToUndo) {
+			t.Errorf("undo of entry %q: got %v, want ErrNoSuchEntry (which is also ErrNothingToUndo)", id, err)
+		}
 	}
 }
 

@@ -2,12 +2,14 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -200,10 +202,13 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 			b.refuse(w, r, http.StatusForbidden, "foreign_team")
 			return
 		}
-		// Acknowledge first: Slack retries an event not answered within
-		// 3 seconds. The event is handled after, in the background.
+		// The event is handled in the background once it has a slot;
+		// without one it is refused with 503 and Slack sends it again.
+		if !b.event(ev, "http") {
+			serveBusy(w)
+			return
+		}
 		w.WriteHeader(http.StatusOK)
-		b.event(ev, "http")
 		return
 	}
 	// app_rate_limited and the like: nothing to do but say we heard.
@@ -225,22 +230,58 @@ func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusForbidden, "foreign_team")
 		return
 	}
-	// Acknowledge first; the reply goes to response_url, which is where
-	// Slack shows an answer to a button press anyway.
+	// The press is handled in the background once it has a slot; the
+	// reply goes to response_url, which is where Slack shows an answer to
+	// a button press anyway. Slack does not send a press again, so one
+	// turned away is told so in words where it can be.
+	if !b.interaction(cb, "http") && !b.tellBusy(cb.ResponseURL) {
+		serveBusy(w)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
-	b.interaction(cb, "http")
+}
+
+// serveBusy answers a request the bot had no slot for: 503, and when to
+// try again.
+func serveBusy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "busy", http.StatusServiceUnavailable)
+}
+
+// busyPost bounds telling a member that their press was not taken: the
+// press's acknowledgement waits for it.
+const busyPost = time.Second
+
+// tellBusy posts busyPress to a press's response_url, once, and reports
+// whether it got there.
+func (b *Bot) tellBusy(responseURL string) bool {
+	if responseURL == "" {
+		return false
+	}
+	body, err := json.Marshal(wire(busyPress))
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(b.base, busyPost)
+	defer cancel()
+	_, err = b.postOnce(ctx, responseURL, body)
+	return err == nil
 }
 
 // interaction hands the actions of a block_actions payload to the handler;
-// other interaction types are acknowledged and left alone.
-func (b *Bot) interaction(cb slack.InteractionCallback, transport string) {
+// other interaction types are acknowledged and left alone. It reports
+// false when an action found no slot in time, and was not taken.
+func (b *Bot) interaction(cb slack.InteractionCallback, transport string) bool {
 	if cb.Type != slack.InteractionTypeBlockActions {
-		return
+		return true
 	}
 	fromHome := cb.View.Type == slack.VTHomeTab
 	for _, a := range commands.ActionsFromCallback(cb) {
-		b.action(a, fromHome, transport)
+		if !b.action(a, fromHome, transport) {
+			return false
+		}
 	}
+	return true
 }
 
 // health is what GET /healthz answers.

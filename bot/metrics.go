@@ -22,6 +22,7 @@ type Metrics struct {
 	refused      *prometheus.CounterVec
 	duplicates   *prometheus.CounterVec
 	followUps    *prometheus.CounterVec
+	busy         *prometheus.CounterVec
 	ledgerErrors prometheus.Counter
 	connections  prometheus.Counter
 }
@@ -62,6 +63,10 @@ func NewMetrics() *Metrics {
 			Name: "quotabot_response_url_posts_total",
 			Help: "Replies posted to response_url, by outcome (posted, failed).",
 		}, []string{"outcome"}),
+		busy: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_busy_total",
+			Help: "Commands, presses and events turned away because MaxInFlight were in flight, by transport and kind.",
+		}, []string{"transport", "kind"}),
 		ledgerErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "quotabot_ledger_errors_total",
 			Help: "Commands, presses and health checks the store failed.",
@@ -72,7 +77,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.reg.MustRegister(m.commands, m.latency, m.actions, m.events, m.refused, m.duplicates,
-		m.followUps, m.ledgerErrors, m.connections,
+		m.followUps, m.busy, m.ledgerErrors, m.connections,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -129,6 +130,7 @@ type Bot struct {
 	home     Home // nil: no App Home
 	secret   string
 	team     Identity
+	app      atomic.Pointer[string] // the bot's app ID, once known
 	log      *slog.Logger
 	metrics  *Metrics
 	client   *http.Client
@@ -224,6 +226,9 @@ func New(opts Options) (*Bot, error) {
 		sem:   make(chan struct{}, opts.MaxInFlight),
 		seen:  newDedupe(DedupeTTL, dedupeMax, opts.Now),
 		base:  base, cancel: cancel,
+	}
+	if opts.Team.AppID != "" {
+		b.app.Store(&opts.Team.AppID)
 	}
 	if b.home == nil && opts.API != nil {
 		b.home = &builtinHome{b: b}

@@ -24,7 +24,8 @@
 // compared in constant time); a content type Slack does not send 415; a
 // form or JSON that does not parse 400; and a request from a workspace
 // other than the bot's own (learnt from auth.test at start, see
-// [Identify]) 403.
+// [Identify]), or for another app once the bot knows its own
+// ([Identity].AppID, or Socket Mode's hello), 403.
 //
 // # Socket Mode
 //
@@ -32,7 +33,12 @@
 // Events channel at all times: each envelope is handled on its own
 // goroutine, its work within the bound below, so a slow command never
 // stalls the socket (an undrained client stops answering pings and
-// reconnects every 30 seconds). A slash command's reply travels in its ack.
+// reconnects every 30 seconds). Each envelope is checked as an HTTP
+// request is, beyond the signature: a command, press or event from another
+// workspace, or for another app than the one Slack's hello names, is acked
+// and not acted on (a command's ack says why), counted in
+// quotabot_http_refused_total{transport="socket"} and logged. A slash
+// command's reply travels in its ack.
 // slack-go refuses an ack of 20 KB or more, so a reply that large is acked
 // with a short note and posted to response_url instead. Drops and Slack's
 // routine disconnects are slack-go's to recover from; when RunContext gives

@@ -37,7 +37,7 @@ func (b *Bot) Handler() http.Handler {
 
 // refuse answers a request that does not get through, and counts why.
 func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, status int, reason string) {
-	b.metrics.refused.WithLabelValues(reason).Inc()
+	b.metrics.refused.WithLabelValues("http", reason).Inc()
 	b.log.Warn("request refused", "path", r.URL.Path, "status", status, "reason", reason, "remote", r.RemoteAddr)
 	http.Error(w, http.StatusText(status), status)
 }
@@ -97,12 +97,26 @@ func (b *Bot) refuseSignature(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // ours reports whether a request comes from the workspace the bot is
-// installed in (or, for an org-wide install, its enterprise).
-func (b *Bot) ours(teamID, enterpriseID string) bool {
+// installed in (or, for an org-wide install, its enterprise), and for the
+// bot's own app. The app is checked once it is known (Identity.AppID, or
+// the app Socket Mode's hello names) and where the request names one.
+// Both transports ask it of every command, event and press.
+func (b *Bot) ours(teamID, enterpriseID, appID string) bool {
 	if b.team.TeamID == "" {
 		return false
 	}
+	if app := b.appID(); app != "" && appID != "" && appID != app {
+		return false
+	}
 	return teamID == b.team.TeamID || (b.team.EnterpriseID != "" && enterpriseID == b.team.EnterpriseID)
+}
+
+// appID is the bot's app, once known.
+func (b *Bot) appID() string {
+	if p := b.app.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // sslCheckMax is more than Slack's certificate probe ever sends:
@@ -143,7 +157,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusBadRequest, "bad_form")
 		return
 	}
-	if !b.ours(form.Get("team_id"), form.Get("enterprise_id")) {
+	if !b.ours(form.Get("team_id"), form.Get("enterprise_id"), form.Get("api_app_id")) {
 		b.refuse(w, r, http.StatusForbidden, "foreign_team")
 		return
 	}
@@ -172,14 +186,15 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 		// An event type slack-go does not know still parses its outer
 		// part; only JSON that is not an event at all is refused.
 		var outer struct {
-			Type   string `json:"type"`
-			TeamID string `json:"team_id"`
+			Type     string `json:"type"`
+			TeamID   string `json:"team_id"`
+			APIAppID string `json:"api_app_id"`
 		}
 		if json.Unmarshal(body, &outer) != nil || outer.Type == "" {
 			b.refuse(w, r, http.StatusBadRequest, "bad_json")
 			return
 		}
-		if outer.Type == slackevents.CallbackEvent && !b.ours(outer.TeamID, "") {
+		if outer.Type == slackevents.CallbackEvent && !b.ours(outer.TeamID, "", outer.APIAppID) {
 			b.refuse(w, r, http.StatusForbidden, "foreign_team")
 			return
 		}
@@ -198,7 +213,7 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, v.Challenge)
 		return
 	case slackevents.CallbackEvent:
-		if !b.ours(ev.TeamID, ev.EnterpriseID) {
+		if !b.ours(ev.TeamID, ev.EnterpriseID, ev.APIAppID) {
 			b.refuse(w, r, http.StatusForbidden, "foreign_team")
 			return
 		}
@@ -226,7 +241,7 @@ func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusBadRequest, "bad_form")
 		return
 	}
-	if !b.ours(cb.Team.ID, cb.Enterprise.ID) {
+	if !b.ours(cb.Team.ID, cb.Enterprise.ID, cb.APIAppID) {
 		b.refuse(w, r, http.StatusForbidden, "foreign_team")
 		return
 	}

@@ -624,3 +624,51 @@ func TestIdentify(t *testing.T) {
 		t.Errorf("got %v, want SLACK_BOT_TOKEN refused (token_revoked)", err)
 	}
 }
+
+// TestHTTPForeignApp: once the bot knows its app, a signed request for
+// another app is refused with 403, as one from another workspace is.
+func TestHTTPForeignApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{bot: bot.Options{Team: bot.Identity{TeamID: slackfake.TeamID, AppID: slackfake.AppID}}})
+	command := func(app string) []byte {
+		form := slashForm("/logsend", "5", "UAPP", trigger(), "")
+		form.Set("api_app_id", app)
+		return []byte(form.Encode())
+	}
+	event := func(app string) []byte {
+		var ev map[string]any
+		if err := json.Unmarshal(homeOpened(slackfake.TeamID, "Ev-app-"+app, "UAPP"), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev["api_app_id"] = app
+		b, _ := json.Marshal(ev)
+		return b
+	}
+	press := func(app string) []byte {
+		cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, Team: slack.Team{ID: slackfake.TeamID},
+			APIAppID: app, User: slack.User{ID: "UAPP"}, TriggerID: trigger(),
+			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: commands.ActionLog1, Value: "1 message", ActionTs: "1.2"}}}}
+		b, _ := json.Marshal(cb)
+		return []byte(url.Values{"payload": {string(b)}}.Encode())
+	}
+	for _, tc := range []struct {
+		name, path, typ string
+		body            []byte
+		status          int
+	}{
+		{"command for another app", "/slack/commands", formType, command("A0OTHER"), http.StatusForbidden},
+		{"event for another app", "/slack/events", "application/json", event("A0OTHER"), http.StatusForbidden},
+		{"press for another app", "/slack/interactive", formType, press("A0OTHER"), http.StatusForbidden},
+		{"command for ours", "/slack/commands", formType, command(slackfake.AppID), http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, body := do(t, signed(t, http.MethodPost, e.url+tc.path, tc.typ, tc.body)); status != tc.status {
+				t.Errorf("got %d %s, want %d", status, body, tc.status)
+			}
+		})
+	}
+	drain(t, e)
+	if n := e.entries("UAPP"); n != 1 {
+		t.Errorf("got %d entries, want 1: only the command for our app", n)
+	}
+}

@@ -52,9 +52,11 @@ func NewMetrics() *Metrics {
 			Help: "Events API events received, by type.",
 		}, []string{"type"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			// The name predates Socket Mode's checks; kept so that
+			// dashboards keep working.
 			Name: "quotabot_http_refused_total",
-			Help: "HTTP requests refused before reaching the command core, by reason.",
-		}, []string{"reason"}),
+			Help: "Requests refused before reaching the command core, by transport (http, socket) and reason.",
+		}, []string{"transport", "reason"}),
 		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "quotabot_duplicates_total",
 			Help: "Repeated deliveries recognised and not acted on, by kind (command, event, action).",

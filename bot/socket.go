@@ -171,7 +171,9 @@ func (b *Bot) socketEvent(ctx context.Context, client Socket, evt socketmode.Eve
 	case socketmode.EventTypeConnected:
 		b.metrics.connections.Inc()
 		b.log.Info("socket mode connected")
-	case socketmode.EventTypeConnecting, socketmode.EventTypeHello:
+	case socketmode.EventTypeHello:
+		b.hello(evt.Request)
+	case socketmode.EventTypeConnecting:
 		b.log.Debug("socket mode", "event", string(evt.Type))
 	case socketmode.EventTypeConnectionError:
 		var err error
@@ -206,6 +208,14 @@ func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event)
 			b.log.Warn("socket mode: ack not sent; Slack will send the envelope again", "type", evt.Type, "err", err)
 		}
 	}
+	if !b.socketOurs(evt) {
+		if evt.Type == socketmode.EventTypeSlashCommand {
+			ack(wire(foreignReply))
+		} else {
+			ack(nil)
+		}
+		return
+	}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -227,6 +237,51 @@ func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event)
 		}
 		ack(nil)
 	}
+}
+
+// foreignReply answers a command from a workspace the bot does not serve.
+var foreignReply = note("This app is not installed for your workspace, so I did not take that.")
+
+// socketOurs checks an envelope as HTTP checks a request beyond its
+// signature (see ours): a command, press or event from another workspace
+// or for another app is acked and not acted on, counted and logged.
+func (b *Bot) socketOurs(evt socketmode.Event) bool {
+	var team, enterprise, app, user string
+	switch d := evt.Data.(type) {
+	case slack.SlashCommand:
+		team, enterprise, app, user = d.TeamID, d.EnterpriseID, d.APIAppID, d.UserID
+	case slack.InteractionCallback:
+		team, enterprise, app, user = d.Team.ID, d.Enterprise.ID, d.APIAppID, d.User.ID
+	case slackevents.EventsAPIEvent:
+		if d.Type != slackevents.CallbackEvent {
+			return true
+		}
+		team, enterprise, app = d.TeamID, d.EnterpriseID, d.APIAppID
+	default:
+		return true // nothing to act on: acked and left alone
+	}
+	if b.ours(team, enterprise, app) {
+		return true
+	}
+	b.metrics.refused.WithLabelValues("socket", "foreign_team").Inc()
+	b.log.Warn("request refused", "transport", "socket", "type", string(evt.Type), "reason", "foreign_team",
+		"team", team, "enterprise", enterprise, "app", app, "user", user)
+	return false
+}
+
+// hello learns the bot's app from Slack's hello, when the options did not
+// say it: the app token belongs to one app, and every envelope is for it.
+func (b *Bot) hello(req *socketmode.Request) {
+	b.log.Debug("socket mode", "event", "hello")
+	if req == nil || req.ConnectionInfo.AppID == "" {
+		return
+	}
+	app := req.ConnectionInfo.AppID
+	if known := b.appID(); known != "" && known != app {
+		b.log.Warn("socket mode: Slack's hello names another app than the one configured", "hello", app, "configured", known)
+		return
+	}
+	b.app.CompareAndSwap(nil, &app)
 }
 
 // socketCommand answers a slash command in its ack. A reply too large for

@@ -43,8 +43,12 @@ import (
 // Resident memory is sampled (VmRSS, every 10 ms) while the load runs, and
 // the kernel's own high-water mark (VmHWM) is read at the end; the process
 // holds the 1,000 clients and their connections too, so both are an upper
-// bound for the bot alone. Run it on its own: VmHWM is the process's, and
-// another benchmark's Badger reference, on default options, would set it.
+// bound for the bot alone. For scale, the same load is first sent to a
+// bare handler (the signature check and fixed JSON, as BenchmarkHTTP's
+// reference): its peak is what 1,000 clients and their connections cost
+// this process before the bot does anything. Run it on its own: VmHWM is
+// the process's, and another benchmark's Badger reference, on default
+// options, would set it.
 //
 //	go test ./bot -run '^$' -bench Clients1000 -benchtime 1x
 func BenchmarkHTTPClients1000(b *testing.B) {
@@ -64,6 +68,7 @@ func BenchmarkHTTPClients1000(b *testing.B) {
 		b.Fatal(err)
 	}
 	botURL := serveBench(b, bt.Handler())
+	bareURL := serveBench(b, bareHandler())
 	sink := &responseSink{posts: map[string][]byte{}}
 	sinkURL := serveBench(b, sink)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
@@ -71,13 +76,19 @@ func BenchmarkHTTPClients1000(b *testing.B) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	idle := rss(b)
-	peak := &peakRSS{}
+	peak, barePeak := &peakRSS{}, &peakRSS{}
 	var t tally
 	var result benchref.Result
 
 	for b.Loop() {
+		bare := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
+		stop := barePeak.sample()
+		load(b, ops, clients, func(r *rand.Rand) error { return post(bare, bareURL, "/quota", "", benchref.Member(r, members)) })
+		stop()
+		bare.CloseIdleConnections()
+
 		var seq atomic.Int64
-		stop := peak.sample()
+		stop = peak.sample()
 		result = load(b, ops, clients, func(r *rand.Rand) error {
 			n := seq.Add(1)
 			member := benchref.Member(r, members)
@@ -124,6 +135,7 @@ func BenchmarkHTTPClients1000(b *testing.B) {
 	b.ReportMetric(result.P99(), "p99-ms")
 	b.ReportMetric(float64(idle)/(1<<20), "rss-idle-MiB")
 	b.ReportMetric(float64(peak.max.Load())/(1<<20), "rss-peak-MiB")
+	b.ReportMetric(float64(barePeak.max.Load())/(1<<20), "rss-bare-peak-MiB")
 	if hwm, err := readStatus("VmHWM:"); err == nil {
 		b.ReportMetric(float64(hwm)/(1<<20), "hwm-MiB")
 	}

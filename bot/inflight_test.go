@@ -128,7 +128,7 @@ func TestHTTPBusy(t *testing.T) {
 
 	close(h.release)
 	e.fake.WaitCalls(t, "response_url", 2) // the held reply
-	drain(t, e)
+	// One at a time, each once the one slot is free again.
 	for _, tc := range []struct {
 		name, path, typ string
 		body            []byte
@@ -137,11 +137,11 @@ func TestHTTPBusy(t *testing.T) {
 		{"press again", "/slack/interactive", formType, press},
 		{"press again, a repeat", "/slack/interactive", formType, press},
 	} {
+		drain(t, e)
 		if status, body := do(t, signed(t, http.MethodPost, e.url+tc.path, tc.typ, tc.body)); status != http.StatusOK {
 			t.Errorf("%s: got %d %s, want 200", tc.name, status, body)
 		}
 	}
-	e.fake.WaitCalls(t, "views.publish", 1)
 	drain(t, e)
 	if day, _ := e.used("U1"); day != 5 {
 		t.Errorf("got %d messages today, want 5: the press turned away counts once when taken", day)
@@ -204,12 +204,14 @@ func TestSocketBusy(t *testing.T) {
 
 	close(h.release)
 	e.fake.WaitCalls(t, "response_url", 2) // the held reply
+	// One at a time, each once the one slot is free again.
 	drain(t, e)
 	e.fake.SendEnvelope(t, slackfake.Envelope{Type: "events_api", EnvelopeID: "env-ev-again", Payload: event, RetryAttempt: 1, RetryReason: "timeout"})
 	e.fake.WaitAck(t, "env-ev-again")
+	e.fake.WaitCalls(t, "views.publish", 1)
+	drain(t, e)
 	e.fake.Send(t, "interactive", "env-press-again", json.RawMessage(press))
 	e.fake.WaitAck(t, "env-press-again")
-	e.fake.WaitCalls(t, "views.publish", 1)
 	drain(t, e)
 	if day, _ := e.used("U1"); day != 5 {
 		t.Errorf("got %d messages today, want 5: only the press sent again counts", day)

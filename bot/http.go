@@ -96,19 +96,22 @@ func (b *Bot) refuseSignature(w http.ResponseWriter, r *http.Request, err error)
 	b.refuse(w, r, http.StatusUnauthorized, reason)
 }
 
-// ours reports whether a request comes from the workspace the bot is
-// installed in (or, for an org-wide install, its enterprise), and for the
-// bot's own app. The app is checked once it is known (Identity.AppID, or
-// the app Socket Mode's hello names) and where the request names one.
-// Both transports ask it of every command, event and press.
-func (b *Bot) ours(teamID, enterpriseID, appID string) bool {
-	if b.team.TeamID == "" {
-		return false
-	}
+// foreign says why a request is not the bot's, or "" when it is: it must
+// come from the workspace the bot is installed in (or, for an org-wide
+// install, its enterprise), "foreign_team" otherwise, and be for the bot's
+// own app, "foreign_app" otherwise. The app is checked once it is known
+// (Identity.AppID, or the app Socket Mode's hello names) and where the
+// request names one. Both transports ask it of every command, event and
+// press.
+func (b *Bot) foreign(teamID, enterpriseID, appID string) string {
 	if app := b.appID(); app != "" && appID != "" && appID != app {
-		return false
+		return "foreign_app"
 	}
-	return teamID == b.team.TeamID || (b.team.EnterpriseID != "" && enterpriseID == b.team.EnterpriseID)
+	if b.team.TeamID == "" ||
+		teamID != b.team.TeamID && (b.team.EnterpriseID == "" || enterpriseID != b.team.EnterpriseID) {
+		return "foreign_team"
+	}
+	return ""
 }
 
 // appID is the bot's app, once known.
@@ -157,8 +160,8 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusBadRequest, "bad_form")
 		return
 	}
-	if !b.ours(form.Get("team_id"), form.Get("enterprise_id"), form.Get("api_app_id")) {
-		b.refuse(w, r, http.StatusForbidden, "foreign_team")
+	if why := b.foreign(form.Get("team_id"), form.Get("enterprise_id"), form.Get("api_app_id")); why != "" {
+		b.refuse(w, r, http.StatusForbidden, why)
 		return
 	}
 	req := commands.Request{
@@ -194,8 +197,8 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 			b.refuse(w, r, http.StatusBadRequest, "bad_json")
 			return
 		}
-		if outer.Type == slackevents.CallbackEvent && !b.ours(outer.TeamID, "", outer.APIAppID) {
-			b.refuse(w, r, http.StatusForbidden, "foreign_team")
+		if why := b.foreign(outer.TeamID, "", outer.APIAppID); outer.Type == slackevents.CallbackEvent && why != "" {
+			b.refuse(w, r, http.StatusForbidden, why)
 			return
 		}
 		b.metrics.events.WithLabelValues("unknown").Inc()
@@ -213,8 +216,8 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, v.Challenge)
 		return
 	case slackevents.CallbackEvent:
-		if !b.ours(ev.TeamID, ev.EnterpriseID, ev.APIAppID) {
-			b.refuse(w, r, http.StatusForbidden, "foreign_team")
+		if why := b.foreign(ev.TeamID, ev.EnterpriseID, ev.APIAppID); why != "" {
+			b.refuse(w, r, http.StatusForbidden, why)
 			return
 		}
 		// The event is handled in the background once it has a slot;
@@ -241,8 +244,8 @@ func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusBadRequest, "bad_form")
 		return
 	}
-	if !b.ours(cb.Team.ID, cb.Enterprise.ID, cb.APIAppID) {
-		b.refuse(w, r, http.StatusForbidden, "foreign_team")
+	if why := b.foreign(cb.Team.ID, cb.Enterprise.ID, cb.APIAppID); why != "" {
+		b.refuse(w, r, http.StatusForbidden, why)
 		return
 	}
 	// The press is handled in the background once it has a slot; the

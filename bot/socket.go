@@ -243,7 +243,7 @@ func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event)
 var foreignReply = note("This app is not installed for your workspace, so I did not take that.")
 
 // socketOurs checks an envelope as HTTP checks a request beyond its
-// signature (see ours): a command, press or event from another workspace
+// signature (see foreign): a command, press or event from another workspace
 // or for another app is acked and not acted on, counted and logged.
 func (b *Bot) socketOurs(evt socketmode.Event) bool {
 	var team, enterprise, app, user string
@@ -260,11 +260,12 @@ func (b *Bot) socketOurs(evt socketmode.Event) bool {
 	default:
 		return true // nothing to act on: acked and left alone
 	}
-	if b.ours(team, enterprise, app) {
+	why := b.foreign(team, enterprise, app)
+	if why == "" {
 		return true
 	}
-	b.metrics.refused.WithLabelValues("socket", "foreign_team").Inc()
-	b.log.Warn("request refused", "transport", "socket", "type", string(evt.Type), "reason", "foreign_team",
+	b.metrics.refused.WithLabelValues("socket", why).Inc()
+	b.log.Warn("request refused", "transport", "socket", "type", string(evt.Type), "reason", why,
 		"team", team, "enterprise", enterprise, "app", app, "user", user)
 	return false
 }

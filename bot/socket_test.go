@@ -288,7 +288,8 @@ func TestSocketForeign(t *testing.T) {
 	if n := len(e.fake.Calls("views.publish")) + len(e.fake.Calls("response_url")); n != 0 {
 		t.Errorf("got %d calls to Slack, want none", n)
 	}
-	e.metric(`quotabot_http_refused_total{reason="foreign_team",transport="socket"} 8`)
+	e.metric(`quotabot_http_refused_total{reason="foreign_team",transport="socket"} 5`)
+	e.metric(`quotabot_http_refused_total{reason="foreign_app",transport="socket"} 3`)
 	if logs := e.logs.String(); !strings.Contains(logs, "transport=socket") || !strings.Contains(logs, "reason=foreign_team") {
 		t.Errorf("logs lack the refusals:\n%s", logs)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -49,8 +50,9 @@ const (
 	// DefaultAckDeadline leaves half a second of Slack's 3 seconds for the
 	// network.
 	DefaultAckDeadline = 2500 * time.Millisecond
-	// DefaultMaxInFlight bounds the envelopes and background jobs handled
-	// at once.
+	// DefaultMaxInFlight bounds the commands, presses and events handled
+	// at once: the concurrency the durable write path is measured at
+	// (DESIGN.md §5), where the ledger's batching has reached its rate.
 	DefaultMaxInFlight = 64
 	// DefaultDrainTimeout bounds how long shutting down waits for commands
 	// already taken.
@@ -104,8 +106,11 @@ type Options struct {
 	// acknowledged with "working on it" and answered through
 	// response_url; 0 means DefaultAckDeadline.
 	AckDeadline time.Duration
-	// MaxInFlight bounds Socket Mode envelopes and background jobs handled
-	// at once; 0 means DefaultMaxInFlight.
+	// MaxInFlight bounds the commands, button presses and events handled
+	// at once, on every transport: each holds a slot for as long as its
+	// work runs, a reply posted to response_url included. One that finds
+	// no slot within half of AckDeadline is answered busy instead (see
+	// the package documentation); 0 means DefaultMaxInFlight.
 	MaxInFlight int
 	// DrainTimeout bounds how long ServeSocket waits for envelopes it took
 	// once its context ends; 0 means DefaultDrainTimeout.
@@ -125,6 +130,7 @@ type Bot struct {
 	home     Home // nil: no App Home
 	secret   string
 	team     Identity
+	app      atomic.Pointer[string] // the bot's app ID, once known
 	log      *slog.Logger
 	metrics  *Metrics
 	client   *http.Client
@@ -221,6 +227,9 @@ func New(opts Options) (*Bot, error) {
 		seen:  newDedupe(DedupeTTL, dedupeMax, opts.Now),
 		base:  base, cancel: cancel,
 	}
+	if opts.Team.AppID != "" {
+		b.app.Store(&opts.Team.AppID)
+	}
 	if b.home == nil && opts.API != nil {
 		b.home = &builtinHome{b: b}
 	}
@@ -255,13 +264,45 @@ func (b *Bot) Drain(ctx context.Context) error {
 	}
 }
 
-// goJob runs f in the background, counted by Drain.
-func (b *Bot) goJob(f func(ctx context.Context)) {
+// goSlot runs f in the background, counted by Drain, on the slot the
+// caller took with acquire; the slot is given back when f returns. Every
+// background job runs this way, so that MaxInFlight bounds the work in
+// flight on every transport, not only the requests.
+func (b *Bot) goSlot(f func(ctx context.Context)) {
+	b.jobs.add()
+	go func() {
+		defer b.jobs.done()
+		defer b.release()
+		f(b.base)
+	}()
+}
+
+// mustJob runs f in the background like goSlot, for work already promised
+// to a member (a reply acknowledged as following). It waits for a slot as
+// long as a command may take, and then runs f all the same, past the
+// bound, rather than break the promise.
+func (b *Bot) mustJob(f func(ctx context.Context)) {
+	if b.acquire(handleTimeout) {
+		b.goSlot(f)
+		return
+	}
+	b.log.Warn("busy for long: running a promised reply past MaxInFlight", "in_flight", cap(b.sem))
 	b.jobs.add()
 	go func() {
 		defer b.jobs.done()
 		f(b.base)
 	}()
+}
+
+// slotWait is how long a command, press or event waits for a slot before
+// it is answered busy: half the ack deadline, which leaves the other half
+// for the work before Slack's 3 seconds run out.
+func (b *Bot) slotWait() time.Duration { return b.deadline / 2 }
+
+// busy counts and logs work turned away for want of a slot.
+func (b *Bot) busy(transport, kind, user string) {
+	b.metrics.busy.WithLabelValues(transport, kind).Inc()
+	b.log.Warn("busy: not taken", "transport", transport, "kind", kind, "user", user, "in_flight", cap(b.sem))
 }
 
 // acquire takes one of the MaxInFlight tokens, waiting at most d.
@@ -287,6 +328,7 @@ func (b *Bot) release() { <-b.sem }
 var (
 	workingReply = note(":hourglass_flowing_sand: Working on it… the answer follows in a moment.")
 	busyReply    = note("I'm busy right now and did not take that. Please try again in a moment.")
+	busyPress    = note("I'm busy right now and did not take that press. Please press again in a moment.")
 	longReply    = note("The answer is long, so it follows in a moment.")
 )
 
@@ -343,56 +385,66 @@ func flat(b slack.Block) any {
 }
 
 // answer runs a slash command and returns what to answer now: the reply,
-// or workingReply when the reply will be posted to response_url instead
-// (Slow, or not ready within the ack deadline). dup reports a repeat of a
+// workingReply when the reply will be posted to response_url instead
+// (Slow, or not ready within the ack deadline), or busyReply when no slot
+// came free in time (then nothing was done). dup reports a repeat of a
 // command already taken (the same trigger_id). A repeat of a command
 // answered in time is answered again: the ledger knows the trigger_id
 // durably, so a repeated /logsend records nothing and reads like the
 // first. A repeat of a deferred command gets the working note, and no
 // second post.
 func (b *Bot) answer(req commands.Request, transport string) (reply commands.Reply, dup bool) {
-	start := b.now()
-	var c *call
-	if req.TriggerID != "" {
-		var first bool
-		c, first = b.seen.claim("command:" + req.TriggerID)
-		if !first {
-			b.metrics.duplicates.WithLabelValues("command").Inc()
-			b.log.Info("repeated command", "transport", transport, "user", req.UserID, "command", req.Command)
-			if known, deferred := c.wait(b.deadline); !known || deferred {
-				return workingReply, true
-			}
-			ctx, cancel := context.WithTimeout(b.base, handleTimeout)
-			defer cancel()
-			return b.h.Handle(ctx, req), true
-		}
+	start, t0 := b.now(), time.Now()
+	if !b.acquire(b.slotWait()) {
+		b.busy(transport, "command", req.UserID)
+		return busyReply, false
 	}
-	deferred := false
-	defer func() {
-		if c != nil {
-			c.finish(deferred)
-		}
-	}()
+	if req.TriggerID == "" {
+		reply, _ := b.handOff(req, transport, start, b.deadline-time.Since(t0))
+		return reply, false
+	}
+	c, first := b.seen.claim("command:" + req.TriggerID)
+	if !first {
+		defer b.release()
+		return b.repeat(c, req, transport), true
+	}
+	reply, deferred := b.handOff(req, transport, start, b.deadline-time.Since(t0))
+	c.finish(deferred)
+	return reply, false
+}
 
+// repeat answers a repeated command, on the slot the caller holds.
+func (b *Bot) repeat(c *call, req commands.Request, transport string) commands.Reply {
+	b.metrics.duplicates.WithLabelValues("command").Inc()
+	b.log.Info("repeated command", "transport", transport, "user", req.UserID, "command", req.Command)
+	if known, deferred := c.wait(b.deadline); !known || deferred {
+		return workingReply
+	}
+	ctx, cancel := context.WithTimeout(b.base, handleTimeout)
+	defer cancel()
+	return b.h.Handle(ctx, req)
+}
+
+// handOff runs a command on a job that takes over the caller's slot, and
+// returns its reply if it is ready within d; otherwise workingReply, and
+// deferred, for the job posts the reply to response_url when ready. The
+// handler runs on its own goroutine so that a slow store cannot hold the
+// acknowledgement past Slack's 3 seconds.
+func (b *Bot) handOff(req commands.Request, transport string, start time.Time, d time.Duration) (commands.Reply, bool) {
 	if b.h.Slow(req) {
-		deferred = true
-		b.goJob(func(ctx context.Context) {
+		b.goSlot(func(ctx context.Context) {
 			r := b.run(ctx, req, transport, start, true)
 			b.followUp(ctx, req, r)
 		})
-		return workingReply, false
+		return workingReply, true
 	}
-
-	// The handler runs on its own goroutine so that a slow store cannot
-	// hold the acknowledgement past Slack's 3 seconds: past the deadline
-	// the member reads workingReply and the reply follows.
 	var (
 		mu    sync.Mutex
 		ready = make(chan struct{})
 		got   commands.Reply
 		late  bool
 	)
-	b.goJob(func(ctx context.Context) {
+	b.goSlot(func(ctx context.Context) {
 		r := b.run(ctx, req, transport, start, false)
 		mu.Lock()
 		if late {
@@ -404,7 +456,7 @@ func (b *Bot) answer(req commands.Request, transport string) (reply commands.Rep
 		mu.Unlock()
 		close(ready)
 	})
-	t := time.NewTimer(b.deadline)
+	t := time.NewTimer(max(d, 0))
 	defer t.Stop()
 	select {
 	case <-ready:
@@ -417,8 +469,8 @@ func (b *Bot) answer(req commands.Request, transport string) (reply commands.Rep
 			return got, false
 		default:
 		}
-		late, deferred = true, true
-		return workingReply, false
+		late = true
+		return workingReply, true
 	}
 }
 
@@ -490,21 +542,28 @@ func (b *Bot) deliver(ctx context.Context, url string, r commands.Reply, who ...
 	b.metrics.followUps.WithLabelValues("posted").Inc()
 }
 
-// action runs one button press in the background. A press on a message
-// gets its reply posted to the press's response_url, and the presser's
-// App Home is refreshed; a press on the App Home itself, which has no
-// response_url, goes to the home, which answers by publishing itself
-// again. A repeat of a press already taken does nothing.
-func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) {
+// action runs one button press in the background, on a slot of its own.
+// A press on a message gets its reply posted to the press's response_url,
+// and the presser's App Home is refreshed; a press on the App Home itself,
+// which has no response_url, goes to the home, which answers by publishing
+// itself again. A repeat of a press already taken does nothing. It reports
+// false when no slot came free in time: then nothing was done, and the
+// press is not marked as seen.
+func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) bool {
+	if !b.acquire(b.slotWait()) {
+		b.busy(transport, "action", a.UserID)
+		return false
+	}
 	if a.Key != "" {
 		c, first := b.seen.claim("action:" + a.Key)
 		if !first {
+			b.release()
 			b.metrics.duplicates.WithLabelValues("action").Inc()
-			return
+			return true
 		}
 		c.finish(false)
 	}
-	b.goJob(func(ctx context.Context) {
+	b.goSlot(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		defer cancel()
 		start := b.now()
@@ -547,4 +606,5 @@ func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) 
 		}
 		b.deliver(ctx, a.ResponseURL, reply, "user", a.UserID, "action", a.ActionID)
 	})
+	return true
 }

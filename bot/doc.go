@@ -15,27 +15,52 @@
 //	GET  /metrics            Prometheus text, from the bot's own registry
 //
 // Every POST is checked before anything else happens, and refused with
-// nothing changed: a wrong method gets 405; a missing or malformed
+// nothing changed. Only Slack's certificate probe of a command URL
+// (ssl_check=1, sent unsigned) gets a bare 200 first, as Bolt answers it;
+// it acts on nothing. Then a wrong method gets 405; a missing or malformed
 // signature, or a timestamp more than five minutes off, 401 before the
 // body is read; a body over [MaxBody] 413; a v0 signature that does not
 // match the exact bytes received 401 (slack-go's SecretsVerifier,
 // compared in constant time); a content type Slack does not send 415; a
 // form or JSON that does not parse 400; and a request from a workspace
 // other than the bot's own (learnt from auth.test at start, see
-// [Identify]) 403.
+// [Identify]), or for another app once the bot knows its own
+// ([Identity].AppID, or Socket Mode's hello), 403.
 //
 // # Socket Mode
 //
 // [Bot.ServeSocket] runs slack-go's socketmode client and drains its
 // Events channel at all times: each envelope is handled on its own
-// goroutine, at most [Options].MaxInFlight at once, so a slow command never
+// goroutine, its work within the bound below, so a slow command never
 // stalls the socket (an undrained client stops answering pings and
-// reconnects every 30 seconds). A slash command's reply travels in its ack.
+// reconnects every 30 seconds). Each envelope is checked as an HTTP
+// request is, beyond the signature: a command, press or event from another
+// workspace, or for another app than the one Slack's hello names, is acked
+// and not acted on (a command's ack says why), counted in
+// quotabot_http_refused_total{transport="socket"} and logged. A slash
+// command's reply travels in its ack.
 // slack-go refuses an ack of 20 KB or more, so a reply that large is acked
 // with a short note and posted to response_url instead. Drops and Slack's
 // routine disconnects are slack-go's to recover from; when RunContext gives
 // up (invalid_auth, a revoked token) ServeSocket returns an error that says
 // which setting to fix, and the process exits rather than spinning.
+//
+// # Work in flight
+//
+// At most [Options].MaxInFlight commands, button presses and events are
+// worked on at once, whichever transport brought them: each takes a slot
+// before anything is done and holds it until its work ends, a reply posted
+// to response_url included, so a flood of clients cannot pile up
+// goroutines, store transactions and replies in memory. One that finds no
+// slot within half the ack deadline is turned away, undone and not marked
+// as seen, in words where Slack lets it be: a command gets a busy reply
+// (in the body or the ack); a press is told busy through its response_url
+// and acknowledged (a press on the App Home, which has none, gets 503 over
+// HTTP, or no ack); an event gets 503 with Retry-After over HTTP, or no
+// ack in Socket Mode, and Slack sends it again. Nothing acknowledged is
+// dropped: a reply promised to follow waits for a slot, and goes out past
+// the bound rather than not at all. quotabot_busy_total counts what was
+// turned away.
 //
 // # Replies in time
 //

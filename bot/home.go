@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -12,45 +11,46 @@ import (
 	"github.com/quotabot/quotabot/internal/blockkit"
 )
 
-// eventWait is how long an event waits for a free slot before it is
-// dropped. Events are acknowledged before they are handled, so Slack will
-// not send one again; the only event handled, app_home_opened, comes again
-// the next time the member opens the tab.
-const eventWait = 5 * time.Second
-
-// event handles one Events API event in the background, once per
-// event_id.
-func (b *Bot) event(ev slackevents.EventsAPIEvent, transport string) {
+// event handles one Events API event, once per event_id:
+// app_home_opened publishes the member's home on a job of its own. It
+// reports false when no slot came free in time; then nothing was done and
+// the event is not marked as seen, and the transport must not acknowledge
+// it, so that Slack sends it again.
+func (b *Bot) event(ev slackevents.EventsAPIEvent, transport string) bool {
 	typ := ev.InnerEvent.Type
 	if typ == "" {
 		typ = "unknown"
 	}
+	home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	act := ok && home.Tab == "home" && b.home != nil
+	if act && !b.acquire(b.slotWait()) {
+		b.busy(transport, "event", home.User)
+		return false
+	}
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
 		c, first := b.seen.claim("event:" + cb.EventID)
 		if !first {
+			if act {
+				b.release()
+			}
 			b.metrics.duplicates.WithLabelValues("event").Inc()
 			b.log.Info("repeated event ignored", "transport", transport, "type", typ)
-			return
+			return true
 		}
 		c.finish(false)
 	}
 	b.metrics.events.WithLabelValues(label(typ)).Inc()
-	home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
-	if !ok || home.Tab != "home" || b.home == nil {
-		return
+	if !act {
+		return true
 	}
-	b.goJob(func(ctx context.Context) {
-		if !b.acquire(eventWait) {
-			b.log.Warn("busy: App Home not refreshed", "user", home.User)
-			return
-		}
-		defer b.release()
+	b.goSlot(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		defer cancel()
 		if err := b.home.Publish(ctx, home.User); err != nil {
 			b.log.Error("App Home not published", "user", home.User, "err", err)
 		}
 	})
+	return true
 }
 
 // label keeps the event type label to the types the bot subscribes to.

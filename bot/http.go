@@ -1,12 +1,15 @@
 package bot
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -34,7 +37,7 @@ func (b *Bot) Handler() http.Handler {
 
 // refuse answers a request that does not get through, and counts why.
 func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, status int, reason string) {
-	b.metrics.refused.WithLabelValues(reason).Inc()
+	b.metrics.refused.WithLabelValues("http", reason).Inc()
 	b.log.Warn("request refused", "path", r.URL.Path, "status", status, "reason", reason, "remote", r.RemoteAddr)
 	http.Error(w, http.StatusText(status), status)
 }
@@ -93,33 +96,72 @@ func (b *Bot) refuseSignature(w http.ResponseWriter, r *http.Request, err error)
 	b.refuse(w, r, http.StatusUnauthorized, reason)
 }
 
-// ours reports whether a request comes from the workspace the bot is
-// installed in (or, for an org-wide install, its enterprise).
-func (b *Bot) ours(teamID, enterpriseID string) bool {
-	if b.team.TeamID == "" {
-		return false
+// foreign says why a request is not the bot's, or "" when it is: it must
+// come from the workspace the bot is installed in (or, for an org-wide
+// install, its enterprise), "foreign_team" otherwise, and be for the bot's
+// own app, "foreign_app" otherwise. The app is checked once it is known
+// (Identity.AppID, or the app Socket Mode's hello names) and where the
+// request names one. Both transports ask it of every command, event and
+// press.
+func (b *Bot) foreign(teamID, enterpriseID, appID string) string {
+	if app := b.appID(); app != "" && appID != "" && appID != app {
+		return "foreign_app"
 	}
-	return teamID == b.team.TeamID || (b.team.EnterpriseID != "" && enterpriseID == b.team.EnterpriseID)
+	if b.team.TeamID == "" ||
+		teamID != b.team.TeamID && (b.team.EnterpriseID == "" || enterpriseID != b.team.EnterpriseID) {
+		return "foreign_team"
+	}
+	return ""
+}
+
+// appID is the bot's app, once known.
+func (b *Bot) appID() string {
+	if p := b.app.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// sslCheckMax is more than Slack's certificate probe ever sends:
+// "ssl_check=1&token=…".
+const sslCheckMax = 1 << 10
+
+// sslCheck answers Slack's certificate probe of a command URL, which comes
+// without a signature, with a bare 200, as Bolt does, before any check:
+// the probe acts on nothing. It reads at most sslCheckMax bytes, and puts
+// them back for verified when the request is not the probe, so that any
+// other request still gets 401 without a good signature however large it
+// is. It reports whether it answered.
+func sslCheck(w http.ResponseWriter, r *http.Request) bool {
+	head, err := io.ReadAll(io.LimitReader(r.Body, sslCheckMax+1))
+	if err == nil && len(head) <= sslCheckMax {
+		if form, err := url.ParseQuery(string(head)); err == nil && form.Get("ssl_check") == "1" {
+			w.WriteHeader(http.StatusOK)
+			return true
+		}
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	return false
 }
 
 func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
+	if sslCheck(w, r) {
+		return
+	}
 	body, ok := b.verified(w, r, formType)
 	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))
-	if err == nil && form.Get("ssl_check") == "1" {
-		// Slack checking the certificate of a command's URL: it wants a
-		// 200 and nothing else.
-		w.WriteHeader(http.StatusOK)
-		return
-	}
 	if err != nil || form.Get("command") == "" || form.Get("user_id") == "" {
 		b.refuse(w, r, http.StatusBadRequest, "bad_form")
 		return
 	}
-	if !b.ours(form.Get("team_id"), form.Get("enterprise_id")) {
-		b.refuse(w, r, http.StatusForbidden, "foreign_team")
+	if why := b.foreign(form.Get("team_id"), form.Get("enterprise_id"), form.Get("api_app_id")); why != "" {
+		b.refuse(w, r, http.StatusForbidden, why)
 		return
 	}
 	req := commands.Request{
@@ -147,15 +189,16 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 		// An event type slack-go does not know still parses its outer
 		// part; only JSON that is not an event at all is refused.
 		var outer struct {
-			Type   string `json:"type"`
-			TeamID string `json:"team_id"`
+			Type     string `json:"type"`
+			TeamID   string `json:"team_id"`
+			APIAppID string `json:"api_app_id"`
 		}
 		if json.Unmarshal(body, &outer) != nil || outer.Type == "" {
 			b.refuse(w, r, http.StatusBadRequest, "bad_json")
 			return
 		}
-		if outer.Type == slackevents.CallbackEvent && !b.ours(outer.TeamID, "") {
-			b.refuse(w, r, http.StatusForbidden, "foreign_team")
+		if why := b.foreign(outer.TeamID, "", outer.APIAppID); outer.Type == slackevents.CallbackEvent && why != "" {
+			b.refuse(w, r, http.StatusForbidden, why)
 			return
 		}
 		b.metrics.events.WithLabelValues("unknown").Inc()
@@ -173,14 +216,17 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, v.Challenge)
 		return
 	case slackevents.CallbackEvent:
-		if !b.ours(ev.TeamID, ev.EnterpriseID) {
-			b.refuse(w, r, http.StatusForbidden, "foreign_team")
+		if why := b.foreign(ev.TeamID, ev.EnterpriseID, ev.APIAppID); why != "" {
+			b.refuse(w, r, http.StatusForbidden, why)
 			return
 		}
-		// Acknowledge first: Slack retries an event not answered within
-		// 3 seconds. The event is handled after, in the background.
+		// The event is handled in the background once it has a slot;
+		// without one it is refused with 503 and Slack sends it again.
+		if !b.event(ev, "http") {
+			serveBusy(w)
+			return
+		}
 		w.WriteHeader(http.StatusOK)
-		b.event(ev, "http")
 		return
 	}
 	// app_rate_limited and the like: nothing to do but say we heard.
@@ -198,26 +244,62 @@ func (b *Bot) serveInteractive(w http.ResponseWriter, r *http.Request) {
 		b.refuse(w, r, http.StatusBadRequest, "bad_form")
 		return
 	}
-	if !b.ours(cb.Team.ID, cb.Enterprise.ID) {
-		b.refuse(w, r, http.StatusForbidden, "foreign_team")
+	if why := b.foreign(cb.Team.ID, cb.Enterprise.ID, cb.APIAppID); why != "" {
+		b.refuse(w, r, http.StatusForbidden, why)
 		return
 	}
-	// Acknowledge first; the reply goes to response_url, which is where
-	// Slack shows an answer to a button press anyway.
+	// The press is handled in the background once it has a slot; the
+	// reply goes to response_url, which is where Slack shows an answer to
+	// a button press anyway. Slack does not send a press again, so one
+	// turned away is told so in words where it can be.
+	if !b.interaction(cb, "http") && !b.tellBusy(cb.ResponseURL) {
+		serveBusy(w)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
-	b.interaction(cb, "http")
+}
+
+// serveBusy answers a request the bot had no slot for: 503, and when to
+// try again.
+func serveBusy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "busy", http.StatusServiceUnavailable)
+}
+
+// busyPost bounds telling a member that their press was not taken: the
+// press's acknowledgement waits for it.
+const busyPost = time.Second
+
+// tellBusy posts busyPress to a press's response_url, once, and reports
+// whether it got there.
+func (b *Bot) tellBusy(responseURL string) bool {
+	if responseURL == "" {
+		return false
+	}
+	body, err := json.Marshal(wire(busyPress))
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(b.base, busyPost)
+	defer cancel()
+	_, err = b.postOnce(ctx, responseURL, body)
+	return err == nil
 }
 
 // interaction hands the actions of a block_actions payload to the handler;
-// other interaction types are acknowledged and left alone.
-func (b *Bot) interaction(cb slack.InteractionCallback, transport string) {
+// other interaction types are acknowledged and left alone. It reports
+// false when an action found no slot in time, and was not taken.
+func (b *Bot) interaction(cb slack.InteractionCallback, transport string) bool {
 	if cb.Type != slack.InteractionTypeBlockActions {
-		return
+		return true
 	}
 	fromHome := cb.View.Type == slack.VTHomeTab
 	for _, a := range commands.ActionsFromCallback(cb) {
-		b.action(a, fromHome, transport)
+		if !b.action(a, fromHome, transport) {
+			return false
+		}
 	}
+	return true
 }
 
 // health is what GET /healthz answers.

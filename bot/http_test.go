@@ -556,13 +556,52 @@ func TestHomeHook(t *testing.T) {
 	}
 }
 
-// TestSSLCheck: Slack's certificate check of a command URL gets a bare 200.
+// TestSSLCheck: Slack's certificate probe of a command URL, which comes
+// unsigned, gets a bare 200 before any signature check, as Bolt answers
+// it; it acts on nothing, and no other request gets past the check that
+// way.
 func TestSSLCheck(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, config{})
-	status, body := do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType, []byte("ssl_check=1&token=x")))
-	if status != http.StatusOK || len(body) != 0 {
-		t.Errorf("got %d %q, want 200 and no body", status, body)
+	unsigned := func(path, body string) *http.Request {
+		req, err := http.NewRequest(http.MethodPost, e.url+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", formType)
+		return req
+	}
+	withCommand := slashForm("/logsend", "5", "USSL", trigger(), "")
+	withCommand.Set("ssl_check", "1")
+	for _, tc := range []struct {
+		name     string
+		req      *http.Request
+		status   int
+		wantBody bool
+	}{
+		{"unsigned probe", unsigned("/slack/commands", "ssl_check=1&token=x"), http.StatusOK, false},
+		{"signed probe", signed(t, http.MethodPost, e.url+"/slack/commands", formType, []byte("ssl_check=1&token=x")), http.StatusOK, false},
+		{"unsigned probe carrying a command", unsigned("/slack/commands", withCommand.Encode()), http.StatusOK, false},
+		{"unsigned ssl_check=0", unsigned("/slack/commands", "ssl_check=0&token=x"), http.StatusUnauthorized, true},
+		{"unsigned command", unsigned("/slack/commands", slashForm("/logsend", "5", "USSL", trigger(), "").Encode()), http.StatusUnauthorized, true},
+		{"unsigned probe past its size", unsigned("/slack/commands", "ssl_check=1&token="+strings.Repeat("x", 2000)), http.StatusUnauthorized, true},
+		{"unsigned probe to events", unsigned("/slack/events", "ssl_check=1&token=x"), http.StatusUnauthorized, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := do(t, tc.req)
+			if status != tc.status || (len(body) > 0) != tc.wantBody {
+				t.Errorf("got %d %q, want %d (a body: %v)", status, body, tc.status, tc.wantBody)
+			}
+		})
+	}
+	if n := e.entries("USSL"); n != 0 {
+		t.Errorf("got %d entries, want none: the probe acts on nothing", n)
+	}
+	// A signed command larger than the probe's bound still gets through
+	// whole.
+	r := e.command("USSL", "/logsend 2 message "+strings.Repeat("+", 400)) // 1.2 KB once form-encoded
+	if !strings.HasPrefix(r.Text, "Logged 2 messages") {
+		t.Errorf("a long signed command: got %q, want it logged", r.Text)
 	}
 }
 
@@ -583,5 +622,53 @@ func TestIdentify(t *testing.T) {
 	fake.SetAuthError("token_revoked")
 	if _, err := bot.Identify(context.Background(), api, nil); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "token_revoked") {
 		t.Errorf("got %v, want SLACK_BOT_TOKEN refused (token_revoked)", err)
+	}
+}
+
+// TestHTTPForeignApp: once the bot knows its app, a signed request for
+// another app is refused with 403, as one from another workspace is.
+func TestHTTPForeignApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{bot: bot.Options{Team: bot.Identity{TeamID: slackfake.TeamID, AppID: slackfake.AppID}}})
+	command := func(app string) []byte {
+		form := slashForm("/logsend", "5", "UAPP", trigger(), "")
+		form.Set("api_app_id", app)
+		return []byte(form.Encode())
+	}
+	event := func(app string) []byte {
+		var ev map[string]any
+		if err := json.Unmarshal(homeOpened(slackfake.TeamID, "Ev-app-"+app, "UAPP"), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev["api_app_id"] = app
+		b, _ := json.Marshal(ev)
+		return b
+	}
+	press := func(app string) []byte {
+		cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, Team: slack.Team{ID: slackfake.TeamID},
+			APIAppID: app, User: slack.User{ID: "UAPP"}, TriggerID: trigger(),
+			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: commands.ActionLog1, Value: "1 message", ActionTs: "1.2"}}}}
+		b, _ := json.Marshal(cb)
+		return []byte(url.Values{"payload": {string(b)}}.Encode())
+	}
+	for _, tc := range []struct {
+		name, path, typ string
+		body            []byte
+		status          int
+	}{
+		{"command for another app", "/slack/commands", formType, command("A0OTHER"), http.StatusForbidden},
+		{"event for another app", "/slack/events", "application/json", event("A0OTHER"), http.StatusForbidden},
+		{"press for another app", "/slack/interactive", formType, press("A0OTHER"), http.StatusForbidden},
+		{"command for ours", "/slack/commands", formType, command(slackfake.AppID), http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, body := do(t, signed(t, http.MethodPost, e.url+tc.path, tc.typ, tc.body)); status != tc.status {
+				t.Errorf("got %d %s, want %d", status, body, tc.status)
+			}
+		})
+	}
+	drain(t, e)
+	if n := e.entries("UAPP"); n != 1 {
+		t.Errorf("got %d entries, want 1: only the command for our app", n)
 	}
 }

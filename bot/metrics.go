@@ -22,6 +22,7 @@ type Metrics struct {
 	refused      *prometheus.CounterVec
 	duplicates   *prometheus.CounterVec
 	followUps    *prometheus.CounterVec
+	busy         *prometheus.CounterVec
 	ledgerErrors prometheus.Counter
 	connections  prometheus.Counter
 }
@@ -51,9 +52,11 @@ func NewMetrics() *Metrics {
 			Help: "Events API events received, by type.",
 		}, []string{"type"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			// The name predates Socket Mode's checks; kept so that
+			// dashboards keep working.
 			Name: "quotabot_http_refused_total",
-			Help: "HTTP requests refused before reaching the command core, by reason.",
-		}, []string{"reason"}),
+			Help: "Requests refused before reaching the command core, by transport (http, socket) and reason.",
+		}, []string{"transport", "reason"}),
 		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "quotabot_duplicates_total",
 			Help: "Repeated deliveries recognised and not acted on, by kind (command, event, action).",
@@ -62,6 +65,10 @@ func NewMetrics() *Metrics {
 			Name: "quotabot_response_url_posts_total",
 			Help: "Replies posted to response_url, by outcome (posted, failed).",
 		}, []string{"outcome"}),
+		busy: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quotabot_busy_total",
+			Help: "Commands, presses and events turned away because MaxInFlight were in flight, by transport and kind.",
+		}, []string{"transport", "kind"}),
 		ledgerErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "quotabot_ledger_errors_total",
 			Help: "Commands, presses and health checks the store failed.",
@@ -72,7 +79,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.reg.MustRegister(m.commands, m.latency, m.actions, m.events, m.refused, m.duplicates,
-		m.followUps, m.ledgerErrors, m.connections,
+		m.followUps, m.busy, m.ledgerErrors, m.connections,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -26,6 +26,9 @@ type Identity struct {
 	EnterpriseID string // for an org-wide install on Enterprise Grid
 	UserID       string // the bot's own user
 	BotID        string
+	// AppID is the bot's app. auth.test does not say it; Socket Mode
+	// learns it from Slack's hello. Empty: not checked until known.
+	AppID string
 }
 
 // AuthTester is the part of the Web API Identify calls; *slack.Client is

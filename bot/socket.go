@@ -171,7 +171,9 @@ func (b *Bot) socketEvent(ctx context.Context, client Socket, evt socketmode.Eve
 	case socketmode.EventTypeConnected:
 		b.metrics.connections.Inc()
 		b.log.Info("socket mode connected")
-	case socketmode.EventTypeConnecting, socketmode.EventTypeHello:
+	case socketmode.EventTypeHello:
+		b.hello(evt.Request)
+	case socketmode.EventTypeConnecting:
 		b.log.Debug("socket mode", "event", string(evt.Type))
 	case socketmode.EventTypeConnectionError:
 		var err error
@@ -195,7 +197,9 @@ func (b *Bot) socketEvent(ctx context.Context, client Socket, evt socketmode.Eve
 	}
 }
 
-// envelope handles one envelope, within the MaxInFlight bound.
+// envelope handles one envelope. The work it starts takes a slot of the
+// MaxInFlight bound, as on HTTP; an envelope that finds none in time is
+// answered busy (a command) or left unacked, for Slack to send again.
 func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event) {
 	ack := func(payload any) {
 		actx, cancel := context.WithTimeout(ctx, ackTimeout)
@@ -204,19 +208,14 @@ func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event)
 			b.log.Warn("socket mode: ack not sent; Slack will send the envelope again", "type", evt.Type, "err", err)
 		}
 	}
-	// Waiting for a slot eats into Slack's 3 seconds, so not for long.
-	if !b.acquire(min(b.deadline/4, 500*time.Millisecond)) {
-		switch evt.Type {
-		case socketmode.EventTypeSlashCommand:
-			// The member reads why, rather than Slack's operation_timeout.
-			ack(wire(busyReply))
-		default:
-			// Left unacked, Slack sends it again in a while.
+	if !b.socketOurs(evt) {
+		if evt.Type == socketmode.EventTypeSlashCommand {
+			ack(wire(foreignReply))
+		} else {
+			ack(nil)
 		}
-		b.log.Warn("busy: envelope not taken", "type", evt.Type, "in_flight", cap(b.sem))
 		return
 	}
-	defer b.release()
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -224,29 +223,81 @@ func (b *Bot) envelope(ctx context.Context, client Socket, evt socketmode.Event)
 			ack(nil)
 			return
 		}
-		req := commands.FromSlash(cmd)
-		reply, dup := b.answer(req, "socket")
-		payload, err := json.Marshal(wire(reply))
-		if err == nil && ackSize(evt.Request.EnvelopeID, payload) < MaxAck {
-			ack(json.RawMessage(payload))
-			return
-		}
-		// Too large to travel in the ack: a note now, the reply through
-		// response_url (once: a repeat finds it already sent).
-		ack(wire(longReply))
-		if !dup {
-			b.goJob(func(ctx context.Context) { b.followUp(ctx, req, reply) })
-		}
+		b.socketCommand(commands.FromSlash(cmd), evt.Request.EnvelopeID, ack)
 	case socketmode.EventTypeInteractive:
-		ack(nil)
-		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
-			b.interaction(cb, "socket")
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if ok && !b.interaction(cb, "socket") && !b.tellBusy(cb.ResponseURL) {
+			return // unacked: the member sees the press fail, and may press again
 		}
+		ack(nil)
 	case socketmode.EventTypeEventsAPI:
-		ack(nil)
-		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok && ev.Type == slackevents.CallbackEvent {
-			b.event(ev, "socket")
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if ok && ev.Type == slackevents.CallbackEvent && !b.event(ev, "socket") {
+			return // unacked: Slack sends it again
 		}
+		ack(nil)
+	}
+}
+
+// foreignReply answers a command from a workspace the bot does not serve.
+var foreignReply = note("This app is not installed for your workspace, so I did not take that.")
+
+// socketOurs checks an envelope as HTTP checks a request beyond its
+// signature (see foreign): a command, press or event from another workspace
+// or for another app is acked and not acted on, counted and logged.
+func (b *Bot) socketOurs(evt socketmode.Event) bool {
+	var team, enterprise, app, user string
+	switch d := evt.Data.(type) {
+	case slack.SlashCommand:
+		team, enterprise, app, user = d.TeamID, d.EnterpriseID, d.APIAppID, d.UserID
+	case slack.InteractionCallback:
+		team, enterprise, app, user = d.Team.ID, d.Enterprise.ID, d.APIAppID, d.User.ID
+	case slackevents.EventsAPIEvent:
+		if d.Type != slackevents.CallbackEvent {
+			return true
+		}
+		team, enterprise, app = d.TeamID, d.EnterpriseID, d.APIAppID
+	default:
+		return true // nothing to act on: acked and left alone
+	}
+	why := b.foreign(team, enterprise, app)
+	if why == "" {
+		return true
+	}
+	b.metrics.refused.WithLabelValues("socket", why).Inc()
+	b.log.Warn("request refused", "transport", "socket", "type", string(evt.Type), "reason", why,
+		"team", team, "enterprise", enterprise, "app", app, "user", user)
+	return false
+}
+
+// hello learns the bot's app from Slack's hello, when the options did not
+// say it: the app token belongs to one app, and every envelope is for it.
+func (b *Bot) hello(req *socketmode.Request) {
+	b.log.Debug("socket mode", "event", "hello")
+	if req == nil || req.ConnectionInfo.AppID == "" {
+		return
+	}
+	app := req.ConnectionInfo.AppID
+	if known := b.appID(); known != "" && known != app {
+		b.log.Warn("socket mode: Slack's hello names another app than the one configured", "hello", app, "configured", known)
+		return
+	}
+	b.app.CompareAndSwap(nil, &app)
+}
+
+// socketCommand answers a slash command in its ack. A reply too large for
+// an ack is acked with a note and posted to response_url (once: a repeat
+// finds it already sent).
+func (b *Bot) socketCommand(req commands.Request, envelopeID string, ack func(any)) {
+	reply, dup := b.answer(req, "socket")
+	payload, err := json.Marshal(wire(reply))
+	if err == nil && ackSize(envelopeID, payload) < MaxAck {
+		ack(json.RawMessage(payload))
+		return
+	}
+	ack(wire(longReply))
+	if !dup {
+		b.mustJob(func(ctx context.Context) { b.followUp(ctx, req, reply) })
 	}
 }
 

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +213,89 @@ func TestSocketShutdown(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("ServeSocket: %v, want nil after its context ended", err)
+	}
+}
+
+// TestSocketForeign: Socket Mode checks what HTTP checks beyond the
+// signature: a command, press or event from another workspace, or for
+// another app than the one Slack's hello names, is acked and not acted on,
+// counted and logged.
+func TestSocketForeign(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, config{})
+	e.serveSocket()
+	e.fake.WaitConnected(t)
+
+	press := func(team, app string) json.RawMessage {
+		cb := slack.InteractionCallback{
+			Type: slack.InteractionTypeBlockActions, Team: slack.Team{ID: team}, APIAppID: app,
+			User: slack.User{ID: "UFOREIGN"}, TriggerID: trigger(), ResponseURL: e.fake.ResponseURL(),
+			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+				{ActionID: commands.ActionLog5, Value: "5 message", ActionTs: "1700000003.000001"},
+			}},
+		}
+		b, err := json.Marshal(cb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	event := func(team, app string) json.RawMessage {
+		var ev map[string]any
+		if err := json.Unmarshal(homeOpened(team, "Ev-"+team+app, "UFOREIGN"), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev["api_app_id"] = app
+		b, _ := json.Marshal(ev)
+		return b
+	}
+	command := func(team, enterprise, app string) json.RawMessage {
+		b, _ := json.Marshal(slack.SlashCommand{Command: "/logsend", Text: "5", UserID: "UFOREIGN", TeamID: team,
+			EnterpriseID: enterprise, APIAppID: app, TriggerID: trigger(), ResponseURL: e.fake.ResponseURL()})
+		return b
+	}
+	for i, tc := range []struct {
+		name    string
+		typ     string
+		payload json.RawMessage
+		reply   string // in the ack; "" for none
+	}{
+		{"command from another team", "slash_commands", command("T0THEIRS", "", slackfake.AppID), "not installed for your workspace"},
+		{"command from another enterprise", "slash_commands", command("T0THEIRS", "E0THEIRS", slackfake.AppID), "not installed for your workspace"},
+		{"command without a team", "slash_commands", command("", "", slackfake.AppID), "not installed for your workspace"},
+		{"command for another app", "slash_commands", command(slackfake.TeamID, "", "A0OTHER"), "not installed for your workspace"},
+		{"press from another team", "interactive", press("T0THEIRS", slackfake.AppID), ""},
+		{"press for another app", "interactive", press(slackfake.TeamID, "A0OTHER"), ""},
+		{"event from another team", "events_api", event("T0THEIRS", slackfake.AppID), ""},
+		{"event for another app", "events_api", event(slackfake.TeamID, "A0OTHER"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("env-foreign-%d", i)
+			e.fake.Send(t, tc.typ, id, tc.payload)
+			payload := e.fake.WaitAck(t, id)
+			if tc.reply == "" && payload != nil {
+				t.Errorf("got ack %s, want none", payload)
+			}
+			if tc.reply != "" && (payload == nil || !strings.Contains(decode(t, payload).Text, tc.reply)) {
+				t.Errorf("got ack %s, want one saying %q", payload, tc.reply)
+			}
+		})
+	}
+	drain(t, e)
+	if n := e.entries("UFOREIGN"); n != 0 {
+		t.Errorf("got %d entries, want none", n)
+	}
+	if n := len(e.fake.Calls("views.publish")) + len(e.fake.Calls("response_url")); n != 0 {
+		t.Errorf("got %d calls to Slack, want none", n)
+	}
+	e.metric(`quotabot_http_refused_total{reason="foreign_team",transport="socket"} 5`)
+	e.metric(`quotabot_http_refused_total{reason="foreign_app",transport="socket"} 3`)
+	if logs := e.logs.String(); !strings.Contains(logs, "transport=socket") || !strings.Contains(logs, "reason=foreign_team") {
+		t.Errorf("logs lack the refusals:\n%s", logs)
+	}
+	// Ours still gets through, in the same connection.
+	id := e.fake.SendSlashCommand(t, slack.SlashCommand{Command: "/logsend", Text: "2", UserID: "UOURS"})
+	if r := e.ack(id); !strings.HasPrefix(r.Text, "Logged 2 messages") {
+		t.Errorf("our own command: got %q, want it logged", r.Text)
 	}
 }

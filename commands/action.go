@@ -101,7 +101,7 @@ func (h *Handler) Action(ctx context.Context, a ActionRequest) (reply Reply, err
 		return reply, nil
 	case ActionUndo:
 		if a.Value == "" {
-			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, quota.ErrNothingToUndo), nil
+			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, quota.ErrNoSuchEntry), nil
 		}
 		reply, err = h.undo(ctx, a.UserID, a.Value, key)
 		if err != nil {

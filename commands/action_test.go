@@ -69,8 +69,8 @@ func TestUndoButton(t *testing.T) {
 	if again := e.press(first, commands.ActionUndo, "U1", "undo-1"); again.Text != r.Text {
 		t.Errorf("redelivered Undo: got %q, want %q", again.Text, r.Text)
 	}
-	if r := e.press(first, commands.ActionUndo, "U1", "undo-2"); !strings.HasPrefix(r.Text, "Nothing to undo") {
-		t.Errorf("second press of a spent Undo: got %q, want nothing to undo", r.Text)
+	if r := e.press(first, commands.ActionUndo, "U1", "undo-2"); !strings.HasPrefix(r.Text, "Nothing was taken back: that entry was taken back already") {
+		t.Errorf("second press of a spent Undo: got %q, want that entry spent", r.Text)
 	}
 	if day, _ := e.mustUsed("U1", quota.Message); day != 7 {
 		t.Errorf("got %d used today, want 7", day)
@@ -83,11 +83,63 @@ func TestUndoButtonIsOwn(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, commands.Options{})
 	theirs := e.do("U1", "/logsend 5", "t1")
-	if r := e.press(theirs, commands.ActionUndo, "U2", "k"); !strings.HasPrefix(r.Text, "Nothing to undo") {
-		t.Errorf("got %q, want nothing to undo", r.Text)
+	if r := e.press(theirs, commands.ActionUndo, "U2", "k"); !strings.HasPrefix(r.Text, "Nothing was taken back: that entry is not one of yours") {
+		t.Errorf("got %q, want that entry not U2's", r.Text)
 	}
 	if day, _ := e.mustUsed("U1", quota.Message); day != 5 {
 		t.Errorf("got %d used today by U1, want 5", day)
+	}
+}
+
+// TestUndoUnknownEntry: an Undo press naming no entry of the member's says
+// so, and not "no entry from the last 24 hours" while the member has
+// some; it takes nothing back. A spent entry is told apart from an unknown
+// one.
+func TestUndoUnknownEntry(t *testing.T) {
+	t.Parallel()
+	const (
+		unknown = "Nothing was taken back: that entry is not one of yours, or no longer exists. `/logsend undo` takes back your last entry."
+		spent   = "Nothing was taken back: that entry was taken back already, or was logged more than 24 hours ago."
+	)
+	for _, tc := range []struct {
+		name  string
+		value func(e *env) string
+		want  string
+	}{
+		{"malformed", func(*env) string { return "zz-not-an-entry" }, unknown},
+		{"no such entry", func(*env) string { return "0000000000000001" }, unknown},
+		{"zero", func(*env) string { return "0000000000000000" }, unknown},
+		{"someone else's", func(e *env) string {
+			return buttons(e.do("U2", "/logsend 3", ""))[commands.ActionUndo].Value
+		}, unknown},
+		{"taken back already", func(e *env) string {
+			r := e.do("U1", "/logsend 4", "")
+			e.press(r, commands.ActionUndo, "U1", "first-press")
+			return buttons(r)[commands.ActionUndo].Value
+		}, spent},
+		{"older than a day", func(e *env) string {
+			r := e.do("U1", "/logsend 4", "")
+			e.clock.Add(25 * time.Hour)
+			return buttons(r)[commands.ActionUndo].Value
+		}, spent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{})
+			value := tc.value(e)
+			e.do("U1", "/logsend 2", "") // the member has an entry that stands
+			r, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: commands.ActionUndo, Value: value, UserID: "U1", Key: "k"})
+			if err != nil {
+				t.Fatalf("got error %v, want a reply", err)
+			}
+			mustFit(t, r, true)
+			if r.Text != tc.want {
+				t.Errorf("got %q, want %q", r.Text, tc.want)
+			}
+			if day, _ := e.mustUsed("U1", quota.Message); day != 2 {
+				t.Errorf("got %d used today by U1, want 2: nothing taken back", day)
+			}
+		})
 	}
 }
 
@@ -102,8 +154,8 @@ func TestActionRefusals(t *testing.T) {
 		{"forged kind", commands.ActionRequest{ActionID: commands.ActionLog1, Value: "1 inmial"}, "Did you mean *inmail*?"},
 		{"kind not on the tier", commands.ActionRequest{ActionID: commands.ActionLog1, Value: "1 inmail"}, "your tier, free, has no InMail"},
 		{"log button that is not a log", commands.ActionRequest{ActionID: commands.ActionLog1, Value: "undo"}, "That button is no longer in use."},
-		{"undo without an entry", commands.ActionRequest{ActionID: commands.ActionUndo, Value: ""}, "Nothing to undo"},
-		{"undo with garbage", commands.ActionRequest{ActionID: commands.ActionUndo, Value: "not-an-id\x00"}, "Nothing to undo"},
+		{"undo without an entry", commands.ActionRequest{ActionID: commands.ActionUndo, Value: ""}, "that entry is not one of yours, or no longer exists"},
+		{"undo with garbage", commands.ActionRequest{ActionID: commands.ActionUndo, Value: "not-an-id\x00"}, "that entry is not one of yours, or no longer exists"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

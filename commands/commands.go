@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"log/slog"
@@ -218,6 +219,11 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 		e, err = h.ledger.Undo(ctx, user, key)
 	} else {
 		e, err = h.ledger.UndoEntry(ctx, user, entryID, key)
+		if errors.Is(err, quota.ErrNothingToUndo) && !errors.Is(err, quota.ErrNoSuchEntry) {
+			// The member may well have other entries to take back:
+			// say that this one is spent, not that there is none.
+			err = fmt.Errorf("undo %s: %w", entryID, ErrSpentUndo)
+		}
 	}
 	if err != nil {
 		return Reply{}, err
@@ -416,8 +422,11 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		line := fmt.Sprintf("• %s · *%s*", DateToken(e.At), what)
 		text := fmt.Sprintf("%s: %s", plainDate(e.At), what)
 		if e.Note != "" {
-			line += " · " + blockkit.Escape(clip(e.Note, historyNote))
-			text += " (" + clip(e.Note, historyNote) + ")"
+			// Escaped in the fallback too: Slack reads `text` as
+			// mrkdwn, so a note's <!channel> would ping everyone.
+			note := blockkit.Escape(clip(e.Note, historyNote))
+			line += " · " + note
+			text += " (" + note + ")"
 		}
 		if !e.Stands() {
 			line = fmt.Sprintf("• ~%s · %s~ · taken back", DateToken(e.At), what)

@@ -29,7 +29,7 @@
 // (`/logsend 5 message intro to Acme`): a word where the kind goes that is
 // not a kind is refused with the list of kinds and a "did you mean", so
 // `/logsend 5 inmial` can never count 5 messages. Text longer than
-// [MaxText] bytes, broken UTF-8 and control characters (NUL and the like)
+// [MaxText] characters, broken UTF-8 and control characters (NUL and the like)
 // are refused whole. Mentions arrive escaped as `<@U123ABC|name>` or
 // `<@U123ABC>`; both are accepted. A bare "@name" (an app that does not
 // ask Slack to escape mentions) cannot be resolved and is refused with a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -24,6 +25,10 @@ var (
 	// buttons; Handler.Action returns it so a transport can pass the
 	// action on.
 	ErrUnknownAction = errors.New("unknown action")
+	// ErrSpentUndo: an Undo button named an entry of the member's that
+	// can no longer be taken back (taken back already, or logged more
+	// than 24 hours ago). It matches quota.ErrNothingToUndo too.
+	ErrSpentUndo = fmt.Errorf("entry can no longer be taken back: %w", quota.ErrNothingToUndo)
 )
 
 // apology is what a member reads when something broke that is not their
@@ -71,6 +76,9 @@ func Explain(err error) (string, bool) {
 			return fmt.Sprintf("%s is not a count I can take: a count is a whole number from %d to %d, in digits.", quote(input), quota.MinCount, quota.MaxCount), true
 		}
 		return fmt.Sprintf("A count is a whole number from %d to %d, in digits.", quota.MinCount, quota.MaxCount), true
+	case errors.Is(err, quota.ErrNoteTooLong) && pe != nil:
+		return fmt.Sprintf("That note is %s characters long: keep it to %d.",
+			quota.FormatCount(utf8.RuneCountInString(pe.Input)), quota.MaxNote), true
 	case errors.Is(err, quota.ErrNoteTooLong):
 		return fmt.Sprintf("That note is too long: keep it to %d characters.", quota.MaxNote), true
 	case errors.Is(err, ErrTooLong):
@@ -83,6 +91,10 @@ func Explain(err error) (string, bool) {
 		return fmt.Sprintf("I can't make sense of %s there.", quote(input)), true
 	case errors.Is(err, ErrUnknownCommand):
 		return fmt.Sprintf("I don't answer %s.", quote(input)), true
+	case errors.Is(err, quota.ErrNoSuchEntry):
+		return "Nothing was taken back: that entry is not one of yours, or no longer exists. `/logsend undo` takes back your last entry.", true
+	case errors.Is(err, ErrSpentUndo):
+		return "Nothing was taken back: that entry was taken back already, or was logged more than 24 hours ago.", true
 	case errors.Is(err, quota.ErrNothingToUndo):
 		return "Nothing to undo: you have no entry from the last 24 hours that still stands.", true
 	case errors.Is(err, ErrNotAdmin):

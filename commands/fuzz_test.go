@@ -119,7 +119,7 @@ func checkCommand(t *testing.T, plan quota.Plan, text string, cmd commands.Comma
 		if !slices.Contains(plan.Kinds(), c.Kind) {
 			t.Fatalf("%q: got kind %q, not in the plan", text, c.Kind)
 		}
-		if len(c.Note) > quota.MaxNote || !utf8.ValidString(c.Note) || c.Note != strings.TrimSpace(c.Note) {
+		if utf8.RuneCountInString(c.Note) > quota.MaxNote || !utf8.ValidString(c.Note) || c.Note != strings.TrimSpace(c.Note) {
 			t.Fatalf("%q: got note %q", text, c.Note)
 		}
 		for _, r := range c.Note {

@@ -81,6 +81,36 @@ func TestLogReplyBlocks(t *testing.T) {
 	}
 }
 
+// TestNoteLength: the note limit is 500 characters, as the reply says,
+// whatever bytes they take; a note past it is refused with its length, and
+// nothing is recorded.
+func TestNoteLength(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		note string
+		want string // the fallback text starts with it
+	}{
+		{"200 emoji", strings.Repeat("😀", 200), "Logged 1 message."},
+		{"500 emoji", strings.Repeat("😀", 500), "Logged 1 message."},
+		{"500 ampersands as Slack sends them", strings.Repeat("&amp;", 500), "Logged 1 message."},
+		{"501 letters", strings.Repeat("n", 501), "That note is 501 characters long: keep it to 500. Nothing was recorded."},
+		{"501 emoji", strings.Repeat("😀", 501), "That note is 501 characters long: keep it to 500. Nothing was recorded."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{})
+			r := e.do("U1", "/logsend 1 message "+tc.note, "")
+			if !strings.HasPrefix(r.Text, tc.want) {
+				t.Errorf("got %q, want it to start %q", clipped(r.Text), tc.want)
+			}
+			if !strings.HasPrefix(tc.want, "Logged") {
+				e.mustNothingRecorded("U1")
+			}
+		})
+	}
+}
+
 func TestLogOverIsLoud(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, commands.Options{})
@@ -348,7 +378,7 @@ func TestHistory(t *testing.T) {
 	e.do("U1", "/logsend 2", "")
 	e.do("U1", "/logsend undo", "")
 	r = e.do("U1", "/quota history", "")
-	if want := "Your last 2 entries, newest first: Thu 26 Nov 11:00 EST: 2 messages, taken back; Thu 26 Nov 10:00 EST: 5 messages (intro to <!here>)."; r.Text != want {
+	if want := "Your last 2 entries, newest first: Thu 26 Nov 11:00 EST: 2 messages, taken back; Thu 26 Nov 10:00 EST: 5 messages (intro to &lt;!here&gt;)."; r.Text != want {
 		t.Errorf("got  %q\nwant %q", r.Text, want)
 	}
 	js := blocksJSON(t, r)
@@ -364,6 +394,47 @@ func TestHistory(t *testing.T) {
 	r = e.do("U1", "/quota history", "")
 	if !strings.HasPrefix(r.Text, "Your last 10 entries") {
 		t.Errorf("got %q, want the last 10", r.Text[:40])
+	}
+}
+
+// TestNotesAreInert: a note is shown, never acted on, wherever a reply
+// carries it, in the plain-text fallback (which Slack reads as mrkdwn) as
+// in the blocks: no mention, no channel ping, no disguised link.
+func TestNotesAreInert(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		note string // as Slack sends it, escaped
+		want string // as the reply must carry it
+		bad  string // what must never appear
+	}{
+		{"channel ping", "&lt;!channel&gt; read this", "&lt;!channel&gt; read this", "<!channel>"},
+		{"here ping", "&lt;!here&gt;", "&lt;!here&gt;", "<!here>"},
+		{"mention", "&lt;@U0BOSS&gt; said so", "&lt;@U0BOSS&gt; said so", "<@U0BOSS>"},
+		{"disguised link", "&lt;http://evil.example|the deck&gt;", "&lt;http://evil.example|the deck&gt;", "<http://evil.example"},
+		{"ampersand", "Q&amp;A", "Q&amp;A", "Q&A"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{})
+			logged := e.do("U1", "/logsend 1 message "+tc.note, "")
+			history := e.do("U1", "/quota history", "")
+			for what, s := range map[string]string{
+				"log blocks":       blocksJSON(t, logged),
+				"log fallback":     logged.Text,
+				"history blocks":   blocksJSON(t, history),
+				"history fallback": history.Text,
+			} {
+				if strings.Contains(s, tc.bad) {
+					t.Errorf("%s: got %q, which carries %q live", what, s, tc.bad)
+				}
+			}
+			for what, s := range map[string]string{"history blocks": blocksJSON(t, history), "history fallback": history.Text} {
+				if !strings.Contains(s, tc.want) {
+					t.Errorf("%s: got %q, want it to show %q", what, s, tc.want)
+				}
+			}
+		})
 	}
 }
 
@@ -426,9 +497,15 @@ func TestExplain(t *testing.T) {
 		{"unknown kind, no suggestion, input escaped", &quota.UnknownError{What: "kind", Input: "<!channel>", Known: []string{"message"}},
 			"I don't know the kind “&lt;!channel&gt;”. Kinds: message.", true},
 		{"nothing to undo", fmt.Errorf("undo for U1: %w", quota.ErrNothingToUndo), "Nothing to undo: you have no entry from the last 24 hours that still stands.", true},
+		{"no such entry", fmt.Errorf("undo: %w", quota.ErrNoSuchEntry),
+			"Nothing was taken back: that entry is not one of yours, or no longer exists. `/logsend undo` takes back your last entry.", true},
+		{"spent entry", fmt.Errorf("undo: %w", commands.ErrSpentUndo),
+			"Nothing was taken back: that entry was taken back already, or was logged more than 24 hours ago.", true},
 		{"unknown tier", &quota.UnknownError{What: "tier", Input: "gold", Known: []string{"free", "premium"}}, "There is no tier “gold”. Tiers: free, premium.", true},
 		{"not admin", fmt.Errorf("set tier: %w", commands.ErrNotAdmin), "Only admins can set someone else's tier. You can set your own, for example `/quota tier premium`.", true},
 		{"note too long", quota.ErrNoteTooLong, "That note is too long: keep it to 500 characters.", true},
+		{"note too long, as parsed", &commands.ParseError{Command: "/logsend", Input: strings.Repeat("😀", 1234), Err: quota.ErrNoteTooLong},
+			"That note is 1,234 characters long: keep it to 500.", true},
 		{"deadline", fmt.Errorf("log: %w", context.DeadlineExceeded), "That took too long. Please try again in a moment.", false},
 		{"store failed", fmt.Errorf("log: %w: %w", quota.ErrStoreFailed, errors.New("sync: input/output error")),
 			"I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false},

@@ -18,7 +18,7 @@ type Command interface{ isCommand() }
 
 // Log is `/logsend [count] [kind] [note]`: record Count sends of Kind.
 // Parse only builds one with 1 <= Count <= 1000, a kind of the plan and a
-// note of at most quota.MaxNote bytes.
+// note of at most quota.MaxNote characters.
 type Log struct {
 	Count int
 	Kind  quota.Kind
@@ -60,16 +60,22 @@ func (SetTier) isCommand() {}
 func (History) isCommand() {}
 func (Help) isCommand()    {}
 
-// MaxText is the longest command text accepted, in bytes. It leaves room for
-// a count, a kind and a note of quota.MaxNote bytes; anything longer is a
-// paste gone wrong, and refusing it early keeps the rest of the parser (and
-// the edit distance behind "did you mean") cheap.
+// MaxText is the longest command text accepted, in characters as the
+// member typed them (runes, with Slack's &amp;, &lt; and &gt; counted as
+// the one character each stands for). It leaves room for a count, a kind
+// and a note of quota.MaxNote characters, emoji and all; anything longer
+// is a paste gone wrong, and refusing it early keeps the rest of the
+// parser (and the edit distance behind "did you mean") cheap.
 const MaxText = 1000
+
+// maxTextBytes bounds the text before its characters are counted: a
+// character typed takes at most 5 bytes on the wire (& as &amp;).
+const maxTextBytes = 5 * MaxText
 
 // Errors the parser returns besides quota's sentinels (quota.ErrBadCount,
 // quota.ErrUnknownKind, quota.ErrUnknownTier, quota.ErrNoteTooLong).
 var (
-	// ErrTooLong: the text is over MaxText bytes.
+	// ErrTooLong: the text is over MaxText characters.
 	ErrTooLong = errors.New("command too long")
 	// ErrUnreadable: broken UTF-8 or a control character such as NUL.
 	ErrUnreadable = errors.New("unreadable characters")
@@ -181,8 +187,9 @@ func ParseLogsend(plan quota.Plan, text string) (Command, error) {
 	}
 	if i < len(toks) {
 		cmd.Note = unescapeSlack(strings.TrimSpace(text[toks[i].start:]))
-		if len(cmd.Note) > quota.MaxNote {
-			return fail(clip(cmd.Note, 40), quota.ErrNoteTooLong)
+		if utf8.RuneCountInString(cmd.Note) > quota.MaxNote {
+			// The whole note, so that the reply can say how long it is.
+			return fail(cmd.Note, quota.ErrNoteTooLong)
 		}
 	}
 	return cmd, nil
@@ -283,11 +290,14 @@ func parseTier(plan quota.Plan, args []token, fail func(string, error) (Command,
 // broken UTF-8 and control characters (a NUL would also break the store's
 // keys, were it ever to reach them).
 func checkText(text string) error {
-	if len(text) > MaxText {
+	if len(text) > maxTextBytes {
 		return ErrTooLong
 	}
 	if !utf8.ValidString(text) {
 		return ErrUnreadable
+	}
+	if utf8.RuneCountInString(unescapeSlack(text)) > MaxText {
+		return ErrTooLong
 	}
 	for _, r := range text {
 		if r == '\t' || r == '\n' || r == '\r' {

@@ -38,6 +38,10 @@ func TestParseLogsend(t *testing.T) {
 		{"surrounding space", "  7   messages  ", commands.Log{Count: 7, Kind: quota.Message}},
 		{"tab between words", "4\tinmail", commands.Log{Count: 4, Kind: quota.InMail}},
 		{"note of 500 bytes", "5 message " + strings.Repeat("n", 500), commands.Log{Count: 5, Kind: quota.Message, Note: strings.Repeat("n", 500)}},
+		{"note of 200 emoji", "5 message " + strings.Repeat("😀", 200), commands.Log{Count: 5, Kind: quota.Message, Note: strings.Repeat("😀", 200)}},
+		{"note of 500 emoji", "5 message " + strings.Repeat("😀", 500), commands.Log{Count: 5, Kind: quota.Message, Note: strings.Repeat("😀", 500)}},
+		// Slack sends & as &amp;: 2,500 bytes for the 500 characters typed.
+		{"note of 500 ampersands", "5 message " + strings.Repeat("&amp;", 500), commands.Log{Count: 5, Kind: quota.Message, Note: strings.Repeat("&", 500)}},
 		{"undo", "undo", commands.Undo{}},
 		{"undo in capitals", "UNDO", commands.Undo{}},
 		{"help", "help", commands.Help{Command: "/logsend"}},
@@ -100,6 +104,9 @@ var oddLogsend = []struct {
 	{"10,000 characters", "5 message " + strings.Repeat("a", 10_000), commands.ErrTooLong, ""},
 	{"10,000 digits", strings.Repeat("9", 10_000), commands.ErrTooLong, ""},
 	{"note too long", "5 message " + strings.Repeat("n", 501), quota.ErrNoteTooLong, ""},
+	{"note of 501 emoji", "5 message " + strings.Repeat("😀", 501), quota.ErrNoteTooLong, ""},
+	{"note of 501 ampersands", "5 message " + strings.Repeat("&amp;", 501), quota.ErrNoteTooLong, ""},
+	{"1,001 characters of emoji", "5 message " + strings.Repeat("😀", 991), commands.ErrTooLong, ""},
 	{"undo with words", "undo 5", commands.ErrUsage, ""},
 }
 

@@ -168,8 +168,8 @@ func TestPressUndo(t *testing.T) {
 		t.Errorf("used today after Undo delivered twice: got %d, want 5", got)
 	}
 	p = e.press("U1", commands.ActionUndo, btn.Value, "trig-u2/1.1")
-	if got := e.used("U1", quota.Message); got != 5 || !strings.Contains(p.text(), "Nothing to undo") {
-		t.Errorf("a spent Undo pressed again: used %d, want 5, and a view saying nothing to undo", got)
+	if got := e.used("U1", quota.Message); got != 5 || !strings.Contains(p.text(), "that entry was taken back already") {
+		t.Errorf("a spent Undo pressed again: used %d, want 5, and a view saying the entry was taken back already", got)
 	}
 }
 

@@ -25,13 +25,18 @@ var (
 	// ErrStoreFailed: a commit failed, so what the store holds is unknown;
 	// the ledger takes no more writes until it is opened again.
 	ErrStoreFailed = errors.New("the store failed a write; restart quotabot once its disk is sound")
+	// ErrNoSuchEntry: UndoEntry was given an ID that names no entry of the
+	// member's (malformed, never logged, or someone else's). It matches
+	// ErrNothingToUndo too: nothing was taken back.
+	ErrNoSuchEntry = fmt.Errorf("no such entry: %w", ErrNothingToUndo)
 )
 
 // Counts a member may log in one entry.
 const (
 	MinCount = 1
 	MaxCount = 1000
-	// MaxNote is the longest note kept, in bytes.
+	// MaxNote is the longest note kept, in characters (runes), as the
+	// replies count it.
 	MaxNote = 500
 )
 

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -358,8 +359,8 @@ func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
 		_, err := l.plan.ParseKind(string(req.Kind))
 		return LogResult{}, fmt.Errorf("log: %w", err)
 	}
-	if len(req.Note) > MaxNote {
-		return LogResult{}, fmt.Errorf("log: %w (%d bytes, at most %d)", ErrNoteTooLong, len(req.Note), MaxNote)
+	if n := utf8.RuneCountInString(req.Note); n > MaxNote {
+		return LogResult{}, fmt.Errorf("log: %w (%d characters, at most %d)", ErrNoteTooLong, n, MaxNote)
 	}
 	res, err := l.submit(ctx, &op{kind: opLog, log: req})
 	if err != nil {
@@ -385,11 +386,13 @@ func (l *Ledger) Undo(ctx context.Context, member, key string) (Entry, error) {
 
 // UndoEntry takes back one given entry of the member's, if it stands and
 // was logged in the last 24 hours; an Undo button names its entry so a late
-// press cannot take back a newer one.
+// press cannot take back a newer one. An ID that names no entry of the
+// member's is ErrNoSuchEntry; one taken back already or older than 24
+// hours, ErrNothingToUndo.
 func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (Entry, error) {
 	at, err := parseEntryID(id)
-	if err != nil {
-		return Entry{}, fmt.Errorf("undo: %w", ErrNothingToUndo)
+	if err != nil || at == 0 { // 0 would read as "the newest entry"
+		return Entry{}, fmt.Errorf("undo: %w", ErrNoSuchEntry)
 	}
 	if err := validMember(member); err != nil {
 		return Entry{}, fmt.Errorf("undo: %w", err)

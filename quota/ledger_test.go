@@ -3,6 +3,7 @@ package quota_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,7 @@ func TestLogRefusals(t *testing.T) {
 		{"empty member", quota.LogRequest{Member: "", Kind: quota.Message, Count: 1}, quota.ErrInvalidMember},
 		{"NUL in member", quota.LogRequest{Member: "U1\x00", Kind: quota.Message, Count: 1}, quota.ErrInvalidMember},
 		{"long note", quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: string(make([]byte, 501))}, quota.ErrNoteTooLong},
+		{"note of 501 emoji", quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: strings.Repeat("😀", 501)}, quota.ErrNoteTooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := l.Log(ctx, tc.req)
@@ -118,6 +120,36 @@ func TestLogRefusals(t *testing.T) {
 	}
 	if ms := l.Members(); len(ms) != 0 {
 		t.Errorf("members after refusals: got %v, want none enrolled", ms)
+	}
+}
+
+// TestNoteLength: a note's limit is in characters, as the replies say, not
+// in bytes: 500 emoji (2,000 bytes) are kept whole.
+func TestNoteLength(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := mustOpen(t, "", quota.Options{InMemory: true})
+	for _, tc := range []struct {
+		name string
+		note string
+		want error
+	}{
+		{"500 ASCII", strings.Repeat("n", quota.MaxNote), nil},
+		{"200 emoji", strings.Repeat("😀", 200), nil},
+		{"500 emoji", strings.Repeat("😀", quota.MaxNote), nil},
+		{"500 accented", strings.Repeat("é", quota.MaxNote), nil},
+		{"501 ASCII", strings.Repeat("n", quota.MaxNote+1), quota.ErrNoteTooLong},
+		{"501 emoji", strings.Repeat("😀", quota.MaxNote+1), quota.ErrNoteTooLong},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := l.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: tc.note})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+			if err == nil && res.Entry.Note != tc.note {
+				t.Errorf("got a note of %d bytes, want the %d given", len(res.Entry.Note), len(tc.note))
+			}
+		})
 	}
 }
 
@@ -201,9 +233,19 @@ func TestUndo(t *testing.T) {
 	if len(h) != 3 || h[0].ID != b.Entry.ID || h[0].Stands() || h[2].ID != old.Entry.ID || !h[2].Stands() {
 		t.Errorf("history: got %+v", h)
 	}
-	// Undoing a named entry that is not yours does nothing.
-	if _, err := l.UndoEntry(ctx, "U1", old.Entry.ID, ""); !errors.Is(err, quota.ErrNothingToUndo) {
+	if _, err := l.UndoEntry(ctx, "U1", old.Entry.ID, ""); !errors.Is(err, quota.ErrNothingToUndo) || errors.Is(err, quota.ErrNoSuchEntry) {
 		t.Errorf("undo of an old named entry: got %v, want ErrNothingToUndo", err)
+	}
+	// A named entry that is not the member's, or no entry at all, is
+	// told apart from one that can no longer be taken back.
+	theirs, err := l.Log(ctx, quota.LogRequest{Member: "U2", Kind: quota.Message, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{theirs.Entry.ID, "0000000000000001", "0000000000000000", "not-an-id", ""} {
+		if _, err := l.UndoEntry(ctx, "U1", id, ""); !errors.Is(err, quota.ErrNoSuchEntry) || !errors.Is(err, quota.ErrNothingToUndo) {
+			t.Errorf("undo of entry %q: got %v, want ErrNoSuchEntry (which is also ErrNothingToUndo)", id, err)
+		}
 	}
 }
 

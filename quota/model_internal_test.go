@@ -723,6 +723,9 @@ func (m *model) undo(o *op, now time.Time) want {
 			}
 		}
 	}
+	if !found && o.at != 0 {
+		return want{err: ErrNoSuchEntry}
+	}
 	if !found || m.entries[target].Undone != 0 || target < cutoff {
 		return want{err: ErrNothingToUndo}
 	}

@@ -392,6 +392,9 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 			return Entry{}, storeError{err}
 		}
 	}
+	if !found && o.at != 0 {
+		return Entry{}, ErrNoSuchEntry
+	}
 	if !found || !target.Stands() || target.At.Before(cutoff) {
 		return Entry{}, ErrNothingToUndo
 	}

@@ -361,33 +361,33 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 		}
 	}
 	cutoff := now.Add(-24 * time.Hour)
-	var target Entry
-	var found bool
+	var (
+		rec   entryRecord
+		at    int64
+		found bool
+	)
 	if o.at != 0 {
 		r, ok, err := l.entryAt(txn, b, o.at)
 		if err != nil {
 			return Entry{}, storeError{err}
 		}
 		if ok && r.Member == o.member {
-			target, found = r.entry(o.at), true
+			rec, at, found = r, o.at, true
 		}
 	} else {
 		// The last entry logged of those dated in the last 24 hours: after
 		// a clock set back, that is not the one dated latest.
-		var best entryRecord
-		var bestAt int64
-		err := l.writerWalk(txn, b, o.member, func(at int64, r entryRecord) bool {
-			if time.Unix(0, at).Before(cutoff) {
+		err := l.writerWalk(txn, b, o.member, func(rat int64, r entryRecord) bool {
+			if time.Unix(0, rat).Before(cutoff) {
 				return false
 			}
 			// The index is the member's, so the entry should be too;
 			// an Undo must never take back someone else's count.
-			if r.Undone == 0 && r.Member == o.member && (!found || later(r, at, best, bestAt)) {
-				best, bestAt, found = r, at, true
+			if r.Undone == 0 && r.Member == o.member && (!found || later(r, rat, rec, at)) {
+				rec, at, found = r, rat, true
 			}
 			return true
 		})
-		target = best.entry(bestAt)
 		if err != nil {
 			return Entry{}, storeError{err}
 		}
@@ -395,11 +395,10 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 	if !found && o.at != 0 {
 		return Entry{}, ErrNoSuchEntry
 	}
-	if !found || !target.Stands() || target.At.Before(cutoff) {
+	if !found || rec.Undone != 0 || time.Unix(0, at).Before(cutoff) {
 		return Entry{}, ErrNothingToUndo
 	}
-	at, _ := parseEntryID(target.ID)
-	rec := entryRecord{Member: target.Member, Kind: target.Kind, Count: target.Count, Note: target.Note, Undone: max(now.UnixNano(), 1)}
+	rec.Undone = max(now.UnixNano(), 1)
 	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return Entry{}, err
 	}

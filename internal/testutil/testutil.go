@@ -1,6 +1,6 @@
 // Package testutil holds helpers the tests of several packages share: a
-// settable clock, a buffer a logger can share between goroutines, and
-// time zones that load on any machine.
+// settable clock, a buffer a logger can share between goroutines, time
+// zones that load on any machine, and a small disk to fill.
 //
 // It is imported only by _test.go files. It imports no package of this
 // module, so the internal tests of any package, quota's included, can use

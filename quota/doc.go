@@ -29,7 +29,10 @@
 // reads without a Badger transaction, so a member sees their own entry at
 // once. If a commit ever fails, the ledger takes no more writes
 // ([ErrStoreFailed]) until it is opened again, since it can no longer know
-// what the disk holds.
+// what the disk holds. A full disk is refused before the write instead
+// ([ErrDiskFull], disk.go): Badger writes through memory maps and would
+// fault, so the ledger keeps a reserve of free space and takes writes
+// again by itself once there is room.
 //
 // Time comes from the clock in [Options]; nothing in this package calls
 // time.Now on its own.

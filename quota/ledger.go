@@ -43,6 +43,9 @@ type Options struct {
 	// a store a crash left with an unflushed memtable ("log truncate
 	// required"), which is when a backup matters most.
 	ReadOnly bool
+	// DiskFree returns the bytes free on the disk holding dir; nil reads
+	// them with statfs. Tests set it to make a disk full.
+	DiskFree func(dir string) (uint64, error)
 }
 
 // Ledger is the durable record of members, entries and counters. It is safe
@@ -81,6 +84,7 @@ type Ledger struct {
 	counts  *counterCache
 	// commitTxn commits a batch; tests put a failing disk in front of it.
 	commitTxn func(*badger.Txn) error
+	disk      *diskGuard // refuses writes while the disk is full (disk.go)
 }
 
 // Open opens (creating if need be) the ledger in dir. A directory another
@@ -118,11 +122,12 @@ func Open(dir string, opts Options) (*Ledger, error) {
 			return nil, err
 		}
 	}
-	db, err := openBadger(dir, opts.InMemory, opts.Logger)
+	db, err := openChecked(dir, opts)
 	if err != nil {
 		return nil, err
 	}
 	l := &Ledger{
+		disk:      newDiskGuard(dir, db, opts),
 		db:        db,
 		dir:       dir,
 		plan:      opts.Plan,
@@ -272,7 +277,8 @@ func (l *Ledger) gcLoop(idle bool) {
 		case <-l.stopGC:
 			return
 		case <-t.C:
-			for l.db.RunValueLogGC(0.5) == nil {
+			// GC rewrites what stands of a value-log file.
+			for l.disk.room(l.db.Opts().ValueLogFileSize) && l.db.RunValueLogGC(0.5) == nil {
 			}
 		case <-verify.C:
 			l.verifyTables()
@@ -324,6 +330,12 @@ func (l *Ledger) Close() error {
 	<-l.done
 	close(l.stopGC)
 	<-l.gcDone
+	if err := l.disk.roomToClose(); err != nil {
+		// Badger's Close would fault flushing the memtable; its synced
+		// log holds every entry, so leave the store as a crash would.
+		l.log.Error("disk full: leaving the store unclosed; it opens as after a crash, nothing lost", "err", err)
+		return fmt.Errorf("close %s: %w", l.dir, err)
+	}
 	if err := l.db.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", l.dir, err)
 	}
@@ -738,7 +750,7 @@ func (l *Ledger) SetMark(ctx context.Context, name, value string) error {
 }
 
 // Ping reports whether the store answers and takes writes, for health
-// checks.
+// checks: ErrDiskFull while the disk is too full to take them.
 func (l *Ledger) Ping() error {
 	l.closeMu.RLock()
 	defer l.closeMu.RUnlock()
@@ -749,6 +761,9 @@ func (l *Ledger) Ping() error {
 		return err
 	}
 	if err := l.damagedErr(); err != nil {
+		return err
+	}
+	if err := l.disk.fresh(); err != nil {
 		return err
 	}
 	return l.db.View(func(txn *badger.Txn) error {

@@ -134,7 +134,12 @@ func (b badgerLogger) Debugf(f string, a ...any) {}
 // openBadger opens the store, turning Badger's directory-lock failure into
 // ErrLocked with the directory named.
 func openBadger(dir string, inMemory bool, log *slog.Logger) (*badger.DB, error) {
-	db, err := badger.Open(badgerOptions(dir, inMemory, log))
+	return openWith(dir, badgerOptions(dir, inMemory, log))
+}
+
+// openWith is openBadger with the options given.
+func openWith(dir string, o badger.Options) (*badger.DB, error) {
+	db, err := badger.Open(o)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("open %s: %w: another quotabot process holds it", dir, ErrLocked)

@@ -72,6 +72,9 @@ func (l *Ledger) submit(ctx context.Context, o *op) (result, error) {
 	if err := l.damagedErr(); err != nil {
 		return result{}, err
 	}
+	if err := l.disk.ok(); err != nil {
+		return result{}, err
+	}
 	o.done = make(chan struct{})
 	l.closeMu.RLock()
 	if l.closed {
@@ -123,7 +126,12 @@ func (l *Ledger) writer() {
 // and answers every caller. It returns the transaction for the next batch
 // and this batch's state, which that transaction cannot see.
 func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger.Txn, *batchState) {
-	if err := l.brokenErr(); err != nil {
+	err := l.brokenErr()
+	if err == nil {
+		// Refused before Badger sees it: the store's state stays known.
+		err = l.disk.ok()
+	}
+	if err != nil {
 		for _, o := range batch {
 			o.res, o.err = result{}, err
 			close(o.done)

@@ -109,6 +109,8 @@ func Explain(err error) (string, bool) {
 		return "I'm restarting. Please try again in a moment.", false
 	case errors.Is(err, quota.ErrDamaged):
 		return "I can't record anything right now: my storage is damaged, and nothing more is logged until it is restored from a backup. Please tell whoever runs quotabot.", false
+	case errors.Is(err, quota.ErrDiskFull):
+		return "Not logged: the disk holding quotabot's data is full. Logging resumes by itself once there is room again; please tell whoever runs quotabot.", true
 	case errors.Is(err, quota.ErrStoreFailed):
 		return "I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false
 	}

@@ -11,7 +11,7 @@
 //	POST /slack/commands     slash commands; the reply is the response body
 //	POST /slack/events       Events API: url_verification, event_callback
 //	POST /slack/interactive  block_actions (the buttons on a /logsend reply)
-//	GET  /healthz            200 when the store answers, 503 when it does not
+//	GET  /healthz            200 when the store answers, 503 when it does not or its disk is full
 //	GET  /metrics            Prometheus text, from the bot's own registry
 //
 // Every POST is checked before anything else happens, and refused with

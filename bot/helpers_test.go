@@ -54,13 +54,19 @@ type config struct {
 	commands commands.Options
 	bot      bot.Options // Handler, Ledger, API, Team and Logger are filled in unless set
 	inMemory bool
+	dir      string        // the data directory; "" is a new temporary one
+	ledger   quota.Options // InMemory comes from inMemory
 }
 
 func newEnv(t testing.TB, c config) *env {
 	t.Helper()
 	fake := slackfake.New(t)
 	api := slack.New(botToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionAppLevelToken(appToken))
-	l, err := quota.Open(t.TempDir(), quota.Options{InMemory: c.inMemory})
+	if c.dir == "" {
+		c.dir = t.TempDir()
+	}
+	c.ledger.InMemory = c.inMemory
+	l, err := quota.Open(c.dir, c.ledger)
 	if err != nil {
 		t.Fatalf("quota.Open: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
 )
 
 // Content types Slack sends.
@@ -306,10 +307,19 @@ func (b *Bot) interaction(cb slack.InteractionCallback, transport string) bool {
 type health struct {
 	Status string `json:"status"`
 	Store  string `json:"store"`
+	Reason string `json:"reason,omitempty"`
 }
 
 func (b *Bot) serveHealth(w http.ResponseWriter, r *http.Request) {
-	if err := b.ledger.Ping(); err != nil {
+	err := b.ledger.Ping()
+	if errors.Is(err, quota.ErrDiskFull) {
+		// Not a fault of the store: it refuses writes until there is
+		// room, and says why. The ledger logs the numbers once, when the
+		// disk fills; the metrics carry them.
+		writeJSON(w, http.StatusServiceUnavailable, health{Status: "unavailable", Store: "disk full", Reason: quota.ErrDiskFull.Error()})
+		return
+	}
+	if err != nil {
 		b.metrics.ledgerErrors.Inc()
 		b.log.Error("health check: the store is unavailable", "err", err)
 		// The detail stays in the log: /healthz is unauthenticated.

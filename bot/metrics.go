@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // Metrics are the bot's Prometheus metrics, in a registry of their own:
@@ -25,6 +27,7 @@ type Metrics struct {
 	busy         *prometheus.CounterVec
 	ledgerErrors prometheus.Counter
 	connections  prometheus.Counter
+	disk         *diskCollector
 }
 
 // NewMetrics returns the metrics in a new registry, with the Go runtime's
@@ -77,9 +80,10 @@ func NewMetrics() *Metrics {
 			Name: "quotabot_socket_connections_total",
 			Help: "Socket Mode connections opened, reconnections included.",
 		}),
+		disk: newDiskCollector(),
 	}
 	m.reg.MustRegister(m.commands, m.latency, m.actions, m.events, m.refused, m.duplicates,
-		m.followUps, m.busy, m.ledgerErrors, m.connections,
+		m.followUps, m.busy, m.ledgerErrors, m.connections, m.disk,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -141,4 +145,57 @@ func (h markingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h markingHandler) WithGroup(name string) slog.Handler {
 	return markingHandler{h.Handler.WithGroup(name)}
+}
+
+// DiskReporter is a store that watches the free space on its disk;
+// *quota.Ledger is one.
+type DiskReporter interface {
+	Disk() quota.DiskStatus
+}
+
+var _ DiskReporter = (*quota.Ledger)(nil)
+
+// diskCollector reports the free-space guard of the store the bot was
+// given, read at each scrape; nothing until there is one that knows.
+type diskCollector struct {
+	src              atomic.Pointer[DiskReporter]
+	full, free, need *prometheus.Desc
+}
+
+func newDiskCollector() *diskCollector {
+	return &diskCollector{
+		full: prometheus.NewDesc("quotabot_disk_full",
+			"1 while the disk holding the data is too full for the next write, and writes are refused; else 0.", nil, nil),
+		free: prometheus.NewDesc("quotabot_disk_free_bytes",
+			"Bytes free on the disk holding the data.", nil, nil),
+		need: prometheus.NewDesc("quotabot_disk_reserve_bytes",
+			"Bytes the next write may need with the flush and compaction it can set off; below it writes are refused.", nil, nil),
+	}
+}
+
+// watch makes the collector report r.
+func (c *diskCollector) watch(r DiskReporter) { c.src.Store(&r) }
+
+func (c *diskCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.full
+	ch <- c.free
+	ch <- c.need
+}
+
+func (c *diskCollector) Collect(ch chan<- prometheus.Metric) {
+	src := c.src.Load()
+	if src == nil {
+		return
+	}
+	st := (*src).Disk()
+	if !st.Known {
+		return
+	}
+	full := 0.0
+	if st.Full {
+		full = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.full, prometheus.GaugeValue, full)
+	ch <- prometheus.MustNewConstMetric(c.free, prometheus.GaugeValue, float64(st.Free))
+	ch <- prometheus.MustNewConstMetric(c.need, prometheus.GaugeValue, float64(st.Need))
 }

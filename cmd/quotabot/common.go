@@ -66,6 +66,8 @@ func openLedger(dir string, cfg config.Config, log *slog.Logger, inUse string) (
 		return nil, fmt.Errorf("data directory %s is in use by another quotabot process: %s", dir, inUse)
 	case errors.Is(err, quota.ErrDamaged):
 		return nil, err // it names the directory, the file and what to do
+	case errors.Is(err, quota.ErrDiskFull):
+		return nil, fmt.Errorf("%w; free some space there and try again", err)
 	case err != nil:
 		return nil, fmt.Errorf("--data %s: %w (give a directory quotabot can read and write)", dir, err)
 	}
@@ -82,6 +84,8 @@ func openForReading(dir string, cfg config.Config, stderr io.Writer) (*quota.Led
 		return nil, err
 	case errors.Is(err, quota.ErrNoStore):
 		return nil, fmt.Errorf("--data %s holds no quotabot data (give the data directory quotabot serve uses)", dir)
+	case errors.Is(err, quota.ErrDiskFull):
+		return nil, fmt.Errorf("%w; free some space there and try again", err)
 	case err != nil:
 		return nil, fmt.Errorf("--data %s: %w", dir, err)
 	}

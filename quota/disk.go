@@ -14,9 +14,10 @@ package quota
 //     memtable), into the memtable's log or the value log;
 //   - flushing the memtables to level 0: a table about as big as what
 //     their logs hold (pending), written before the log is deleted;
-//   - the compaction those tables start: its output is written before its
-//     inputs are deleted, and is no bigger than the inputs, which are at
-//     most every table there is plus the new ones;
+//   - the compactions that can follow: their output is written before
+//     their inputs are deleted, and is no bigger than the inputs, which
+//     are at most every table there is, plus the new ones once they make
+//     level 0 reach NumLevelZeroTables (only then is level 0 compacted);
 //   - the first page of a new memtable log, value log or DISCARD slot, and
 //     the index and filter of each new table: one base table's worth
 //     covers them.
@@ -80,6 +81,7 @@ type diskUsage struct {
 	tables int64 // every *.sst: the most a compaction can read, and so write
 	logs   int64 // space taken by memtable logs (*.mem): what flushes will write
 	mems   int   // memtable logs: left by a crash, when the store is closed
+	l0     int   // tables in level 0; -1 when the store is not open to ask
 }
 
 // reserve is the free space the next write, of at most batch bytes, may
@@ -87,7 +89,12 @@ type diskUsage struct {
 // this file). An open writes no batch: batch 0.
 func reserve(o badger.Options, batch int64, u diskUsage) uint64 {
 	flush := u.logs + batch
-	compaction := u.tables + flush
+	compaction := u.tables
+	if u.l0 < 0 || u.l0+u.mems >= o.NumLevelZeroTables {
+		// A table per memtable log can bring level 0 to its compaction
+		// (Badger compacts it at NumLevelZeroTables tables, not before).
+		compaction += flush
+	}
 	return uint64(batch + flush + compaction + o.BaseTableSize)
 }
 
@@ -95,7 +102,7 @@ func reserve(o badger.Options, batch int64, u diskUsage) uint64 {
 // log is a sparse file stretched to twice the memtable size: only its
 // allocated blocks are data a flush will copy.
 func scanDisk(dir string) diskUsage {
-	var u diskUsage
+	u := diskUsage{l0: -1}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return u
@@ -127,6 +134,7 @@ const diskInterval = 250 * time.Millisecond
 type diskGuard struct {
 	dir   string
 	free  func(dir string) (uint64, error)
+	db    *badger.DB
 	opts  badger.Options
 	batch int64
 	log   *slog.Logger
@@ -149,7 +157,7 @@ func newDiskGuard(dir string, db *badger.DB, opts Options) *diskGuard {
 	if free == nil {
 		free = statfsFree
 	}
-	return &diskGuard{dir: dir, free: free, opts: db.Opts(), batch: db.MaxBatchSize(),
+	return &diskGuard{dir: dir, free: free, db: db, opts: db.Opts(), batch: db.MaxBatchSize(),
 		log: opts.Logger, start: time.Now()}
 }
 
@@ -190,7 +198,11 @@ func (g *diskGuard) read() error {
 		g.until.Store(time.Since(g.start).Nanoseconds() + diskInterval.Nanoseconds())
 		return nil
 	}
-	need := reserve(g.opts, g.batch, scanDisk(g.dir))
+	u := scanDisk(g.dir)
+	if levels := g.db.Levels(); len(levels) > 0 {
+		u.l0 = levels[0].NumTables
+	}
+	need := reserve(g.opts, g.batch, u)
 	was := g.st
 	g.st = DiskStatus{Known: true, Free: free, Need: need, Full: free < need}
 	switch {

@@ -18,12 +18,15 @@ func TestReserve(t *testing.T) {
 		u     diskUsage
 		want  int64
 	}{
-		{"open, empty store", 0, diskUsage{}, o.BaseTableSize},
-		{"open after a crash: replay, flush, compact", 0, diskUsage{tables: 10 << 20, logs: 3 << 20, mems: 1},
+		{"open, empty store", 0, diskUsage{l0: -1}, o.BaseTableSize},
+		{"open after a crash: replay, flush, compact", 0, diskUsage{tables: 10 << 20, logs: 3 << 20, mems: 1, l0: -1},
 			o.BaseTableSize + 2*(3<<20) + 10<<20},
-		{"next write, fresh memtable", batch, diskUsage{logs: 4 << 10},
-			batch + 2*(4<<10+batch) + o.BaseTableSize},
-		{"next write, full memtable and tables", batch, diskUsage{tables: 20 << 20, logs: mem},
+		{"next write, fresh memtable", batch, diskUsage{logs: 4 << 10, mems: 1},
+			batch + (4<<10 + batch) + o.BaseTableSize},
+		{"next write, full memtable, level 0 far from compaction", batch, diskUsage{tables: 20 << 20, logs: mem, mems: 1, l0: 1},
+			batch + (mem + batch) + 20<<20 + o.BaseTableSize},
+		{"next write, full memtable, level 0 at its compaction", batch,
+			diskUsage{tables: 20 << 20, logs: mem, mems: 1, l0: o.NumLevelZeroTables - 1},
 			batch + 2*(mem+batch) + 20<<20 + o.BaseTableSize},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -34,7 +37,7 @@ func TestReserve(t *testing.T) {
 		})
 	}
 	bigger := o.WithBaseTableSize(2 * o.BaseTableSize)
-	if reserve(bigger, batch, diskUsage{}) <= reserve(o, batch, diskUsage{}) {
+	if reserve(bigger, batch, diskUsage{l0: -1}) <= reserve(o, batch, diskUsage{l0: -1}) {
 		t.Errorf("a bigger base table does not raise the reserve")
 	}
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/quotabot/quotabot/quota"
 )
 
-// TestToolsOnFullDisk runs export, backup and console on a tmpfs with no
+// TestToolsOnFullDisk runs export, backup, check and console on a tmpfs with no
 // byte free. Opening Badger read-write there would fault with SIGBUS (a
 // new memtable log, a new value log). A store shut down cleanly is read
 // in Badger's read-only mode, which writes nothing; one a crash left with
@@ -46,6 +46,8 @@ func TestToolsOnFullDisk(t *testing.T) {
 		{"backup, clean", []string{"backup", "--data", clean}, "", ""},
 		{"export, crashed", []string{"export", "--data", crashed}, "", "the disk holding " + crashed + " is full (0 bytes free, need "},
 		{"backup, crashed", []string{"backup", "--data", crashed}, "", "the disk holding " + crashed + " is full (0 bytes free, need "},
+		{"check, clean", []string{"check", "--data", clean}, "is whole: 40 entries", ""},
+		{"check, crashed", []string{"check", "--data", crashed}, "", "the disk holding " + crashed + " is full (0 bytes free, need "},
 		{"console", []string{"console", "--data", clean}, "", "the disk holding " + clean + " is full (0 bytes free, need "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

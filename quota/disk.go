@@ -67,12 +67,17 @@ type DiskStatus struct {
 	Full  bool   // Free < Need: writes are refused
 }
 
-// Disk returns the free-space guard's reading, re-read if it is stale.
+// Disk returns the free-space guard's reading, re-read if it is stale
+// and the ledger is open.
 func (l *Ledger) Disk() DiskStatus {
 	if l.disk == nil {
 		return DiskStatus{}
 	}
-	l.disk.ok()
+	l.closeMu.RLock()
+	defer l.closeMu.RUnlock()
+	if !l.closed {
+		l.disk.ok() // a refusal is in the status
+	}
 	return l.disk.status()
 }
 

@@ -123,6 +123,9 @@ func TestFullDisk(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if st := l.Disk(); st.Full {
+		t.Errorf("Disk() after Close: got %+v, want the last reading, not full", st)
+	}
 
 	// Nothing acknowledged is lost, nothing refused was written.
 	l = mustOpen(t, dir, opts)

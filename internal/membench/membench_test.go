@@ -41,6 +41,7 @@ var (
 	idleFor  = flag.Duration("membench.idle", 15*time.Second, "how long the reopened store sits idle")
 	manyFor  = flag.Duration("membench.many", 60*time.Second, "how long -membench.clients clients log")
 	oneFor   = flag.Duration("membench.one", 60*time.Second, "how long one client logs")
+	seeded   = flag.String("membench.seeded", "", "`directory` of a seeded store to start from (copied), seeded and kept there if it holds none")
 	profiles = flag.String("membench.profiles", "", "`directory` for the child's heap profiles (idle, many, one); none if empty")
 )
 
@@ -51,10 +52,7 @@ const secret = "membench-signing-secret"
 // the bytes on disk per entry. See the package comment.
 func BenchmarkMemory(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "data")
-	t0 := time.Now()
-	seed(b, dir, *entries, *members)
-	fmt.Printf("seeded %d entries over %d members in %s: %.0f bytes/entry on disk\n",
-		*entries, *members, time.Since(t0).Round(time.Second), diskUse(b, dir)/float64(*entries))
+	prepare(b, dir)
 	bin := build(b)
 	fake := slackfake.New(b)
 	for i := range *members {
@@ -86,6 +84,30 @@ func BenchmarkMemory(b *testing.B) {
 				b.ReportMetric(r.rate, name+"/s")
 				b.ReportMetric(r.p99, name+"-p99-ms")
 			}
+		}
+	}
+}
+
+// prepare puts a seeded store in dir: a copy of -membench.seeded's, or a
+// new one (then saved there).
+func prepare(b *testing.B, dir string) {
+	b.Helper()
+	if *seeded != "" {
+		if _, err := os.Stat(filepath.Join(*seeded, "MANIFEST")); err == nil {
+			if err := os.CopyFS(dir, os.DirFS(*seeded)); err != nil {
+				b.Fatal(err)
+			}
+			fmt.Printf("copied the seeded store in %s\n", *seeded)
+			return
+		}
+	}
+	t0 := time.Now()
+	seed(b, dir, *entries, *members)
+	fmt.Printf("seeded %d entries over %d members in %s: %.0f bytes/entry on disk\n",
+		*entries, *members, time.Since(t0).Round(time.Second), diskUse(b, dir)/float64(*entries))
+	if *seeded != "" {
+		if err := os.CopyFS(*seeded, os.DirFS(dir)); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

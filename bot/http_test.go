@@ -410,6 +410,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		// What an operator watches memory and the store by.
 		`go_gc_gomemlimit_bytes`,
 		`go_memory_classes_heap_objects_bytes`,
+		`go_cpu_classes_gc_total_cpu_seconds_total`,
 		`quotabot_badger_level_tables{level="0"}`,
 		`quotabot_badger_level_bytes{level="6"}`,
 	} {

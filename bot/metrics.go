@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"sync/atomic"
 
@@ -78,8 +79,10 @@ func NewMetrics() *Metrics {
 		m.followUps, m.ledgerErrors, m.connections,
 		// The memory classes and the GC's goal and soft limit, beside the
 		// go_memstats_* set: what an operator needs to tell the heap from
-		// what the runtime holds and to see GOMEMLIMIT at work.
-		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsGC, collectors.MetricsMemory)),
+		// what the runtime holds, and the CPU the collector takes, to see
+		// whether GOMEMLIMIT is too tight.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsGC, collectors.MetricsMemory,
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/cpu/classes/(gc/|total)`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

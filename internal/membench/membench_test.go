@@ -196,14 +196,15 @@ type row struct {
 	rate, p99, maxLat float64 // per second, ms, ms
 	perEntry          float64 // bytes on disk
 	level0            string
+	gc                float64 // share of the child's CPU
 }
 
 func printRows(rows []row) {
-	fmt.Printf("| phase | peak RSS MiB (anon / file) | rate /s | p99 ms | max ms | disk B/entry | L0 tables |\n")
-	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Printf("| phase | peak RSS MiB (anon / file) | rate /s | p99 ms | max ms | disk B/entry | L0 tables | GC CPU |\n")
+	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rows {
-		fmt.Printf("| %s | %.1f (%.1f / %.1f) | %.0f | %.1f | %.1f | %.0f | %s |\n", r.name,
-			r.peak/(1<<20), r.anon/(1<<20), r.file/(1<<20), r.rate, r.p99, r.maxLat, r.perEntry, r.level0)
+		fmt.Printf("| %s | %.1f (%.1f / %.1f) | %.0f | %.1f | %.1f | %.0f | %s | %.0f%% |\n", r.name,
+			r.peak/(1<<20), r.anon/(1<<20), r.file/(1<<20), r.rate, r.p99, r.maxLat, r.perEntry, r.level0, 100*r.gc)
 	}
 }
 
@@ -215,6 +216,8 @@ type child struct {
 	profile int // heap profiles asked for so far
 	client  *http.Client
 	trigger atomic.Int64
+	// deferred counts replies that missed the ack deadline.
+	deferred atomic.Int64
 }
 
 var addrRE = regexp.MustCompile(`msg="serving HTTP" addr=(\S+)`)
@@ -269,12 +272,14 @@ func childEnv() []string {
 func (c *child) idle(b *testing.B, d time.Duration) row {
 	b.Helper()
 	c.rss.reset()
+	from := c.scrape(b)
 	time.Sleep(d)
 	c.heapProfile(b)
 	cur := c.rss.current()
 	peak, _, _ := c.rss.peaks()
 	r := row{name: "idle after reopen", peak: cur.rss, anon: cur.anon, file: cur.file}
-	r.level0 = c.levelZero(b)
+	to := c.scrape(b)
+	r.level0, r.gc = to.level0, gcShare(from, to)
 	fmt.Printf("idle: %.1f MiB at the end, %.1f MiB at most\n", cur.rss/(1<<20), peak/(1<<20))
 	return r
 }
@@ -283,6 +288,7 @@ func (c *child) idle(b *testing.B, d time.Duration) row {
 func (c *child) phase(b *testing.B, name string, n int, d time.Duration) row {
 	b.Helper()
 	c.rss.reset()
+	from := c.scrape(b)
 	deadline := time.Now().Add(d)
 	lat := make([][]time.Duration, n)
 	var wg sync.WaitGroup
@@ -315,7 +321,11 @@ func (c *child) phase(b *testing.B, name string, n int, d time.Duration) row {
 	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
 	r := row{name: name, peak: peak, anon: anon, file: file, ops: len(all),
 		rate: float64(len(all)) / d.Seconds(), p99: ms(all[len(all)*99/100]), maxLat: ms(all[len(all)-1])}
-	r.level0 = c.levelZero(b)
+	to := c.scrape(b)
+	r.level0, r.gc = to.level0, gcShare(from, to)
+	if n := c.deferred.Swap(0); n > 0 {
+		fmt.Printf("%s: %d replies missed the 2.5 s ack deadline\n", name, n)
+	}
 	return r
 }
 
@@ -346,8 +356,15 @@ func (c *child) logsend(user string) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK || !bytes.Contains(reply, []byte("Logged")) {
+	switch {
+	case resp.StatusCode != http.StatusOK:
 		return fmt.Errorf("/logsend: got %d %s", resp.StatusCode, reply)
+	case bytes.Contains(reply, []byte("Working on it")):
+		// Past the bot's ack deadline: answered through response_url,
+		// and counted as a stall.
+		c.deferred.Add(1)
+	case !bytes.Contains(reply, []byte("Logged")):
+		return fmt.Errorf("/logsend: got %s", reply)
 	}
 	return nil
 }
@@ -364,11 +381,19 @@ func (c *child) heapProfile(b *testing.B) {
 	}
 }
 
-var level0RE = regexp.MustCompile(`(?m)^quotabot_badger_level_tables\{level="0"\} (\S+)$`)
+var (
+	level0RE = regexp.MustCompile(`(?m)^quotabot_badger_level_tables\{level="0"\} (\S+)$`)
+	gcCPURE  = regexp.MustCompile(`(?m)^go_cpu_classes_gc_total_cpu_seconds_total (\S+)$`)
+	cpuRE    = regexp.MustCompile(`(?m)^process_cpu_seconds_total (\S+)$`)
+)
 
-// levelZero reads the tables in Badger's level 0 from /metrics, or "-"
-// when the bot does not report them.
-func (c *child) levelZero(b *testing.B) string {
+// scraped is what the benchmark reads from the child's /metrics.
+type scraped struct {
+	level0     string  // tables in Badger's level 0, "-" if not reported
+	gcCPU, cpu float64 // seconds: the collector's estimate, the process's
+}
+
+func (c *child) scrape(b *testing.B) scraped {
 	b.Helper()
 	resp, err := c.client.Get(c.url + "/metrics")
 	if err != nil {
@@ -379,10 +404,29 @@ func (c *child) levelZero(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
+	s := scraped{level0: "-"}
 	if m := level0RE.FindSubmatch(text); m != nil {
-		return string(m[1])
+		s.level0 = string(m[1])
 	}
-	return "-"
+	num := func(re *regexp.Regexp) float64 {
+		if m := re.FindSubmatch(text); m != nil {
+			f, _ := strconv.ParseFloat(string(m[1]), 64)
+			return f
+		}
+		return 0
+	}
+	s.gcCPU, s.cpu = num(gcCPURE), num(cpuRE)
+	return s
+}
+
+// gcShare is the part of the process's CPU the collector took between
+// two scrapes (its idle-time marking included): a soft memory limit set
+// too tight shows here first.
+func gcShare(from, to scraped) float64 {
+	if to.cpu <= from.cpu {
+		return 0
+	}
+	return (to.gcCPU - from.gcCPU) / (to.cpu - from.cpu)
 }
 
 // stop ends the child with SIGTERM, as a service manager would.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // Key layout. One byte says what a key holds; IDs never contain 0x00, so it
@@ -93,6 +94,11 @@ func badgerOptions(dir string, inMemory bool, log *slog.Logger) badger.Options {
 		WithInMemory(inMemory).
 		// A reply says "logged" only after the entry is on disk.
 		WithSyncWrites(true).
+		// A flipped byte in a table is an error, never served as data.
+		// Each block is checked as it is read from disk (cached blocks
+		// were checked then); checking whole tables at open would read the
+		// entire store before serving.
+		WithChecksumVerificationMode(options.OnBlockRead).
 		WithMemTableSize(memtable).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(4).

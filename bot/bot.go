@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
@@ -238,6 +239,13 @@ func New(opts Options) (*Bot, error) {
 	}
 	for _, c := range opts.Handler.Commands() {
 		b.known[c] = true
+	}
+	if s, ok := opts.Ledger.(StoreStats); ok {
+		// Metrics shared by two bots already watch a store.
+		var dup prometheus.AlreadyRegisteredError
+		if err := b.metrics.WatchStore(s); err != nil && !errors.As(err, &dup) {
+			return nil, fmt.Errorf("bot: %w", err)
+		}
 	}
 	return b, nil
 }

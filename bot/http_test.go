@@ -407,6 +407,12 @@ func TestHealthAndMetrics(t *testing.T) {
 		`quotabot_command_duration_seconds_count{command="/logsend"} 2`,
 		`quotabot_ledger_errors_total 0`,
 		`go_goroutines`,
+		// What an operator watches memory and the store by.
+		`go_gc_gomemlimit_bytes`,
+		`go_memory_classes_heap_objects_bytes`,
+		`go_cpu_classes_gc_total_cpu_seconds_total`,
+		`quotabot_badger_level_tables{level="0"}`,
+		`quotabot_badger_level_bytes{level="6"}`,
 	} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("/metrics lacks %q", want)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -84,7 +86,12 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(m.commands, m.latency, m.actions, m.events, m.refused, m.duplicates,
 		m.followUps, m.busy, m.ledgerErrors, m.connections, m.disk,
-		collectors.NewGoCollector(),
+		// The memory classes and the GC's goal and soft limit, beside the
+		// go_memstats_* set: what an operator needs to tell the heap from
+		// what the runtime holds, and the CPU the collector takes, to see
+		// whether GOMEMLIMIT is too tight.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsGC, collectors.MetricsMemory,
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/cpu/classes/(gc/|total)`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -95,6 +102,47 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // Handler serves the metrics as Prometheus text.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// StoreStats reports the store's levels; *quota.Ledger does.
+type StoreStats interface {
+	Levels() []quota.LevelStats
+}
+
+var _ StoreStats = (*quota.Ledger)(nil)
+
+// WatchStore adds the store's levels to the metrics: the tables and bytes
+// in each, read at every scrape. Watching a second store is refused.
+func (m *Metrics) WatchStore(s StoreStats) error {
+	return m.reg.Register(storeCollector{s})
+}
+
+var (
+	levelTablesDesc = prometheus.NewDesc("quotabot_badger_level_tables",
+		"Tables in each level of Badger's LSM tree; a growing level 0 means compaction is behind.", []string{"level"}, nil)
+	levelBytesDesc = prometheus.NewDesc("quotabot_badger_level_bytes",
+		"Bytes on disk in each level of Badger's LSM tree.", []string{"level"}, nil)
+	levelTargetDesc = prometheus.NewDesc("quotabot_badger_level_target_bytes",
+		"Size past which Badger compacts a level into the next.", []string{"level"}, nil)
+)
+
+// storeCollector reads the levels when scraped, so that nothing polls the
+// store between scrapes.
+type storeCollector struct{ s StoreStats }
+
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- levelTablesDesc
+	ch <- levelBytesDesc
+	ch <- levelTargetDesc
+}
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, l := range c.s.Levels() {
+		lvl := strconv.Itoa(l.Level)
+		ch <- prometheus.MustNewConstMetric(levelTablesDesc, prometheus.GaugeValue, float64(l.Tables), lvl)
+		ch <- prometheus.MustNewConstMetric(levelBytesDesc, prometheus.GaugeValue, float64(l.Bytes), lvl)
+		ch <- prometheus.MustNewConstMetric(levelTargetDesc, prometheus.GaugeValue, float64(l.TargetBytes), lvl)
+	}
 }
 
 // outcomeMark is put in a command's context; the logger from HandlerLogger

@@ -55,11 +55,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
 
 func main() {
+	setMemoryLimit(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -70,6 +72,22 @@ func main() {
 			os.Exit(2)
 		}
 		os.Exit(1)
+	}
+}
+
+// defaultMemoryLimit is Go's soft memory limit when GOMEMLIMIT is unset.
+// Badger's compactions allocate and drop megabytes of table buffers at a
+// time; with no limit the collector lets the heap grow to twice what is
+// live, and a million-entry store took the process to 200 MiB. DESIGN.md
+// §5 allows 96 MiB in all, and Badger's memory-mapped files take their
+// share of that outside the heap.
+const defaultMemoryLimit = 64 << 20
+
+// setMemoryLimit sets the default soft memory limit unless GOMEMLIMIT says
+// otherwise (the runtime has then applied it already).
+func setMemoryLimit(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 }
 

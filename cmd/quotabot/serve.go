@@ -98,6 +98,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	defer benchHooks(getenv, log)()
 
 	// Listen before anything slow, so that a port in use fails at once.
 	var ln net.Listener

@@ -412,6 +412,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		`go_memory_classes_heap_objects_bytes`,
 		`go_cpu_classes_gc_total_cpu_seconds_total`,
 		`quotabot_badger_level_tables{level="0"}`,
+		"quotabot_clock_steps_back_total 0",
 		`quotabot_badger_level_bytes{level="6"}`,
 	} {
 		if !bytes.Contains(body, []byte(want)) {

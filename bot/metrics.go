@@ -104,9 +104,11 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// StoreStats reports the store's levels; *quota.Ledger does.
+// StoreStats reports the store's levels and how often its clock stepped
+// back; *quota.Ledger does.
 type StoreStats interface {
 	Levels() []quota.LevelStats
+	ClockStepsBack() int64
 }
 
 var _ StoreStats = (*quota.Ledger)(nil)
@@ -124,6 +126,8 @@ var (
 		"Bytes on disk in each level of Badger's LSM tree.", []string{"level"}, nil)
 	levelTargetDesc = prometheus.NewDesc("quotabot_badger_level_target_bytes",
 		"Size past which Badger compacts a level into the next.", []string{"level"}, nil)
+	clockBackDesc = prometheus.NewDesc("quotabot_clock_steps_back_total",
+		"Times the clock read earlier than it did for the entry before; entries are dated as it reads.", nil, nil)
 )
 
 // storeCollector reads the levels when scraped, so that nothing polls the
@@ -134,6 +138,7 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- levelTablesDesc
 	ch <- levelBytesDesc
 	ch <- levelTargetDesc
+	ch <- clockBackDesc
 }
 
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -143,6 +148,7 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(levelBytesDesc, prometheus.GaugeValue, float64(l.Bytes), lvl)
 		ch <- prometheus.MustNewConstMetric(levelTargetDesc, prometheus.GaugeValue, float64(l.TargetBytes), lvl)
 	}
+	ch <- prometheus.MustNewConstMetric(clockBackDesc, prometheus.CounterValue, float64(c.s.ClockStepsBack()))
 }
 
 // outcomeMark is put in a command's context; the logger from HandlerLogger

@@ -34,8 +34,9 @@ const (
 )
 
 // maxBatch bounds one transaction. 128 requests of at most ~8 keys and a
-// 500-byte note stay far below Badger's batch limits for an 8 MB memtable,
-// so a Set never fails with ErrTxnTooBig halfway through a request.
+// 500-character note (at most ~3 KB once JSON has escaped it) stay below
+// Badger's batch limit for the 4 MB memtable (15% of it, about 614 KB), so
+// a Set never fails with ErrTxnTooBig halfway through a request.
 const maxBatch = 128
 
 type op struct {

@@ -43,7 +43,7 @@ func (r *CheckReport) problem(format string, args ...any) {
 // in. The files themselves were verified when the ledger was opened.
 func (l *Ledger) Check(ctx context.Context) (CheckReport, error) {
 	var r CheckReport
-	if err := l.db.VerifyChecksum(); err != nil {
+	if err := verifyChecksums(l.db); err != nil {
 		return r, fmt.Errorf("check %s: %w", l.dir, &DamageError{Dir: l.dir, File: "a table", Reason: err.Error()})
 	}
 	err := l.db.View(func(txn *badger.Txn) error {

@@ -299,7 +299,7 @@ const verifyEvery = 24 * time.Hour
 // its keys for good. A damaged store takes no more writes and fails
 // Ping, until it is restored.
 func (l *Ledger) verifyTables() {
-	err := l.db.VerifyChecksum()
+	err := verifyChecksums(l.db)
 	if err == nil {
 		return
 	}

@@ -25,7 +25,9 @@
 // fails; serve runs the same checks at start and logs what fails.
 //
 // console tries the bot without Slack: slash commands on standard input, one
-// a line, their replies' text on standard output.
+// a line, their replies' text on standard output. At a terminal it first
+// says what it is, who is typing and where its data is, and prompts; piped
+// into, it prints only the replies.
 //
 // export writes the entries that stand as CSV (logged_at,user_id,kind,
 // count,note; logged_at in RFC 3339, UTC). --from and --to are dates in the

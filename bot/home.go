@@ -137,7 +137,7 @@ func HomeBlocks(tier string, usage []slack.Block) []slack.Block {
 	blocks = append(blocks, usage...)
 	blocks = append(blocks,
 		slack.NewDividerBlock(),
-		slack.NewContextBlock("", mrkdwn("Right after sending, log it: `/logsend 5`, `/logsend 3 inmail`. "+
+		slack.NewContextBlock("", mrkdwn("Right after sending, log it: `/logsend 5`, `/logsend 5 message intro to Acme`. "+
 			"Take one back with `/logsend undo`. See the team with `/quota team`.")),
 	)
 	return blocks

@@ -504,7 +504,7 @@ func (h *Handler) help(c Help) Reply {
 	logHelp := "*Log what you sent, right after sending*\n" +
 		"`/logsend` 1 message\n" +
 		"`/logsend 5` 5 messages\n" +
-		"`/logsend 3 inmail` 3 InMails\n" +
+		"`/logsend 3 inmail` 3 InMails, on a tier with InMail (`/quota tier premium`)\n" +
 		"`/logsend inmail 3 follow-ups to Acme` with a note (name the kind before a note)\n" +
 		"`/logsend undo` take back your last entry of the last 24 hours"
 	quotaHelp := "*See what is left*\n" +

@@ -155,7 +155,7 @@ func (h *Handler) usage(command string) string {
 		for i, k := range kinds {
 			names[i] = string(k)
 		}
-		return fmt.Sprintf("Usage: `/logsend [count] [kind] [note]`, for example `/logsend 5`, `/logsend 3 inmail` or "+
+		return fmt.Sprintf("Usage: `/logsend [count] [kind] [note]`, for example `/logsend 5` or "+
 			"`/logsend 5 message intro to Acme`. A count is a whole number from %d to %d; kinds: %s. `/logsend undo` takes back your last entry.",
 			quota.MinCount, quota.MaxCount, strings.Join(names, ", "))
 	case "/quota":

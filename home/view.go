@@ -102,7 +102,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 	blocks = append(blocks, chartBlocks(c.plan, c.activity.days)...)
 	blocks = append(blocks, slack.NewDividerBlock())
 	blocks = append(blocks, entryBlocks(c.activity.recent, c.now)...)
-	blocks = append(blocks, blockkit.Context("Right after sending, log it with the buttons above or `/logsend 5`, `/logsend 3 inmail`. "+
+	blocks = append(blocks, blockkit.Context("Right after sending, log it with the buttons above or `/logsend 5`, `/logsend 5 message intro to Acme`. "+
 		"Undo takes back an entry of the last 24 hours."))
 	return blocks
 }

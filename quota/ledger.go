@@ -82,6 +82,7 @@ type Ledger struct {
 	// has found one; from then on the ledger takes no writes.
 	damaged atomic.Pointer[error]
 	counts  *counterCache
+	created time.Time // see Created
 	// commitTxn commits a batch; tests put a failing disk in front of it.
 	commitTxn func(*badger.Txn) error
 	disk      *diskGuard // refuses writes while the disk is full (disk.go)
@@ -143,7 +144,11 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		stopGC:    make(chan struct{}),
 		gcDone:    make(chan struct{}),
 	}
-	if err := l.load(); err != nil {
+	err = l.load()
+	if err == nil {
+		err = l.loadCreated()
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}

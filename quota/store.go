@@ -28,6 +28,7 @@ import (
 //	o<name>                            scheduler outbox mark
 //	zloc                               zone the counters' periods were cut in
 //	zseq                               the newest entry's sequence number, 8 bytes
+//	zcreated                           when the store was created (created.go)
 const (
 	pMember  = 'm'
 	pTier    = 't'

@@ -25,8 +25,45 @@ func TestOwed(t *testing.T) {
 		started        time.Time // when Start ran
 		startCatchUp   bool      // run the start's catch-up at started first
 		now            time.Time // the firing
+		created        time.Time // when the store was made; zero: long before
 		want           []string
 	}{
+		{
+			name:    "a store created today owes nothing for yesterday or last month",
+			created: date(ny, 2026, 11, 27, 9, 0),
+			started: date(ny, 2026, 11, 27, 10, 0), now: date(ny, 2026, 11, 27, 10, 0),
+			want: nil,
+		},
+		{
+			name:    "a store created today owes today's note at the next firing",
+			created: date(ny, 2026, 11, 27, 9, 0),
+			started: date(ny, 2026, 11, 27, 10, 0), now: date(ny, 2026, 11, 28, 0, 0),
+			want: []string{"daily/2026-11-27"},
+		},
+		{
+			name:    "a store created before yesterday still owes yesterday's note",
+			created: date(ny, 2026, 11, 25, 12, 0),
+			started: date(ny, 2026, 11, 27, 10, 0), now: date(ny, 2026, 11, 27, 10, 0),
+			want: []string{"daily/2026-11-26"},
+		},
+		{
+			name:    "a store created during yesterday owes its note",
+			created: date(ny, 2026, 11, 26, 15, 0),
+			started: date(ny, 2026, 11, 27, 10, 0), now: date(ny, 2026, 11, 27, 10, 0),
+			want: []string{"daily/2026-11-26"},
+		},
+		{
+			name:    "a store created last month owes its summary",
+			created: date(ny, 2026, 11, 20, 12, 0),
+			started: date(ny, 2026, 12, 1, 9, 0), now: date(ny, 2026, 12, 1, 9, 0),
+			want: []string{"daily/2026-11-30", "monthly/2026-11"},
+		},
+		{
+			name:    "created at the very end of a day: that day is not owed",
+			created: date(ny, 2026, 11, 27, 0, 0),
+			started: date(ny, 2026, 11, 27, 10, 0), now: date(ny, 2026, 11, 27, 10, 0),
+			want: nil,
+		},
 		{
 			name:    "fresh start posts the newest of each kind once",
 			started: date(ny, 2026, 11, 27, 10, 0), now: date(ny, 2026, 11, 27, 10, 0),
@@ -97,9 +134,13 @@ func TestOwed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, ny, tc.started, inMemory(), withOptions(func(o *scheduler.Options) {
+			opts := []envOption{inMemory(), withOptions(func(o *scheduler.Options) {
 				o.Daily, o.Monthly = tc.daily, tc.monthly
-			}))
+			})}
+			if !tc.created.IsZero() {
+				opts = append(opts, createdAt(tc.created))
+			}
+			e := newEnv(t, ny, tc.started, opts...)
 			for _, k := range tc.before {
 				if err := e.ledger.SetMark(ctx, scheduler.MarkPrefix+k, "posted 1.0"); err != nil {
 					t.Fatal(err)
@@ -116,6 +157,30 @@ func TestOwed(t *testing.T) {
 			wantKeys(t, e.fake, tc.want...)
 		})
 	}
+}
+
+// A new install's first start posts nothing for the periods that ended
+// before its store existed, and the stamp outlives a restart: the next
+// day, yesterday's note is owed as usual.
+func TestNewStoreOwesNothingBeforeIt(t *testing.T) {
+	t.Parallel()
+	ny := testutil.NewYork(t)
+	start := date(ny, 2026, 11, 30, 10, 0)
+	e := newEnv(t, ny, start, createdAt(start))
+	e.sched.SetStarted(start)
+	e.sched.RunOwed(ctx, start) // what the catch-up at start does
+	wantKeys(t, e.fake)
+
+	e.clock.Set(date(ny, 2026, 12, 1, 9, 30))
+	e.restart()
+	if got := e.ledger.Created(); !got.Equal(start) {
+		t.Fatalf("Created after a restart: got %v, want %v", got, start)
+	}
+	e.sched.SetStarted(e.clock.Now())
+	e.sched.RunOwed(ctx, e.clock.Now())
+	// 30 November began before the store and ended after: owed. So is
+	// November, which ended after it too.
+	wantKeys(t, e.fake, "daily/2026-11-30", "monthly/2026-11")
 }
 
 // Start catches up once, in the background, and a restart does not post

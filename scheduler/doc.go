@@ -62,7 +62,11 @@
 // the newest period whose post has fallen due, if it has not gone out, and
 // the period before it when that one fell due while the scheduler was
 // running and still has not gone out. Periods that fell due while the bot
-// was down are not posted in a flood: only the newest of them is.
+// was down are not posted in a flood: only the newest of them is. A period
+// that ended before the store was created ([quota.Ledger.Created]) is not
+// owed: a bot installed today posts no "nobody logged" note for yesterday,
+// nor a summary of last month. DailyReset and MonthlySummary, asked for a
+// period by name, post it whatever its age.
 //
 // Daylight saving: a day is 23 or 25 hours long and is cut by the ledger's
 // calendar, not by 24 hours. On a fall-back day cron runs a 01:xx job twice;

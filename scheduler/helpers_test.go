@@ -34,9 +34,16 @@ type env struct {
 	sleeps *sleeps
 	opts   scheduler.Options
 	sched  *scheduler.Scheduler
+	// created is when the store is first opened (see createdAt).
+	created time.Time
 }
 
 type envOption func(*env)
+
+// createdAt opens the store for the first time at t; without it the store
+// is a year older than the env's start, as for a bot that has been
+// running, so that the periods before start are owed.
+func createdAt(t time.Time) envOption { return func(e *env) { e.created = t } }
 
 func withOptions(f func(*scheduler.Options)) envOption { return func(e *env) { f(&e.opts) } }
 
@@ -51,12 +58,15 @@ func newEnv(t testing.TB, loc *time.Location, start time.Time, opts ...envOption
 		logs: &testutil.SyncBuffer{}, sleeps: &sleeps{},
 	}
 	e.opts = scheduler.Options{Channel: channel}
+	e.created = start.AddDate(-1, 0, 0)
 	for _, o := range opts {
 		o(e)
 	}
 	e.fake = newFake(t)
 	e.api = slack.New("xoxb-test", slack.OptionAPIURL(e.fake.APIURL()))
+	e.clock.Set(e.created)
 	e.open()
+	e.clock.Set(start)
 	return e
 }
 

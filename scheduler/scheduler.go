@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -232,7 +233,8 @@ func (s *Scheduler) runOwed(ctx context.Context, now time.Time, why string) {
 // due while the scheduler was running and it is still unposted (a firing
 // cron skipped: a 02:xx spec on a spring-forward day, or a firing
 // SkipIfStillRunning dropped while a post was retrying). Periods that fell
-// due while the bot was down are not all posted, only the newest.
+// due while the bot was down are not all posted, only the newest; periods
+// that ended before the store was created are not owed at all.
 func (s *Scheduler) owed(ctx context.Context, j *job, now time.Time) []quota.Period {
 	latest, ok := latestDue(j.schedule, j.window, s.loc, now)
 	if !ok {
@@ -249,7 +251,13 @@ func (s *Scheduler) owed(ctx context.Context, j *job, now time.Time) []quota.Per
 	if !s.isPosted(ctx, j, latest) {
 		out = append(out, latest)
 	}
-	return out
+	return slices.DeleteFunc(out, s.beforeStore)
+}
+
+// beforeStore reports whether p ended before the store was created: a new
+// install owes no "nobody logged" post for yesterday or last month.
+func (s *Scheduler) beforeStore(p quota.Period) bool {
+	return !p.End().After(s.ledger.Created())
 }
 
 // isPosted reports whether p's post is known to have gone out. A store error

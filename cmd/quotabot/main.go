@@ -6,7 +6,12 @@
 //	quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
 //	quotabot backup  [--data DIR] [--out FILE] [--config FILE]
 //	quotabot restore [--data DIR] [--config FILE] [--unverified] FILE
+//	quotabot doctor  [--http ADDR] [--data DIR] [--config FILE]
 //	quotabot check   [--data DIR] [--config FILE]
+//	quotabot help    [COMMAND]
+//
+// quotabot --help lists them all, a line each; quotabot COMMAND --help
+// shows a command's flags.
 //
 // serve runs the bot: Socket Mode when SLACK_APP_TOKEN is set, HTTP when
 // --http is given, or both. SLACK_BOT_TOKEN (xoxb-) is always needed,
@@ -14,8 +19,15 @@
 // base URL. SIGTERM and SIGINT stop it cleanly: the commands already taken
 // are answered and the store is closed.
 //
+// doctor checks, against Slack's Web API, what serve needs (the tokens,
+// the workspace, the granted scopes, the channel), then the config, the
+// schedules and the data directory, a line each, with the fix for what
+// fails; serve runs the same checks at start and logs what fails.
+//
 // console tries the bot without Slack: slash commands on standard input, one
-// a line, their replies' text on standard output.
+// a line, their replies' text on standard output. At a terminal it first
+// says what it is, who is typing and where its data is, and prompts; piped
+// into, it prints only the replies.
 //
 // export writes the entries that stand as CSV (logged_at,user_id,kind,
 // count,note; logged_at in RFC 3339, UTC). --from and --to are dates in the
@@ -98,28 +110,14 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `quotabot keeps a team inside LinkedIn's sending limits.
-
-Usage:
-  quotabot [serve] [--http ADDR] [--data DIR] [--config FILE]
-  quotabot console [--data DIR] [--user U123] [--config FILE]
-  quotabot export  [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config FILE]
-  quotabot backup  [--data DIR] [--out FILE] [--config FILE]
-  quotabot restore [--data DIR] [--config FILE] [--unverified] FILE
-  quotabot check   [--data DIR] [--config FILE]
-
-Environment (serve):
-  SLACK_BOT_TOKEN       xoxb-… Bot User OAuth Token (required)
-  SLACK_APP_TOKEN       xapp-… app-level token: serve over Socket Mode
-  SLACK_SIGNING_SECRET  Signing Secret: required with --http
-  SLACK_API_URL         Slack Web API base URL (default https://slack.com/api/)
-
-Run "quotabot COMMAND -h" for a command's flags.
-`
-
 // run is the whole program. args are the command-line arguments without
 // the program's name.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		// quotabot --help: every command, not just serve's flags.
+		_, err := io.WriteString(stdout, usageText())
+		return err
+	}
 	cmd, rest := "serve", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
@@ -138,10 +136,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = restore(ctx, rest, stdin, stdout, stderr)
 	case "check":
 		err = check(ctx, rest, stdout, stderr)
+	case "doctor":
+		err = runDoctor(ctx, rest, getenv, stdout, stderr)
 	case "help":
-		_, err = io.WriteString(stdout, usage)
+		err = help(ctx, rest, getenv, stdin, stdout, stderr)
 	default:
-		return usagef("unknown command %q: the commands are serve, console, export, backup, restore and check (see quotabot help)", cmd)
+		return usagef("unknown command %q: the commands are %s (see quotabot --help)", cmd, commandNames())
 	}
 	if errors.Is(err, errHelp) {
 		return nil

@@ -65,7 +65,7 @@ func TestSettings(t *testing.T) {
 			[]string{"--config", "cannot read the config file"}, false},
 		{"unknown flag", ok, []string{"serve", "--htp", ":80"}, []string{"flag provided but not defined: -htp"}, true},
 		{"stray argument", ok, []string{"serve", "now"}, []string{"serve takes no arguments"}, true},
-		{"unknown command", ok, []string{"srve"}, []string{`unknown command "srve"`, "serve, console, export, backup, restore and check"}, true},
+		{"unknown command", ok, []string{"srve"}, []string{`unknown command "srve"`, "serve, doctor, console, export, backup, restore, check and help"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

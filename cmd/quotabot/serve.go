@@ -129,11 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		control.close(ctx)
 	}()
 
-	opts := []slack.Option{slack.OptionAPIURL(set.apiURL), slack.OptionHTTPClient(&http.Client{Timeout: apiTimeout})}
-	if set.appToken != "" {
-		opts = append(opts, slack.OptionAppLevelToken(set.appToken))
-	}
-	api := slack.New(set.botToken, opts...)
+	api := slackClient(set)
 	team, err := bot.Identify(ctx, api, log)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -143,6 +139,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	log.Info("connected to Slack", "team", team.Team, "team_id", team.TeamID, "bot_user", team.UserID)
+	// What quotabot doctor checks, logged with the fix now rather than
+	// found later as a failed post or a refused command.
+	startChecks(ctx, api, cfg.Channel, cfg.NotifyNearLimit, log)
 
 	h := commands.New(ledger, commands.Options{Admins: cfg.Admins, Users: api, Logger: bot.HandlerLogger(log)})
 	hm := home.New(ledger, h, api, home.Options{Logger: log})
@@ -166,9 +165,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if cfg.Channel == "" {
 		log.Info("no channel in the config: the daily and monthly posts are off (set channel: C0123ABCD to turn them on)")
 	} else {
-		if cfg.NotifyNearLimit {
-			log.Warn("notify_near_limit sends direct messages, which need the im:write scope that manifest.yml leaves out: add it under oauth_config.scopes.bot and reinstall the app")
-		}
 		sched, err = scheduler.New(ledger, api, scheduler.Options{Channel: cfg.Channel, Daily: cfg.Schedule.Daily,
 			Monthly: cfg.Schedule.Monthly, NotifyNearLimit: cfg.NotifyNearLimit, Logger: log})
 		if err != nil {

@@ -43,10 +43,20 @@ func console(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer l.Close()
 	h := commands.New(l, commands.Options{Admins: cfg.Admins, Logger: log})
+	// A person at a terminal is greeted and prompted; a pipe is not.
+	tty := isTerminal(stdin)
+	if tty {
+		if err := greet(stdout, *user, *dir); err != nil {
+			return err
+		}
+	}
 	// Standard input is read on a goroutine of its own, so that SIGINT
 	// ends the session (and closes the store) while a read is waiting.
 	lines, readErr := readLines(ctx, stdin)
 	for {
+		if tty {
+			fmt.Fprint(stdout, consolePrompt)
+		}
 		var line string
 		var ok bool
 		select {
@@ -55,6 +65,9 @@ func console(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		case line, ok = <-lines:
 		}
 		if !ok {
+			if tty {
+				fmt.Fprintln(stdout) // the shell's prompt on a line of its own
+			}
 			if err := <-readErr; err != nil {
 				return fmt.Errorf("console: reading standard input: %w", err)
 			}

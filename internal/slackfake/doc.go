@@ -13,8 +13,10 @@
 //
 // or, for a whole process, set SLACK_API_URL to fake.APIURL(). The fake serves
 // auth.test, apps.connections.open, chat.postMessage, chat.postEphemeral,
-// chat.update, views.publish, users.info and conversations.join with the JSON
-// Slack answers; any other method answers ok:false "unknown_method" unless a
+// chat.update, views.publish, users.info, conversations.join and
+// conversations.info (channels added with [Server.SetChannel]) with the JSON
+// Slack answers, and reports the bot's granted scopes in every answer's
+// X-OAuth-Scopes header ([DefaultScopes], manifest.yml's, or [Server.SetScopes]); any other method answers ok:false "unknown_method" unless a
 // test adds it with [Server.Handle]. Every call is recorded, in order, and can
 // be read with [Server.Calls] or awaited with [Server.WaitCalls]:
 //

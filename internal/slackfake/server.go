@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +102,8 @@ type Server struct {
 	handlers  map[string]Handler
 	authError string
 	users     map[string]slack.User
+	scopes    []string           // granted to the bot token; see SetScopes
+	channels  map[string]Channel // conversations.info; see SetChannel
 	seq       int                // for timestamps, tickets, ids
 	messages  map[string]message // by channel + "/" + ts
 	views     map[string]view    // home tabs by user ID
@@ -126,6 +129,8 @@ func New(t testing.TB, opts ...Option) *Server {
 		failures:     map[string][]Failure{},
 		handlers:     map[string]Handler{},
 		users:        map[string]slack.User{},
+		scopes:       slices.Clone(DefaultScopes),
+		channels:     map[string]Channel{},
 		messages:     map[string]message{},
 		views:        map[string]view{},
 		responses:    map[string]int{},

@@ -189,6 +189,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	a := s.answerAPI(c)
 	s.record(c, a)
+	s.writeScopes(w, c.Token)
 	a.write(w)
 }
 
@@ -241,6 +242,8 @@ func (s *Server) webMethod(name string) (func(Call) answer, bool) {
 		return s.usersInfo, true
 	case "conversations.join":
 		return s.conversationsJoin, true
+	case "conversations.info":
+		return s.conversationsInfo, true
 	}
 	return nil, false
 }

@@ -289,10 +289,37 @@ func restoreFile(dir string, src io.ReaderAt, size int64, opts RestoreOptions) (
 	if err != nil {
 		return Restored{}, fmt.Errorf("restore into %s refused, leaving it as it was: %w", dir, err)
 	}
+	if err := roomToRestore(dir, size); err != nil {
+		return Restored{}, fmt.Errorf("restore into %s refused, leaving it as it was: %w", dir, err)
+	}
 	if err := build(dir, src, size, info, opts.Name); err != nil {
 		return Restored{}, fmt.Errorf("restore into %s refused, leaving it as it was: %w", dir, err)
 	}
 	return Restored{Version: info.version, Records: int(info.records), Entries: int(info.entries)}, nil
+}
+
+// restoreSlack is the room a restore needs beyond twice the backup: the
+// memtables' logs and the first tables' pages.
+const restoreSlack = 32 << 20
+
+// roomToRestore refuses a restore the disk cannot take. Badger writes
+// through memory maps, so running out of room mid-load would kill the
+// process (SIGBUS) rather than fail. The store built takes about the
+// backup's size in tables, and as much again while compaction writes
+// their successors before dropping them.
+func roomToRestore(dir string, size int64) error {
+	parent, _, err := beside(dir)
+	if err != nil {
+		return err
+	}
+	free, err := statfsFree(parent)
+	if err != nil {
+		return nil // unknown here: the guard is off, as for the ledger
+	}
+	if need := uint64(2*size) + restoreSlack; free < need {
+		return &DiskFullError{Dir: parent, Free: free, Need: need}
+	}
+	return nil
 }
 
 // checkTarget refuses a dir that is not absent or an empty directory.

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -531,5 +533,29 @@ func TestBackupWhileLogging(t *testing.T) {
 		if bad > 0 {
 			t.Fatalf("round %d: the backup is not one snapshot: %d members disagree", round, bad)
 		}
+	}
+}
+
+// TestRestoreFullDisk: a restore the disk has no room for is refused in
+// words before Badger writes a byte, which on a full disk would kill the
+// process; the directory is left as it was.
+func TestRestoreFullDisk(t *testing.T) {
+	t.Parallel()
+	bak := writeFile(t, mustBackup(t, fillLedger(t)))
+	disk := testutil.NewDisk(t, 8<<20)
+	if !disk.Real {
+		t.Skip("needs a real small disk (a tmpfs): restore reads the free space with statfs")
+	}
+	if err := disk.Fill(7 << 20); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(disk.Dir, "data")
+	before := snapshot(t, disk.Dir)
+	_, err := quota.Restore(dir, bak, quota.RestoreOptions{Name: bak})
+	if !errors.Is(err, quota.ErrDiskFull) || !strings.Contains(err.Error(), "is full") {
+		t.Fatalf("restore onto a full disk: got %v, want it refused as a full disk", err)
+	}
+	if after := snapshot(t, disk.Dir); !mapsEqual(before, after) {
+		t.Errorf("a refused restore changed %s: %v, was %v", disk.Dir, keys(after), keys(before))
 	}
 }

@@ -406,6 +406,14 @@ func flat(b slack.Block) any {
 // second post.
 func (b *Bot) answer(req commands.Request, transport string) (reply commands.Reply, dup bool) {
 	start, t0 := b.now(), time.Now()
+	// A repeat of a command already taken is answered without a slot: told
+	// "busy, not taken" it would be typed again, under a new trigger_id,
+	// and counted twice. Its work is the first delivery's, so it adds none.
+	if req.TriggerID != "" {
+		if c, ok := b.seen.seen("command:" + req.TriggerID); ok {
+			return b.repeat(c, req, transport), true
+		}
+	}
 	if !b.acquire(b.slotWait()) {
 		b.busy(transport, "command", req.UserID)
 		return busyReply, false
@@ -424,7 +432,7 @@ func (b *Bot) answer(req commands.Request, transport string) (reply commands.Rep
 	return reply, false
 }
 
-// repeat answers a repeated command, on the slot the caller holds.
+// repeat answers a repeated command.
 func (b *Bot) repeat(c *call, req commands.Request, transport string) commands.Reply {
 	b.metrics.duplicates.WithLabelValues("command").Inc()
 	b.log.Info("repeated command", "transport", transport, "user", req.UserID, "command", req.Command)
@@ -561,6 +569,12 @@ func (b *Bot) deliver(ctx context.Context, url string, r commands.Reply, who ...
 // false when no slot came free in time: then nothing was done, and the
 // press is not marked as seen.
 func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) bool {
+	if a.Key != "" {
+		if _, ok := b.seen.seen("action:" + a.Key); ok {
+			b.metrics.duplicates.WithLabelValues("action").Inc()
+			return true
+		}
+	}
 	if !b.acquire(b.slotWait()) {
 		b.busy(transport, "action", a.UserID)
 		return false

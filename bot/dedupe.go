@@ -55,6 +55,16 @@ func (d *dedupe) claim(key string) (c *call, first bool) {
 	return c, true
 }
 
+// seen returns the call already made for key, if there is one, without
+// claiming the key.
+func (d *dedupe) seen(key string) (*call, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.expire(d.now())
+	c, ok := d.calls[key]
+	return c, ok
+}
+
 // expire forgets keys older than ttl, and the oldest beyond max; d.mu is
 // held.
 func (d *dedupe) expire(now time.Time) {

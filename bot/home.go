@@ -23,11 +23,21 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, transport string) bool {
 	}
 	home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
 	act := ok && home.Tab == "home" && b.home != nil
+	cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if cb != nil && cb.EventID != "" {
+		// A repeat of an event already taken needs no slot: turned away
+		// busy, Slack would send it again and again.
+		if _, ok := b.seen.seen("event:" + cb.EventID); ok {
+			b.metrics.duplicates.WithLabelValues("event").Inc()
+			b.log.Info("repeated event ignored", "transport", transport, "type", typ)
+			return true
+		}
+	}
 	if act && !b.acquire(b.slotWait()) {
 		b.busy(transport, "event", home.User)
 		return false
 	}
-	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
+	if cb != nil && cb.EventID != "" {
 		c, first := b.seen.claim("event:" + cb.EventID)
 		if !first {
 			if act {

@@ -217,3 +217,33 @@ func TestSocketBusy(t *testing.T) {
 		t.Errorf("got %d messages today, want 5: only the press sent again counts", day)
 	}
 }
+
+// TestRepeatWhileBusy: a command Slack delivers again while every slot is
+// taken is answered as the command it repeats, not "busy, not taken":
+// told that, a member would type it again and count it twice.
+func TestRepeatWhileBusy(t *testing.T) {
+	t.Parallel()
+	e, h := busyEnv(t)
+	tr := trigger()
+	logsend := []byte(slashForm("/logsend", "3", "U1", tr, e.fake.ResponseURL()).Encode())
+	status, body := do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType, logsend))
+	if status != http.StatusOK || !strings.HasPrefix(decode(t, body).Text, "Logged 3") {
+		t.Fatalf("/logsend 3: got %d %s", status, body)
+	}
+	drain(t, e)
+	status, body = do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType,
+		[]byte(slashForm("/quota", "hold", "U1", trigger(), e.fake.ResponseURL()).Encode())))
+	if status != http.StatusOK || !strings.Contains(decode(t, body).Text, "Working on it") {
+		t.Fatalf("held command: got %d %s, want the working note", status, body)
+	}
+	<-h.held
+	defer close(h.release)
+
+	status, body = do(t, signed(t, http.MethodPost, e.url+"/slack/commands", formType, logsend))
+	if got := decode(t, body).Text; status != http.StatusOK || !strings.HasPrefix(got, "Logged 3") {
+		t.Errorf("the same /logsend again while busy: got %d %q, want its reply", status, got)
+	}
+	if day, _ := e.used("U1"); day != 3 {
+		t.Errorf("got %d messages today, want 3: counted once", day)
+	}
+}

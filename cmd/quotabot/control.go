@@ -107,13 +107,20 @@ func serveControl(dir string, l *quota.Ledger, log *slog.Logger) (*controlServer
 		}
 	})
 	mux.HandleFunc("GET /check", func(w http.ResponseWriter, r *http.Request) {
+		// A million entries take longer to check than askBot waits for
+		// the head of an answer: the head goes out first, a failure in
+		// the trailer, as for a backup.
+		w.Header().Set("Trailer", errorTrailer)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		http.NewResponseController(w).Flush()
 		rep, err := l.Check(r.Context())
 		if err != nil {
 			log.Error("check over the control socket", "err", err)
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			w.Header().Set(errorTrailer, oneLine(err.Error()))
 			return
 		}
-		writeJSON(w, rep)
+		_ = json.NewEncoder(w).Encode(rep)
 	})
 	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
@@ -141,11 +148,6 @@ func (c *controlServer) close(ctx context.Context) {
 	}
 	<-c.done
 	_ = os.Remove(c.path)
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -105,6 +105,13 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if !opts.InMemory {
+		// First, so that data files without their MANIFEST are named
+		// as damage, not taken for a directory with no store.
+		if err := verifyDir(dir); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case opts.InMemory:
 	case opts.ReadOnly:
@@ -116,11 +123,6 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	default:
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open ledger: %w", err)
-		}
-	}
-	if !opts.InMemory {
-		if err := verifyDir(dir); err != nil {
-			return nil, err
 		}
 	}
 	db, err := openChecked(dir, opts)

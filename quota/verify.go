@@ -27,6 +27,11 @@ import (
 	"github.com/dgraph-io/ristretto/v2/z"
 )
 
+// Verify checks the store in dir as Open does before Badger sees it,
+// changing nothing: nil for a sound store or a directory with none, a
+// *DamageError naming the file, or ErrLocked while a process holds it.
+func Verify(dir string) error { return verifyDir(dir) }
+
 // ErrDamaged says the store's files are damaged: served as they are, they
 // would give wrong counts or lose entries.
 var ErrDamaged = errors.New("store damaged")

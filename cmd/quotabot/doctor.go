@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/doctor"
+	"github.com/quotabot/quotabot/quota"
 )
 
 // doctorTimeout bounds the whole of doctor's talk with Slack, so that a
@@ -101,6 +102,12 @@ func dataCheck(ctx context.Context, dir string) doctor.Check {
 	if err := probeWrite(dir); err != nil {
 		return doctor.Check{Name: name, Status: doctor.Fail, Detail: fmt.Sprintf("%s is not writable (%v)", dir, err),
 			Fix: "fix its permissions for the user running quotabot, or give --data another directory"}
+	}
+	// The same check serve makes before it opens the store: a store serve
+	// would refuse is not ready to serve.
+	if err := quota.Verify(dir); err != nil {
+		return doctor.Check{Name: name, Status: doctor.Fail, Detail: err.Error(),
+			Fix: "restore the latest backup into a new directory (quotabot restore --data NEWDIR BACKUP) and give serve that --data"}
 	}
 	return doctor.Check{Name: name, Status: doctor.Pass, Detail: fmt.Sprintf("%s is writable and not in use", dir)}
 }

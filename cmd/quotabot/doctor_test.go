@@ -120,6 +120,22 @@ func TestDoctor(t *testing.T) {
 			want: []string{"FAIL   data: " + "%DIR% is in use by another process, which does not answer on its control socket -> stop that process"},
 		},
 		{
+			name: "a damaged store",
+			setup: func(t *testing.T, fake *slackfake.Server, dir string) {
+				l, err := quota.Open(dir, quota.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Remove(filepath.Join(dir, "MANIFEST")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []string{"FAIL   data: the store in %DIR% is damaged", "MANIFEST is missing", "-> restore the latest backup into a new directory"},
+		},
+		{
 			name: "a data directory the running bot answers for",
 			setup: func(t *testing.T, fake *slackfake.Server, dir string) {
 				l, err := quota.Open(dir, quota.Options{})

@@ -477,7 +477,7 @@ func TestCheckCommand(t *testing.T) {
 	if err := os.WriteFile(tables[0], b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"check", "export", "serve"} {
+	for _, cmd := range []string{"check", "export", "backup", "serve"} {
 		r := runWith(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_APP_TOKEN": "xapp-x"}, "", cmd, "--data", dir)
 		if r.err == nil || !strings.Contains(r.err.Error(), filepath.Base(tables[0])) || !strings.Contains(r.err.Error(), "damaged") {
 			t.Errorf("%s on a damaged store: got %v, want it refused naming %s", cmd, r.err, filepath.Base(tables[0]))
@@ -486,5 +486,16 @@ func TestCheckCommand(t *testing.T) {
 	after, _ := os.ReadFile(tables[0])
 	if !bytes.Equal(after, b) {
 		t.Errorf("the refused commands changed %s", tables[0])
+	}
+
+	// Without its MANIFEST, the store is damaged, not absent.
+	if err := os.Remove(filepath.Join(dir, "MANIFEST")); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"check", "export", "backup"} {
+		r := runWith(t, nil, "", cmd, "--data", dir)
+		if r.err == nil || !strings.Contains(r.err.Error(), "MANIFEST is missing") {
+			t.Errorf("%s on a store without its MANIFEST: got %v, want it named as damaged", cmd, r.err)
+		}
 	}
 }

@@ -499,3 +499,13 @@ func TestCheckCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleShowsNotesAsTyped: a reply's text escapes a note for Slack;
+// the console shows it as it was typed.
+func TestConsoleShowsNotesAsTyped(t *testing.T) {
+	t.Parallel()
+	r := mustRun(t, nil, "/logsend 1 message Q&A with <b> team\n/quota history\n", "console", "--data", t.TempDir(), "--user", "U1")
+	if !strings.Contains(r.stdout, "Q&A with <b> team") || strings.Contains(r.stdout, "&amp;") || strings.Contains(r.stdout, "&lt;") {
+		t.Errorf("console printed:\n%s\nwant the note as typed, unescaped", r.stdout)
+	}
+}

@@ -84,13 +84,19 @@ func console(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			cmd, text, _ := strings.Cut(line, " ")
 			reply := h.Handle(ctx, commands.Request{Command: cmd, Text: escapeMentions(strings.TrimSpace(text)),
 				UserID: *user, ChannelID: "CONSOLE"})
-			out = reply.Text
+			out = unescapeText(reply.Text)
 		}
 		if _, err := fmt.Fprintln(stdout, out); err != nil {
 			return err
 		}
 	}
 }
+
+// unescapeText undoes the escaping a reply's text carries for Slack, where
+// "&lt;" keeps a typed "<!channel>" inert; a terminal shows what was typed.
+func unescapeText(s string) string { return slackUnescaper.Replace(s) }
+
+var slackUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 // readLines sends r's lines until it ends or ctx does; then the error
 // channel gets the read error, if any.

@@ -41,8 +41,8 @@ func TestCommandHelp(t *testing.T) {
 			if r.err != nil {
 				t.Errorf("quotabot %s: %v, want no error", strings.Join(args, " "), r.err)
 			}
-			if !strings.Contains(r.stderr, "Usage: quotabot "+c.name) || !strings.Contains(r.stderr, "-data") {
-				t.Errorf("quotabot %s printed %q, want its usage and flags", strings.Join(args, " "), r.stderr)
+			if !strings.Contains(r.stdout, "Usage: quotabot "+c.name) || !strings.Contains(r.stdout, "-data") {
+				t.Errorf("quotabot %s printed %q, want its usage and flags on standard output", strings.Join(args, " "), r.stdout)
 			}
 		}
 	}

@@ -68,6 +68,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -121,6 +122,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	cmd, rest := "serve", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
+	}
+	if slices.ContainsFunc(rest, isHelpFlag) {
+		// A command's flags, asked for, are its answer: on standard
+		// output, where "quotabot check --help | less" finds them.
+		stderr = stdout
 	}
 	var err error
 	switch cmd {

@@ -93,8 +93,8 @@ func TestSettings(t *testing.T) {
 func TestHelp(t *testing.T) {
 	t.Parallel()
 	r := mustRun(t, nil, "", "export", "-h")
-	if !strings.Contains(r.stderr, "-from") || !strings.Contains(r.stderr, "-to") {
-		t.Errorf("export -h printed %q, want its flags", r.stderr)
+	if !strings.Contains(r.stdout, "-from") || !strings.Contains(r.stdout, "-to") {
+		t.Errorf("export -h printed %q, want its flags on standard output", r.stdout)
 	}
 	r = mustRun(t, nil, "", "help")
 	if !strings.Contains(r.stdout, "SLACK_BOT_TOKEN") {

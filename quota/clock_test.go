@@ -95,3 +95,30 @@ func TestSameInstant(t *testing.T) {
 		t.Errorf("got %d entries, want 7", n)
 	}
 }
+
+// TestNanosecondAfterATakenOne: two entries at one reading take its
+// nanosecond and the next; a reading of that next nanosecond must not
+// take it again, overwriting the second entry.
+func TestNanosecondAfterATakenOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	at := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	clock := testutil.NewClock(at)
+	l := mustOpen(t, "", quota.Options{Now: clock.Now, InMemory: true})
+	mustLog(t, l, "UA", quota.Message, 1)
+	mustLog(t, l, "UB", quota.Message, 2)
+	clock.Set(at.Add(1))
+	mustLog(t, l, "UC", quota.Message, 4)
+	for _, m := range []struct {
+		id    string
+		count int
+	}{{"UA", 1}, {"UB", 2}, {"UC", 4}} {
+		h, err := l.History(ctx, m.id, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 1 || h[0].Member != m.id || h[0].Count != m.count {
+			t.Errorf("%s's history: got %+v, want their one entry of %d", m.id, h, m.count)
+		}
+	}
+}

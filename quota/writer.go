@@ -342,6 +342,9 @@ func (l *Ledger) newEntryNanos(txn *badger.Txn, b *batchState, now time.Time) (i
 			return 0, storeError{err}
 		}
 		if !taken {
+			// lastNano bounds the nanos taken, not the dates: the next
+			// reading past it must not take this one again.
+			l.lastNano = max(l.lastNano, at)
 			return at, nil
 		}
 		at++

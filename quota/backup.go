@@ -109,6 +109,15 @@ func backupErr(file string, kind error, format string, args ...any) error {
 // NumGo = 1 would be as consistent; one iterator is simpler and lets the
 // backup count its entries for the trailer as it goes.)
 func (l *Ledger) Backup(ctx context.Context, w io.Writer) error {
+	// A block that fails its checksum reads as the end of its table, so a
+	// backup of a damaged store would leave out all after it and still
+	// prove itself whole: the files are verified first.
+	if err := l.damagedErr(); err != nil {
+		return fmt.Errorf("backup %s: %w", l.dir, err)
+	}
+	if err := l.verifyTables(); err != nil {
+		return fmt.Errorf("backup %s: %w", l.dir, err)
+	}
 	txn := l.db.NewTransaction(false)
 	defer txn.Discard()
 	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100})
@@ -748,14 +757,26 @@ func build(dir string, src io.ReaderAt, size int64, info backupInfo, name string
 			os.RemoveAll(side)
 		}
 	}()
-	if err := load(side, src, size, info); err != nil {
+	var host hostError
+	if err := load(side, src, size, info); errors.As(err, &host) {
+		return fmt.Errorf("restore into %s: %w", dir, host.err)
+	} else if err != nil {
 		return backupErr(name, ErrBackupDamaged, "does not load: %v", err)
 	}
-	if err := checkRestored(side, info); err != nil {
+	if err := checkRestored(side, info); errors.As(err, &host) {
+		return fmt.Errorf("restore into %s: %w", dir, host.err)
+	} else if err != nil {
 		return backupErr(name, ErrBackupDamaged, "does not add up once loaded: %v", err)
 	}
 	return moveIntoPlace(side, filepath.Join(parent, base))
 }
+
+// hostError is a restore's failure that is the host's, not the file's:
+// the store could not be opened or closed (a full disk, say, or a zone
+// this system does not know). It is never reported as a damaged backup.
+type hostError struct{ err error }
+
+func (e hostError) Error() string { return e.err.Error() }
 
 // load writes the backup's records into a new store in dir. A panic in
 // the load (Badger's, or a bug here) is a refusal, never a crash: the
@@ -763,7 +784,7 @@ func build(dir string, src io.ReaderAt, size int64, info backupInfo, name string
 func load(dir string, src io.ReaderAt, size int64, info backupInfo) (err error) {
 	db, err := openBadger(dir, false, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return err
+		return hostError{err}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -840,11 +861,11 @@ func syncDir(dir string) error {
 func checkRestored(dir string, info backupInfo) error {
 	l, err := Open(dir, Options{ReadOnly: true})
 	if err != nil {
-		return err
+		return hostError{err}
 	}
 	r, err := l.Check(context.Background())
-	if cerr := l.Close(); err == nil {
-		err = cerr
+	if cerr := l.Close(); err == nil && cerr != nil {
+		return hostError{cerr}
 	}
 	switch {
 	case err != nil:

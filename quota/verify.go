@@ -84,7 +84,7 @@ func verifyDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := verifyTables(dir, m); err != nil {
+	if err := verifyTables(dir, m, false); err != nil {
 		return err
 	}
 	for _, n := range names {
@@ -156,9 +156,24 @@ func readManifest(dir string) (badger.Manifest, error) {
 	return m, nil
 }
 
+// verifyFiles verifies every table of a store in use, by its file, as
+// verifyDir does before an open. Going through the open store instead
+// would skip the blocks in Badger's cache, and with blocks checked as they
+// are read its DB.VerifyChecksum dereferences the nil block its read
+// returned with the error (table.go, v4.9.6), and panics.
+func verifyFiles(dir string) error {
+	m, err := readManifest(dir)
+	if err != nil {
+		return err
+	}
+	return verifyTables(dir, m, true)
+}
+
 // verifyTables checks that every table the MANIFEST lists is there and
-// that each of its blocks matches its checksum.
-func verifyTables(dir string, m badger.Manifest) error {
+// that each of its blocks matches its checksum. In a store in use,
+// compaction may have deleted a table since the MANIFEST was read: inUse
+// skips a missing one.
+func verifyTables(dir string, m badger.Manifest, inUse bool) error {
 	ids := make([]uint64, 0, len(m.Tables))
 	for id := range m.Tables {
 		ids = append(ids, id)
@@ -170,7 +185,11 @@ func verifyTables(dir string, m badger.Manifest) error {
 		if tm.KeyID != 0 {
 			return &DamageError{Dir: dir, File: name, Reason: "the table is encrypted, and quotabot never encrypts"}
 		}
-		if err := verifyTable(filepath.Join(dir, name), tm.Compression); err != nil {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); inUse && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := verifyTable(path, tm.Compression); err != nil {
 			return &DamageError{Dir: dir, File: name, Reason: err.Error()}
 		}
 	}
@@ -185,6 +204,9 @@ func verifyTable(path string, c options.CompressionType) (err error) {
 		return errors.New("the MANIFEST lists this table but the file is missing")
 	}
 	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return errors.New("the MANIFEST lists this table but the file is missing")
+	}
 	if err != nil && !errors.Is(err, z.NewFile) {
 		return err
 	}
@@ -192,13 +214,17 @@ func verifyTable(path string, c options.CompressionType) (err error) {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the table cannot be read: %v", r)
 		}
-		// Close, never DecrRef: dropping the last reference deletes the file.
+		// Close, never DecrRef: dropping the last reference deletes the
+		// file. With no verification asked of OpenTable, it closes mf
+		// only when it cannot stat it; this is the one Close otherwise.
 		_ = mf.Close(-1)
 	}()
-	opts := table.Options{ReadOnly: true, ChkMode: options.OnTableRead, BlockSize: 4 << 10, Compression: c}
-	// OpenTable closes mf itself when it fails; a second Close only
-	// reports an error that is ignored.
-	if _, err := table.OpenTable(mf, opts); err != nil {
+	opts := table.Options{ReadOnly: true, ChkMode: options.NoVerification, BlockSize: 4 << 10, Compression: c}
+	t, err := table.OpenTable(mf, opts)
+	if err != nil {
+		return fmt.Errorf("the table's index: %w", err)
+	}
+	if err := t.VerifyChecksum(); err != nil {
 		return fmt.Errorf("checksum: %w", err)
 	}
 	return nil
@@ -353,18 +379,4 @@ func keyTs(key []byte) uint64 {
 		return 0
 	}
 	return ^binary.BigEndian.Uint64(key[len(key)-8:])
-}
-
-// verifyChecksums verifies every table of the open store. With blocks
-// checked as they are read (badgerOptions), Badger's DB.VerifyChecksum
-// dereferences the nil block its read returned with the error (table.go,
-// Table.VerifyChecksum, v4.9.6) and panics instead of reporting the
-// damage: the panic is the report.
-func verifyChecksums(db *badger.DB) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("a table block fails its checksum (quotabot check, with the bot stopped, names the file)")
-		}
-	}()
-	return db.VerifyChecksum()
 }

@@ -71,6 +71,9 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	// The zone database, built in: a host without tzdata installed still
+	// knows the config's timezone and the zone a store's counters name.
+	_ "time/tzdata"
 )
 
 func main() {

@@ -25,7 +25,7 @@ import (
 )
 
 // BenchmarkHTTP measures the HTTP transport at 64 concurrent clients, in one
-// run, against references measured in the same run (DESIGN.md §5):
+// run, against references measured in the same run (docs/ARCHITECTURE.md §5):
 //
 //   - bare: a handler that only checks the signature and answers fixed
 //     JSON, over the same kind of connection; /quota should reach half its
@@ -43,7 +43,7 @@ import (
 // Resident memory (VmRSS) is read idle, after setting up, and at its peak
 // under a first pass of /logsend and /quota load, before the Badger
 // reference has run: its default options take far more memory than the
-// bot's. DESIGN.md allows 32 and 96 MiB. The process holds the 64 clients
+// bot's. docs/ARCHITECTURE.md allows 32 and 96 MiB. The process holds the 64 clients
 // too, so the figures are an upper bound for the bot alone.
 //
 //	go test ./bot -run '^$' -bench HTTP -benchtime 1x

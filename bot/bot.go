@@ -53,7 +53,7 @@ const (
 	DefaultAckDeadline = 2500 * time.Millisecond
 	// DefaultMaxInFlight bounds the commands, presses and events handled
 	// at once: the concurrency the durable write path is measured at
-	// (DESIGN.md §5), where the ledger's batching has reached its rate.
+	// (docs/ARCHITECTURE.md §5), where the ledger's batching has reached its rate.
 	DefaultMaxInFlight = 64
 	// DefaultDrainTimeout bounds how long shutting down waits for commands
 	// already taken.

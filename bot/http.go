@@ -44,7 +44,7 @@ func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, status int, reason 
 }
 
 // verified reads the body of a request from Slack and checks it. The
-// signature comes first, since DESIGN.md promises 401 to any request
+// signature comes first, since docs/ARCHITECTURE.md promises 401 to any request
 // without a good one: the headers (present, well formed, a timestamp
 // within five minutes) before the body is read, then the body's size, then
 // the v0 signature over the exact bytes, and only then the content type.

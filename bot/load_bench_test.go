@@ -28,7 +28,7 @@ import (
 
 // BenchmarkHTTPClients1000 puts 1,000 concurrent HTTP clients on the real
 // handler, over a real ledger (Badger on disk, synced writes), each
-// sending signed /logsend and /quota in turn, as DESIGN.md §5 asks: every
+// sending signed /logsend and /quota in turn, as docs/ARCHITECTURE.md §5 asks: every
 // request answered, nothing lost, memory within 96 MiB, with the commands
 // in flight bounded.
 //

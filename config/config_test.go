@@ -80,7 +80,7 @@ func TestParse(t *testing.T) {
 		check func(t *testing.T, c config.Config)
 	}{
 		{
-			name: "DESIGN.md's example",
+			name: "the design's example config",
 			src:  mustRead(t, "design.yml"),
 			check: func(t *testing.T, c config.Config) {
 				if c.TimezoneName != "America/New_York" || c.Timezone.String() != "America/New_York" {

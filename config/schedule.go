@@ -9,7 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Default schedules (DESIGN.md §2): the reset note at midnight, the monthly
+// Default schedules (docs/ARCHITECTURE.md §2): the reset note at midnight, the monthly
 // summary at nine on the 1st, both in the configured time zone.
 const (
 	DefaultDaily   = "0 0 * * *"

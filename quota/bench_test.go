@@ -16,7 +16,7 @@ import (
 
 // The write path is measured against a reference in the same run: plain
 // Badger read-modify-write transactions with SyncWrites on, at the same
-// concurrency, retrying on ErrConflict as a careful caller must. DESIGN.md
+// concurrency, retrying on ErrConflict as a careful caller must. docs/ARCHITECTURE.md
 // §5 asks for the ledger to reach at least the reference's rate, and for one
 // hot member to keep at least half the many-member rate.
 //
@@ -99,7 +99,7 @@ func BenchmarkLog(b *testing.B) {
 }
 
 // BenchmarkMonthlySummary builds the summary of a month for 10,000 members
-// who each logged on every working day. DESIGN.md §5: under a second.
+// who each logged on every working day. docs/ARCHITECTURE.md §5: under a second.
 func BenchmarkMonthlySummary(b *testing.B) {
 	loc := time.UTC
 	start := time.Date(2026, 10, 1, 9, 0, 0, 0, loc)

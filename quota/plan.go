@@ -64,7 +64,7 @@ type Plan struct {
 	kinds       []Kind
 }
 
-// The article's numbers (DESIGN.md §1).
+// The article's numbers (docs/ARCHITECTURE.md §1).
 const (
 	DefaultMessagesPerDay   = 100
 	DefaultMessagesPerMonth = 1500

@@ -89,7 +89,7 @@ func markKey(name string) []byte { return append([]byte{pMark}, name...) }
 
 // badgerOptions tunes Badger for a bot that holds a few megabytes to a
 // year of entries, not for the database server its defaults assume (64 MB
-// memtables x5, a 256 MB block cache, unbounded index memory). DESIGN.md §5
+// memtables x5, a 256 MB block cache, unbounded index memory). docs/ARCHITECTURE.md §5
 // allows 32 MiB idle and 96 MiB under load, at any store size; the figures
 // behind each choice are in internal/membench and the commits that set
 // them.

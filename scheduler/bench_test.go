@@ -8,7 +8,7 @@ import (
 	"github.com/quotabot/quotabot/scheduler"
 )
 
-// The monthly summary of 10,000 members (DESIGN.md §5 wants it built in
+// The monthly summary of 10,000 members (docs/ARCHITECTURE.md §5 wants it built in
 // under a second): reading the month's counters and building the post.
 func BenchmarkMonthlySummary10k(b *testing.B) {
 	ny := testutil.NewYork(b)

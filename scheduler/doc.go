@@ -1,5 +1,5 @@
 // Package scheduler posts quotabot's scheduled messages to a channel: the
-// daily reset note and the monthly summary (DESIGN.md §2), each exactly
+// daily reset note and the monthly summary (docs/ARCHITECTURE.md §2), each exactly
 // once per period, whatever restarts, repeated firings or Slack failures
 // happen.
 //

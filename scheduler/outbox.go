@@ -187,7 +187,7 @@ func classify(err error) (failure, time.Duration) {
 // groups:history or im:history, or the channel is gone), deliver posts
 // anyway and logs a warning: a post twice, in the rare case of a crash in a
 // window of milliseconds, is visible and harmless, while a post never sent
-// is a silent loss, and DESIGN.md promises posts are never dropped. A lookup
+// is a silent loss, and docs/ARCHITECTURE.md promises posts are never dropped. A lookup
 // that fails for a passing reason (a 429, a timeout) is retried instead.
 func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 	st, err := s.readState(ctx, m.key)

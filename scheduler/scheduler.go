@@ -163,7 +163,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		cron.WithLogger(l),
 		// Recover inside SkipIfStillRunning: the other way round a panic
 		// leaves SkipIfStillRunning's token taken and the job never runs
-		// again (DESIGN.md §6).
+		// again (docs/ARCHITECTURE.md §6).
 		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)),
 	)
 	for _, j := range s.jobs {

@@ -13,7 +13,7 @@ import (
 	"github.com/quotabot/quotabot/quota"
 )
 
-// defaultData is --data's default, as DESIGN.md §3 gives it.
+// defaultData is --data's default, as docs/ARCHITECTURE.md §3 gives it.
 const defaultData = "./quotabot-data"
 
 // errHelp is returned when -h was asked for: the flags were printed, and

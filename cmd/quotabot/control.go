@@ -242,7 +242,7 @@ func exportRange(fromS, toS string, loc *time.Location) (from, to time.Time, err
 	return from, to, nil
 }
 
-// csvHeader is the export's header row (DESIGN.md §3).
+// csvHeader is the export's header row (docs/ARCHITECTURE.md §3).
 var csvHeader = []string{"logged_at", "user_id", "kind", "count", "note"}
 
 // csvSafe keeps a spreadsheet from running a note as a formula: OWASP's

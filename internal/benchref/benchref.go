@@ -1,5 +1,5 @@
 // Package benchref holds the reference the write benchmarks measure
-// quotabot against (DESIGN.md §5): plain Badger read-modify-write
+// quotabot against (docs/ARCHITECTURE.md §5): plain Badger read-modify-write
 // transactions with SyncWrites on, as a careful caller would write them.
 package benchref
 

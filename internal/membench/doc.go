@@ -1,5 +1,5 @@
 // Package membench measures quotabot's resident memory on a large store
-// (DESIGN.md §5: 32 MiB idle, 96 MiB under load, at any store size). It has
+// (docs/ARCHITECTURE.md §5: 32 MiB idle, 96 MiB under load, at any store size). It has
 // no code of its own: the benchmark in membench_test.go seeds a store of a
 // million entries in-process through quota's Ledger, then runs the real
 // quotabot binary on it as a child process, with a fake Slack, and logs

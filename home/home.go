@@ -64,6 +64,9 @@ type Options struct {
 	PageSize int
 	// Timeout bounds one publish; 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Now is the clock the publishes are spaced and keys expired by; nil
+	// means time.Now. The views read the ledger's clock.
+	Now func() time.Time
 }
 
 // Home builds and publishes App Home views. It is safe for concurrent use;
@@ -107,6 +110,9 @@ type userLock struct {
 func New(ledger *quota.Ledger, h *commands.Handler, pub Publisher, opts Options) *Home {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
@@ -192,7 +198,7 @@ func (h *Home) claim(key string) bool {
 	if key == "" {
 		return true
 	}
-	now := time.Now()
+	now := h.opts.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if at, ok := h.keys[key]; ok && now.Sub(at) < KeyTTL {
@@ -248,7 +254,7 @@ func (h *Home) publish(ctx context.Context, user, notice string) error {
 func (h *Home) publishOnce(ctx context.Context, user, notice string) error {
 	unlock := h.lockUser(user)
 	defer unlock()
-	now := time.Now()
+	now := h.opts.Now()
 	h.mu.Lock()
 	delete(h.dirty, user)
 	h.last[user] = now

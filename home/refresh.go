@@ -21,7 +21,7 @@ func (h *Home) Refresh(user string) {
 	}
 	h.mu.Lock()
 	if _, ok := h.dirty[user]; !ok {
-		h.dirty[user] = time.Now()
+		h.dirty[user] = h.opts.Now()
 	}
 	h.mu.Unlock()
 	select {
@@ -36,7 +36,7 @@ func (h *Home) Refresh(user string) {
 // Retry-After. Start it once, in its own goroutine.
 func (h *Home) Run(ctx context.Context) {
 	for {
-		user, wait := h.next(time.Now())
+		user, wait := h.next(h.opts.Now())
 		if user != "" {
 			h.runOne(ctx, user)
 			continue
@@ -110,14 +110,14 @@ func (h *Home) runOne(ctx context.Context, user string) {
 	case errors.As(err, &rl):
 		h.mu.Lock()
 		if _, ok := h.dirty[user]; !ok {
-			h.dirty[user] = time.Now()
+			h.dirty[user] = h.opts.Now()
 		}
 		h.mu.Unlock()
 	case ctx.Err() != nil:
 	default:
 		h.log.ErrorContext(ctx, "App Home not refreshed", "user", user, "err", err)
 	}
-	h.prune(time.Now())
+	h.prune(h.opts.Now())
 }
 
 // prune forgets publish times older than Interval, which no longer hold
@@ -138,7 +138,7 @@ func (h *Home) prune(now time.Time) {
 // rateLimited holds every publish back for Slack's Retry-After, at least a
 // second, as Slack asks.
 func (h *Home) rateLimited(retryAfter time.Duration) {
-	until := time.Now().Add(max(retryAfter, time.Second))
+	until := h.opts.Now().Add(max(retryAfter, time.Second))
 	h.mu.Lock()
 	if until.After(h.backoff) {
 		h.backoff = until

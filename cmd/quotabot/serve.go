@@ -17,7 +17,9 @@ import (
 
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/config"
 	"github.com/quotabot/quotabot/home"
+	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
 
@@ -109,26 +111,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		defer ln.Close()
 	}
 
-	ledger, err := openLedger(*dir, cfg, log, "stop it first, or give this one another --data")
-	if err != nil {
-		return err
-	}
+	a := &app{log: log, dir: *dir, httpAddr: *httpAddr}
 	defer func() {
-		if cerr := ledger.Close(); cerr != nil && err == nil {
+		if cerr := a.close(); err == nil {
 			err = cerr
 		}
-		log.Info("store closed", "data", *dir)
 	}()
-	control, err := serveControl(*dir, ledger, log)
-	if err != nil {
+	if err := a.openStore(cfg); err != nil {
 		return err
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		control.close(ctx)
-	}()
-
 	api := slackClient(set)
 	team, err := bot.Identify(ctx, api, log)
 	if err != nil {
@@ -142,97 +133,170 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	// What quotabot doctor checks, logged with the fix now rather than
 	// found later as a failed post or a refused command.
 	startChecks(ctx, api, cfg.Channel, cfg.NotifyNearLimit, log)
+	if err := a.start(ctx, cfg, set, api, team, ln); err != nil {
+		return err
+	}
+	return a.run(ctx)
+}
 
-	h := commands.New(ledger, commands.Options{Admins: cfg.Admins, Users: api, Logger: bot.HandlerLogger(log)})
-	hm := home.New(ledger, h, api, home.Options{Logger: log})
-	b, err := bot.New(bot.Options{Handler: h, Ledger: ledger, API: api, Home: hm, SigningSecret: set.signingSecret, Team: team, Logger: log})
+// app is a running bot: what serve starts, in the order start gives, and
+// close ends in the reverse order, the store last.
+type app struct {
+	log      *slog.Logger
+	dir      string
+	httpAddr string
+
+	ledger  *quota.Ledger
+	control *controlServer
+	b       *bot.Bot
+	sched   *scheduler.Scheduler
+	srv     *http.Server
+
+	// stop ends everything start began: on a signal, or one part failing
+	// for good (failed).
+	stop       context.CancelFunc
+	failed     chan error
+	homeDone   chan struct{} // the home refresher has returned
+	socketDone chan struct{} // Socket Mode has returned, or never ran
+}
+
+// openStore opens the store and its control socket.
+func (a *app) openStore(cfg config.Config) error {
+	ledger, err := openLedger(a.dir, cfg, a.log, "stop it first, or give this one another --data")
 	if err != nil {
 		return err
 	}
+	a.ledger = ledger
+	a.control, err = serveControl(a.dir, ledger, a.log)
+	return err
+}
 
-	// Everything below stops when runCtx ends: a signal, or one part
-	// failing for good.
+// start wires the command core, the App Home, the scheduler and the
+// transports to the open store, and starts them.
+func (a *app) start(ctx context.Context, cfg config.Config, set settings, api *slack.Client, team bot.Identity, ln net.Listener) error {
+	h := commands.New(a.ledger, commands.Options{Admins: cfg.Admins, Users: api, Logger: bot.HandlerLogger(a.log)})
+	hm := home.New(a.ledger, h, api, home.Options{Logger: a.log})
+	b, err := bot.New(bot.Options{Handler: h, Ledger: a.ledger, API: api, Home: hm, SigningSecret: set.signingSecret, Team: team, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.b = b
 	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	a.stop, a.failed = stop, make(chan error, 2)
 	// The home refresher publishes from the ledger: it must be done
 	// before the ledger closes.
-	homeDone := make(chan struct{})
-	go func() { defer close(homeDone); hm.Run(runCtx) }()
-	defer func() { stop(); <-homeDone }()
-	failed := make(chan error, 2)
+	a.homeDone = make(chan struct{})
+	go func() { defer close(a.homeDone); hm.Run(runCtx) }()
+	if err := a.startScheduler(runCtx, cfg, api); err != nil {
+		return err
+	}
+	a.serveHTTP(ln)
+	a.serveSocket(runCtx, set, api)
+	return nil
+}
 
-	var sched *scheduler.Scheduler
+func (a *app) startScheduler(ctx context.Context, cfg config.Config, api *slack.Client) error {
 	if cfg.Channel == "" {
-		log.Info("no channel in the config: the daily and monthly posts are off (set channel: C0123ABCD to turn them on)")
-	} else {
-		sched, err = scheduler.New(ledger, api, scheduler.Options{Channel: cfg.Channel, Daily: cfg.Schedule.Daily,
-			Monthly: cfg.Schedule.Monthly, NotifyNearLimit: cfg.NotifyNearLimit, Logger: log})
-		if err != nil {
-			return err
-		}
-		if err := sched.Start(runCtx); err != nil {
-			return err
-		}
-		defer sched.Stop()
+		a.log.Info("no channel in the config: the daily and monthly posts are off (set channel: C0123ABCD to turn them on)")
+		return nil
 	}
+	sched, err := scheduler.New(a.ledger, api, scheduler.Options{Channel: cfg.Channel, Daily: cfg.Schedule.Daily,
+		Monthly: cfg.Schedule.Monthly, NotifyNearLimit: cfg.NotifyNearLimit, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	if err := sched.Start(ctx); err != nil {
+		return err
+	}
+	a.sched = sched
+	return nil
+}
 
-	var srv *http.Server
-	if ln != nil {
-		srv = &http.Server{
-			Handler:           b.Handler(),
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       10 * time.Second,
-			WriteTimeout:      15 * time.Second,
-			IdleTimeout:       90 * time.Second,
-			MaxHeaderBytes:    16 << 10,
+func (a *app) serveHTTP(ln net.Listener) {
+	if ln == nil {
+		return
+	}
+	a.srv = &http.Server{
+		Handler:           a.b.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	go func() {
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.failed <- fmt.Errorf("--http %s: %w", a.httpAddr, err)
 		}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				failed <- fmt.Errorf("--http %s: %w", *httpAddr, err)
-			}
-		}()
-		log.Info("serving HTTP", "addr", ln.Addr().String())
-	}
+	}()
+	a.log.Info("serving HTTP", "addr", ln.Addr().String())
+}
 
-	socketDone := make(chan struct{})
-	if set.appToken != "" {
-		client := socketmode.New(api)
-		go func() {
-			defer close(socketDone)
-			if err := b.ServeSocket(runCtx, client); err != nil {
-				failed <- err
-			}
-		}()
-		log.Info("serving Socket Mode")
-	} else {
-		close(socketDone)
+func (a *app) serveSocket(ctx context.Context, set settings, api *slack.Client) {
+	a.socketDone = make(chan struct{})
+	if set.appToken == "" {
+		close(a.socketDone)
+		return
 	}
+	client := socketmode.New(api)
+	go func() {
+		defer close(a.socketDone)
+		if err := a.b.ServeSocket(ctx, client); err != nil {
+			a.failed <- err
+		}
+	}()
+	a.log.Info("serving Socket Mode")
+}
 
+// run waits for a signal or a part failing for good, then stops taking
+// work and answers what was already taken.
+func (a *app) run(ctx context.Context) (err error) {
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down: finishing the commands already taken")
-	case err = <-failed:
-		log.Error("shutting down", "err", err)
+		a.log.Info("shutting down: finishing the commands already taken")
+	case err = <-a.failed:
+		a.log.Error("shutting down", "err", err)
 	}
-	stop()
+	a.stop()
 
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	if srv != nil {
+	if a.srv != nil {
 		// Shutdown waits for the requests in progress to be answered.
-		if serr := srv.Shutdown(shutdownCtx); serr != nil {
-			log.Warn("HTTP requests still open at shutdown", "err", serr)
+		if serr := a.srv.Shutdown(shutdownCtx); serr != nil {
+			a.log.Warn("HTTP requests still open at shutdown", "err", serr)
 		}
 	}
 	select {
-	case <-socketDone:
+	case <-a.socketDone:
 	case <-shutdownCtx.Done():
 	}
-	if derr := b.Drain(shutdownCtx); derr != nil {
-		log.Warn("replies still on their way at shutdown", "err", derr)
+	if derr := a.b.Drain(shutdownCtx); derr != nil {
+		a.log.Warn("replies still on their way at shutdown", "err", derr)
 	}
-	// The deferred calls stop the scheduler, the control socket and then
-	// close the store, in that order.
+	return err
+}
+
+// close ends what was started, in the reverse order: the scheduler, the
+// App Home's refresher, the control socket, and last the store.
+func (a *app) close() error {
+	if a.sched != nil {
+		a.sched.Stop()
+	}
+	if a.stop != nil {
+		a.stop()
+		<-a.homeDone
+	}
+	if a.control != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.control.close(ctx)
+	}
+	if a.ledger == nil {
+		return nil
+	}
+	err := a.ledger.Close()
+	a.log.Info("store closed", "data", a.dir)
 	return err
 }
 

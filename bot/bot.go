@@ -203,9 +203,6 @@ func New(opts Options) (*Bot, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics()
 	}
-	if r, ok := opts.Ledger.(DiskReporter); ok {
-		opts.Metrics.disk.watch(r)
-	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}

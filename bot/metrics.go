@@ -29,7 +29,6 @@ type Metrics struct {
 	busy         *prometheus.CounterVec
 	ledgerErrors prometheus.Counter
 	connections  prometheus.Counter
-	disk         *diskCollector
 }
 
 // NewMetrics returns the metrics in a new registry, with the Go runtime's
@@ -82,10 +81,9 @@ func NewMetrics() *Metrics {
 			Name: "quotabot_socket_connections_total",
 			Help: "Socket Mode connections opened, reconnections included.",
 		}),
-		disk: newDiskCollector(),
 	}
 	m.reg.MustRegister(m.commands, m.latency, m.actions, m.events, m.refused, m.duplicates,
-		m.followUps, m.busy, m.ledgerErrors, m.connections, m.disk,
+		m.followUps, m.busy, m.ledgerErrors, m.connections,
 		// The memory classes and the GC's goal and soft limit, beside the
 		// go_memstats_* set: what an operator needs to tell the heap from
 		// what the runtime holds, and the CPU the collector takes, to see
@@ -104,17 +102,20 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// StoreStats reports the store's levels and how often its clock stepped
-// back; *quota.Ledger does.
+// StoreStats reports the store's levels, its disk's free-space guard and
+// how often its clock stepped back; *quota.Ledger does.
 type StoreStats interface {
 	Levels() []quota.LevelStats
+	Disk() quota.DiskStatus
 	ClockStepsBack() int64
 }
 
 var _ StoreStats = (*quota.Ledger)(nil)
 
-// WatchStore adds the store's levels to the metrics: the tables and bytes
-// in each, read at every scrape. Watching a second store is refused.
+// WatchStore adds the store's figures to the metrics, read at every
+// scrape: the tables and bytes in each level, the disk's free space
+// against the reserve, the clock's steps back. Watching a second store is
+// refused.
 func (m *Metrics) WatchStore(s StoreStats) error {
 	return m.reg.Register(storeCollector{s})
 }
@@ -128,6 +129,12 @@ var (
 		"Size past which Badger compacts a level into the next.", []string{"level"}, nil)
 	clockBackDesc = prometheus.NewDesc("quotabot_clock_steps_back_total",
 		"Times the clock read earlier than it did for the entry before; entries are dated as it reads.", nil, nil)
+	diskFullDesc = prometheus.NewDesc("quotabot_disk_full",
+		"1 while the disk holding the data is too full for the next write, and writes are refused; else 0.", nil, nil)
+	diskFreeDesc = prometheus.NewDesc("quotabot_disk_free_bytes",
+		"Bytes free on the disk holding the data.", nil, nil)
+	diskNeedDesc = prometheus.NewDesc("quotabot_disk_reserve_bytes",
+		"Bytes the next write may need with the flush and compaction it can set off; below it writes are refused.", nil, nil)
 )
 
 // storeCollector reads the levels when scraped, so that nothing polls the
@@ -139,6 +146,9 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- levelBytesDesc
 	ch <- levelTargetDesc
 	ch <- clockBackDesc
+	ch <- diskFullDesc
+	ch <- diskFreeDesc
+	ch <- diskNeedDesc
 }
 
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -149,6 +159,16 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(levelTargetDesc, prometheus.GaugeValue, float64(l.TargetBytes), lvl)
 	}
 	ch <- prometheus.MustNewConstMetric(clockBackDesc, prometheus.CounterValue, float64(c.s.ClockStepsBack()))
+	// Nothing while the guard cannot read the disk (a store in memory).
+	if st := c.s.Disk(); st.Known {
+		full := 0.0
+		if st.Full {
+			full = 1
+		}
+		ch <- prometheus.MustNewConstMetric(diskFullDesc, prometheus.GaugeValue, full)
+		ch <- prometheus.MustNewConstMetric(diskFreeDesc, prometheus.GaugeValue, float64(st.Free))
+		ch <- prometheus.MustNewConstMetric(diskNeedDesc, prometheus.GaugeValue, float64(st.Need))
+	}
 }
 
 // outcomeMark is put in a command's context; the logger from HandlerLogger
@@ -199,57 +219,4 @@ func (h markingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h markingHandler) WithGroup(name string) slog.Handler {
 	return markingHandler{h.Handler.WithGroup(name)}
-}
-
-// DiskReporter is a store that watches the free space on its disk;
-// *quota.Ledger is one.
-type DiskReporter interface {
-	Disk() quota.DiskStatus
-}
-
-var _ DiskReporter = (*quota.Ledger)(nil)
-
-// diskCollector reports the free-space guard of the store the bot was
-// given, read at each scrape; nothing until there is one that knows.
-type diskCollector struct {
-	src              atomic.Pointer[DiskReporter]
-	full, free, need *prometheus.Desc
-}
-
-func newDiskCollector() *diskCollector {
-	return &diskCollector{
-		full: prometheus.NewDesc("quotabot_disk_full",
-			"1 while the disk holding the data is too full for the next write, and writes are refused; else 0.", nil, nil),
-		free: prometheus.NewDesc("quotabot_disk_free_bytes",
-			"Bytes free on the disk holding the data.", nil, nil),
-		need: prometheus.NewDesc("quotabot_disk_reserve_bytes",
-			"Bytes the next write may need with the flush and compaction it can set off; below it writes are refused.", nil, nil),
-	}
-}
-
-// watch makes the collector report r.
-func (c *diskCollector) watch(r DiskReporter) { c.src.Store(&r) }
-
-func (c *diskCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.full
-	ch <- c.free
-	ch <- c.need
-}
-
-func (c *diskCollector) Collect(ch chan<- prometheus.Metric) {
-	src := c.src.Load()
-	if src == nil {
-		return
-	}
-	st := (*src).Disk()
-	if !st.Known {
-		return
-	}
-	full := 0.0
-	if st.Full {
-		full = 1
-	}
-	ch <- prometheus.MustNewConstMetric(c.full, prometheus.GaugeValue, full)
-	ch <- prometheus.MustNewConstMetric(c.free, prometheus.GaugeValue, float64(st.Free))
-	ch <- prometheus.MustNewConstMetric(c.need, prometheus.GaugeValue, float64(st.Need))
 }

@@ -244,16 +244,12 @@ func verifyLog(dir, name string) error {
 		if b[off] == 0 {
 			continue
 		}
-		n, ok := walEntry(b, off)
-		if !ok || n == 0 {
+		e, ok := walEntry(b, off)
+		if !ok || e.n == 0 || e.meta&bitFinTxn == 0 {
 			continue
 		}
-		meta, _, val := walParts(b, off)
-		if meta&bitFinTxn == 0 {
-			continue
-		}
-		ts, err := strconv.ParseUint(string(val), 10, 64)
-		if err != nil || slices.Contains(fins, ts) {
+		ts, ok := e.commitTs()
+		if !ok || slices.Contains(fins, ts) {
 			continue
 		}
 		fins = append(fins, ts)
@@ -272,83 +268,75 @@ func replayEnd(b []byte) (end int, ts uint64) {
 	off, valid := walHeader, walHeader
 	var txn, last uint64
 	for off < len(b) {
-		n, ok := walEntry(b, off)
-		if !ok || n == 0 {
+		e, ok := walEntry(b, off)
+		if !ok || e.n == 0 {
 			return valid, last
 		}
-		meta, key, val := walParts(b, off)
 		switch {
-		case meta&bitTxn != 0:
-			ts := keyTs(key)
+		case e.meta&bitTxn != 0:
+			ts := keyTs(e.key)
 			if txn == 0 {
 				txn = ts
 			}
 			if ts != txn {
 				return valid, last
 			}
-		case meta&bitFinTxn != 0:
-			ts, err := strconv.ParseUint(string(val), 10, 64)
-			if err != nil || ts != txn {
+		case e.meta&bitFinTxn != 0:
+			ts, ok := e.commitTs()
+			if !ok || ts != txn {
 				return valid, last
 			}
-			txn, valid, last = 0, off+n, ts
+			txn, valid, last = 0, off+e.n, ts
 		default:
 			if txn != 0 {
 				return valid, last
 			}
-			valid = off + n
+			valid = off + e.n
 		}
-		off += n
+		off += e.n
 	}
 	return valid, last
 }
 
-// walEntry reports the length of a well-formed entry at off whose checksum
-// matches; 0 for an all-zero entry, which ends the log.
-func walEntry(b []byte, off int) (int, bool) {
+// walRecord is one entry of the write-ahead log.
+type walRecord struct {
+	meta     byte
+	key, val []byte
+	n        int // its length in the log; 0 for an all-zero entry, which ends the log
+}
+
+// commitTs is the commit timestamp a transaction's last entry carries.
+func (e walRecord) commitTs() (uint64, bool) {
+	ts, err := strconv.ParseUint(string(e.val), 10, 64)
+	return ts, err == nil
+}
+
+// walEntry reads a well-formed entry at off whose checksum matches.
+func walEntry(b []byte, off int) (walRecord, bool) {
 	if off+2 > len(b) {
-		return 0, false
+		return walRecord{}, false
 	}
+	var lens [3]uint64 // key, value, expiry
 	p := off + 2
-	klen, n := binary.Uvarint(b[p:])
-	if n <= 0 {
-		return 0, false
+	for i := range lens {
+		v, n := binary.Uvarint(b[p:])
+		if n <= 0 {
+			return walRecord{}, false
+		}
+		lens[i], p = v, p+n
 	}
-	p += n
-	vlen, n := binary.Uvarint(b[p:])
-	if n <= 0 {
-		return 0, false
-	}
-	p += n
-	_, n = binary.Uvarint(b[p:])
-	if n <= 0 {
-		return 0, false
-	}
-	p += n
+	klen, vlen := lens[0], lens[1]
 	if klen == 0 {
-		return 0, true
+		return walRecord{}, true
 	}
 	if klen > 1<<16 || vlen > maxWALValue || uint64(len(b)-p) < klen+vlen+crc32.Size {
-		return 0, false
+		return walRecord{}, false
 	}
 	end := p + int(klen+vlen)
 	if crc32.Checksum(b[off:end], castagnoli) != binary.BigEndian.Uint32(b[end:]) {
-		return 0, false
+		return walRecord{}, false
 	}
-	return end + crc32.Size - off, true
-}
-
-// walParts returns the meta byte, key and value of the entry at off, which
-// walEntry has found well-formed.
-func walParts(b []byte, off int) (byte, []byte, []byte) {
-	p := off + 2
-	klen, n := binary.Uvarint(b[p:])
-	p += n
-	vlen, n := binary.Uvarint(b[p:])
-	p += n
-	_, n = binary.Uvarint(b[p:])
-	p += n
-	return b[off], b[p : p+int(klen)], b[p+int(klen) : p+int(klen+vlen)]
+	return walRecord{meta: b[off], key: b[p : p+int(klen)], val: b[p+int(klen) : end], n: end + crc32.Size - off}, true
 }
 
 // keyTs is the version Badger appends to a key: math.MaxUint64 minus the

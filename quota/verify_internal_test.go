@@ -313,11 +313,11 @@ func TestTornLogTail(t *testing.T) {
 func lastTxn(b []byte, end int) int {
 	start, off := walHeader, walHeader
 	for off < end {
-		n, _ := walEntry(b, off)
-		if b[off]&bitFinTxn != 0 && off+n < end {
-			start = off + n
+		e, _ := walEntry(b, off)
+		if e.meta&bitFinTxn != 0 && off+e.n < end {
+			start = off + e.n
 		}
-		off += n
+		off += e.n
 	}
 	return start
 }

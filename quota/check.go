@@ -146,11 +146,17 @@ func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, memb
 			continue
 		}
 		r.Standing++
-		for _, w := range Windows {
-			want[string(counterKey(w.Period(time.Unix(0, at), loc), e.Member, e.Kind))] += e.Count
-		}
+		recountEntry(want, at, e, loc)
 	}
 	return want, nil
+}
+
+// recountEntry adds a standing entry to the counters of every window
+// period it falls in, cut in loc, as the writer's addCounts does.
+func recountEntry(counts map[string]int, at int64, r entryRecord, loc *time.Location) {
+	for _, w := range Windows {
+		counts[string(counterKey(w.Period(time.Unix(0, at), loc), r.Member, r.Kind))] += r.Count
+	}
 }
 
 // checkIndex checks that every index key names an entry of its member.

@@ -238,9 +238,7 @@ func (l *Ledger) recount() error {
 			if r.Undone != 0 {
 				continue
 			}
-			for _, w := range Windows {
-				counts[string(counterKey(w.Period(time.Unix(0, at), l.loc), r.Member, r.Kind))] += r.Count
-			}
+			recountEntry(counts, at, r, l.loc)
 		}
 		return nil
 	})

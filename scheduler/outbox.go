@@ -197,19 +197,11 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 			m.channel = ch.ID
 		}
 		if uncertain {
-			ts, found, err := s.findPost(ctx, m.channel, m.key, since)
-			switch f := classify(err); {
-			case err == nil && found:
-				s.log.Info("an interrupted post had gone out; recording it", "post", m.key, "ts", ts)
-				return s.setState(ctx, m.key, "posted "+ts)
-			case err == nil:
-				// Not there: it never went out. Post it below.
-			case f == failPermanent || f == failChannel:
-				s.log.Warn("cannot check whether an interrupted post went out; posting it again, so it may appear twice",
-					"post", m.key, "channel", m.channel, "err", err,
-					"fix", "give the app the channels:history, groups:history and im:history scopes")
-			default:
-				lastErr = fmt.Errorf("look for an interrupted post: %w", err)
+			switch found, err := s.lookBack(ctx, m, since); found {
+			case lookRecorded:
+				return err
+			case lookAgain:
+				lastErr = err
 				continue
 			}
 		}
@@ -231,27 +223,63 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 			return nil
 		}
 		lastErr = err
-		f := classify(err)
-		if f != failTransient {
+		if classify(err) != failTransient {
 			// Slack answered, so nothing was posted: no lookup needed
 			// before the next attempt.
 			uncertain = false
 		}
-		switch f {
-		case failChannel:
-			channels++
-			s.log.Error("cannot post to the channel: invite the bot", "post", m.key, "channel", m.channel, "err", err,
-				"fix", fmt.Sprintf("invite the bot to the channel: type /invite @quotabot in <#%s>, or set `channel` in the config to a channel the bot is in", m.channel))
-			if channels >= maxChannelAttempts {
-				return s.giveUp(ctx, m, uncertain, err)
-			}
-		case failPermanent:
+		if !s.postFailed(m, err, attempt, &channels) {
 			return s.giveUp(ctx, m, uncertain, err)
-		default:
-			s.log.Warn("post failed; trying again", "post", m.key, "attempt", attempt+1, "err", err)
 		}
 	}
 	return s.giveUp(ctx, m, uncertain, lastErr)
+}
+
+// What deliver's look for an interrupted post found.
+type lookOutcome int
+
+const (
+	lookNotFound lookOutcome = iota // not there, or not to be known: post it
+	lookRecorded                    // it had gone out, and is recorded
+	lookAgain                       // the lookup failed for a passing reason
+)
+
+// lookBack looks for an interrupted post in its channel's history since
+// the time its "posting" mark gives, and records it if found. The error is
+// the recording's (lookRecorded) or the lookup's (lookAgain).
+func (s *Scheduler) lookBack(ctx context.Context, m *message, since time.Time) (lookOutcome, error) {
+	ts, found, err := s.findPost(ctx, m.channel, m.key, since)
+	switch f := classify(err); {
+	case err == nil && found:
+		s.log.Info("an interrupted post had gone out; recording it", "post", m.key, "ts", ts)
+		return lookRecorded, s.setState(ctx, m.key, "posted "+ts)
+	case err == nil:
+		// Not there: it never went out.
+		return lookNotFound, nil
+	case f == failPermanent || f == failChannel:
+		s.log.Warn("cannot check whether an interrupted post went out; posting it again, so it may appear twice",
+			"post", m.key, "channel", m.channel, "err", err,
+			"fix", "give the app the channels:history, groups:history and im:history scopes")
+		return lookNotFound, nil
+	}
+	return lookAgain, fmt.Errorf("look for an interrupted post: %w", err)
+}
+
+// postFailed logs a post Slack did not take, attempt number attempt
+// (from 0), and says whether to try it again. channels counts the
+// failures for the channel.
+func (s *Scheduler) postFailed(m *message, err error, attempt int, channels *int) bool {
+	switch classify(err) {
+	case failChannel:
+		*channels++
+		s.log.Error("cannot post to the channel: invite the bot", "post", m.key, "channel", m.channel, "err", err,
+			"fix", fmt.Sprintf("invite the bot to the channel: type /invite @quotabot in <#%s>, or set `channel` in the config to a channel the bot is in", m.channel))
+		return *channels < maxChannelAttempts
+	case failPermanent:
+		return false
+	}
+	s.log.Warn("post failed; trying again", "post", m.key, "attempt", attempt+1, "err", err)
+	return true
 }
 
 // giveUp ends deliver for now. When the last attempt certainly did not

@@ -68,7 +68,9 @@
 // large team table), or one not answered within [Options].AckDeadline, is
 // acknowledged at once with a short "working on it" and its reply is
 // posted to response_url when ready: once, since a response_url takes at
-// most 5 posts in 30 minutes; a 429 is retried after its Retry-After.
+// most 5 posts in 30 minutes; a 429, a 5xx or a post that did not get
+// through is retried as internal/slackretry's interactive policy says (3
+// posts at most, a minute of waiting at most).
 // Button presses and events are acknowledged first and handled after.
 //
 // # Repeats

@@ -283,7 +283,7 @@ func (b *Bot) tellBusy(responseURL string) bool {
 	}
 	ctx, cancel := context.WithTimeout(b.base, busyPost)
 	defer cancel()
-	_, err = b.postOnce(ctx, responseURL, body)
+	err = b.postOnce(ctx, responseURL, body)
 	return err == nil
 }
 

@@ -10,13 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	neturl "net/url"
-	"strconv"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
-	"github.com/quotabot/quotabot/internal/wait"
+	"github.com/quotabot/quotabot/internal/slackretry"
 )
 
 // Identity is who the bot is in Slack, as auth.test reports it.
@@ -39,11 +37,12 @@ type AuthTester interface {
 
 var _ AuthTester = (*slack.Client)(nil)
 
-// Identify asks Slack who the bot token belongs to, retrying while Slack
-// rate-limits the call. An error names the setting to fix.
+// Identify asks Slack who the bot token belongs to, retrying under
+// slackretry's interactive policy while Slack rate-limits the call or does
+// not answer. An error names the setting to fix.
 func Identify(ctx context.Context, api AuthTester, log *slog.Logger) (Identity, error) {
 	var res *slack.AuthTestResponse
-	err := retry429(ctx, log, "auth.test", func() error {
+	err := retry(ctx, log, "auth.test", func() error {
 		var err error
 		res, err = api.AuthTestContext(ctx)
 		return err
@@ -61,96 +60,69 @@ func Identify(ctx context.Context, api AuthTester, log *slog.Logger) (Identity, 
 	return Identity{TeamID: res.TeamID, Team: res.Team, EnterpriseID: res.EnterpriseID, UserID: res.UserID, BotID: res.BotID}, nil
 }
 
-// maxRetries429 bounds how often one call is tried again after a 429.
-const maxRetries429 = 5
+// retry calls f, one Slack call named what, under slackretry's
+// interactive policy, logging each retry.
+func retry(ctx context.Context, log *slog.Logger, what string, f func() error) error {
+	return slackretry.Interactive.Do(ctx, nil, logRetry(log, what), f)
+}
 
-// retry429 calls f until it is not rate limited, waiting each time for the
-// Retry-After Slack gave (at least a second), at most maxRetries429 times.
+// retry429 is retry's name from when it retried only 429s, kept for the
+// built-in home (bot/home.go); it goes with that file.
 func retry429(ctx context.Context, log *slog.Logger, what string, f func() error) error {
-	for attempt := 0; ; attempt++ {
-		err := f()
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) || attempt >= maxRetries429 {
-			return err
-		}
-		pause := max(rl.RetryAfter, time.Second)
-		if log != nil {
-			log.Warn("rate limited by Slack; waiting as asked", "call", what, "retry_after", pause)
-		}
-		if err := wait.For(ctx, pause); err != nil {
-			return err
-		}
+	return retry(ctx, log, what, f)
+}
+
+// logRetry logs a retry of the call named what; nil with no log.
+func logRetry(log *slog.Logger, what string) func(slackretry.Retry) {
+	if log == nil {
+		return nil
+	}
+	return func(r slackretry.Retry) {
+		log.Warn("Slack call failed; trying again", "call", what, "why", slackretry.Classify(r.Err).String(),
+			"wait", r.Wait, "attempt", r.Call, "err", r.Err)
 	}
 }
 
-// postAttempts bounds the posts of one reply to a response_url. Slack takes
-// 5 posts on one address in 30 minutes; a reply is meant to be one of them,
-// and a retry happens only when Slack said 429 or the post did not get
-// through, so at most this many can count.
-const postAttempts = 3
-
-// maxRetryAfter caps a response_url's Retry-After: a reply minutes late is
-// no longer an answer.
-const maxRetryAfter = time.Minute
-
-// postResponse posts r to a response_url, once, retrying only a post that
-// was rate limited or did not get through. The address is never logged or
-// put in an error: it carries a secret of its own.
+// postResponse posts r to a response_url, once, retrying under
+// slackretry's interactive policy only a post that was rate limited, got a
+// 5xx or did not get through; its three posts at most stay within the five
+// Slack takes on one address. The address is never logged or put in an
+// error: it carries a secret of its own.
 func (b *Bot) postResponse(ctx context.Context, url string, r commands.Reply) error {
 	body, err := json.Marshal(wire(r))
 	if err != nil {
 		return fmt.Errorf("post to response_url: %w", err)
 	}
-	var last error
-	for attempt := 1; attempt <= postAttempts; attempt++ {
-		pause, err := b.postOnce(ctx, url, body)
-		if err == nil {
-			return nil
-		}
-		last = err
-		if pause == 0 {
-			return err
-		}
-		if attempt < postAttempts {
-			if err := wait.For(ctx, pause); err != nil {
-				return fmt.Errorf("post to response_url: %w (after %v)", err, last)
-			}
-		}
-	}
-	return last
+	return retry(ctx, b.log, "response_url", func() error { return b.postOnce(ctx, url, body) })
 }
 
-// postOnce posts body and returns how long to wait before trying again,
-// or 0 when trying again would not help.
-func (b *Bot) postOnce(ctx context.Context, url string, body []byte) (time.Duration, error) {
+// postOnce posts body once. Its error reads as slack-go's would, for
+// slackretry to classify.
+func (b *Bot) postOnce(ctx context.Context, url string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return 0, errors.New("post to response_url: malformed address")
+		return errors.New("post to response_url: malformed address")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, fmt.Errorf("post to response_url: %w", ctx.Err())
+			return fmt.Errorf("post to response_url: %w", ctx.Err())
 		}
 		// The *url.Error would repeat the address; keep only its cause.
 		var ue *neturl.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return time.Second, fmt.Errorf("post to response_url: %w", err)
+		return fmt.Errorf("post to response_url: %w", err)
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		pause := time.Second
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			pause = min(time.Duration(s)*time.Second, maxRetryAfter)
+	if err := slackretry.StatusError(resp); err != nil {
+		if msg = bytes.TrimSpace(msg); len(msg) > 0 && slackretry.Classify(err) != slackretry.RateLimited {
+			return fmt.Errorf("post to response_url: %w: %s", err, msg)
 		}
-		return pause, fmt.Errorf("post to response_url: rate limited (Retry-After %v)", pause)
-	case resp.StatusCode/100 == 2:
-		return 0, nil
+		return fmt.Errorf("post to response_url: %w", err)
 	}
-	return 0, fmt.Errorf("post to response_url: %s: %s", resp.Status, bytes.TrimSpace(msg))
+	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slack-go/slack"
+	"github.com/quotabot/quotabot/internal/slackretry"
 )
 
 // DefaultAdminTTL is how long a users.info answer is trusted. users.info is
@@ -19,7 +19,8 @@ const DefaultAdminTTL = 10 * time.Minute
 // adminCache answers "is this user a workspace admin or owner?" from
 // users.info, remembering answers for a TTL, sharing one call among callers
 // asking about the same user at once, and asking nothing while Slack has
-// said to back off (429 with Retry-After).
+// said to back off (429 with Retry-After, as slackretry.RetryAfter bounds
+// it).
 type adminCache struct {
 	users Users
 	ttl   time.Duration
@@ -88,9 +89,8 @@ func (c *adminCache) isAdmin(ctx context.Context, user string) (bool, error) {
 		}
 		c.known[user] = adminAnswer{admin: call.admin, until: c.now().Add(c.ttl)}
 	} else {
-		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) {
-			c.backoff = c.now().Add(rl.RetryAfter)
+		if d, limited := slackretry.RetryAfter(err); limited {
+			c.backoff = c.now().Add(d)
 		}
 		call.err = fmt.Errorf("users.info %s: %w: %w", user, ErrAdminCheck, err)
 	}

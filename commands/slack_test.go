@@ -47,3 +47,28 @@ func TestAdminsFromSlack(t *testing.T) {
 		t.Errorf("after Retry-After: got %q, want the tier set", r.Text)
 	}
 }
+
+// TestAdminCheck429WithoutRetryAfter: a 429 that names no wait still
+// holds users.info back for slackretry's floor of a second, rather than
+// letting the next command ask again at once.
+func TestAdminCheck429WithoutRetryAfter(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	fake.SetUser(slack.User{ID: "UOWNER", IsOwner: true})
+	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.APIURL()))
+	e := newEnv(t, commands.Options{Users: api})
+
+	fake.Fail("users.info", slackfake.Failure{Status: 429})
+	for range 2 {
+		if r := e.do("UOWNER", "/quota tier <@U2> premium", ""); !strings.HasPrefix(r.Text, "I couldn't check with Slack") {
+			t.Errorf("rate limited: got %q, want to be told to try again", r.Text)
+		}
+	}
+	if n := len(fake.Calls("users.info")); n != 1 {
+		t.Errorf("got %d users.info calls, want 1: none during the second after a 429", n)
+	}
+	e.clock.Add(time.Second)
+	if r := e.do("UOWNER", "/quota tier <@U2> premium", ""); !strings.HasPrefix(r.Text, "<@U2> is now on tier premium") {
+		t.Errorf("a second later: got %q, want the tier set", r.Text)
+	}
+}

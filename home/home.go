@@ -2,7 +2,6 @@ package home
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/blockkit"
+	"github.com/quotabot/quotabot/internal/slackretry"
+	"github.com/quotabot/quotabot/internal/wait"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -46,9 +47,6 @@ const MaxPageSize = blockkit.MaxHomeBlocks - teamOverhead - personalFixed - 2
 // delivering the same menu choice twice changes the tier once. Slack
 // redelivers within minutes.
 const KeyTTL = 10 * time.Minute
-
-// maxRetries429 bounds how often Publish tries again after a 429.
-const maxRetries429 = 3
 
 // Options configure a Home. The zero value is ready to use.
 type Options struct {
@@ -142,7 +140,8 @@ func New(ledger *quota.Ledger, h *commands.Handler, pub Publisher, opts Options)
 
 // Publish builds the member's home from the ledger as it is now and
 // publishes it with views.publish. While Slack's Retry-After from a 429
-// runs it waits, then builds afresh, up to three times.
+// runs it waits; a failure another call can cure is retried, built afresh,
+// as internal/slackretry's interactive policy says.
 func (h *Home) Publish(ctx context.Context, user string) error {
 	return h.publish(ctx, user, "")
 }
@@ -236,15 +235,24 @@ func (h *Home) RefreshAfter(req commands.Request) {
 }
 
 func (h *Home) publish(ctx context.Context, user, notice string) error {
-	for attempt := 0; ; attempt++ {
+	var waited time.Duration
+	for n := 1; ; n++ {
 		if err := h.waitBackoff(ctx); err != nil {
 			return fmt.Errorf("publish home for %s: %w", user, err)
 		}
 		err := h.publishOnce(ctx, user, notice)
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) || attempt == maxRetries429 {
+		d, again := slackretry.Interactive.Next(err, n, waited)
+		if err == nil || !again || ctx.Err() != nil {
 			return err
 		}
+		// A 429 has set the hold-back that waitBackoff waits out, for
+		// every publish; anything else waits here, for this one.
+		if slackretry.Classify(err) != slackretry.RateLimited {
+			if err := wait.For(ctx, d); err != nil {
+				return fmt.Errorf("publish home for %s: %w", user, err)
+			}
+		}
+		waited += d
 	}
 }
 
@@ -270,9 +278,8 @@ func (h *Home) publishOnce(ctx context.Context, user, notice string) error {
 	req := slack.PublishViewContextRequest{UserID: user,
 		View: slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}}
 	if _, err := h.pub.PublishViewContext(ctx, req); err != nil {
-		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) {
-			h.rateLimited(rl.RetryAfter)
+		if d, limited := slackretry.RetryAfter(err); limited {
+			h.rateLimited(d)
 		}
 		return fmt.Errorf("publish home for %s: %w", user, err)
 	}

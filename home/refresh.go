@@ -2,11 +2,9 @@ package home
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/slack-go/slack"
-
+	"github.com/quotabot/quotabot/internal/slackretry"
 	"github.com/quotabot/quotabot/internal/wait"
 )
 
@@ -104,10 +102,9 @@ func (h *Home) next(now time.Time) (user string, wait time.Duration) {
 // the next change or the member opening the tab publishes again.
 func (h *Home) runOne(ctx context.Context, user string) {
 	err := h.publishOnce(ctx, user, "")
-	var rl *slack.RateLimitedError
 	switch {
 	case err == nil:
-	case errors.As(err, &rl):
+	case slackretry.Classify(err) == slackretry.RateLimited:
 		h.mu.Lock()
 		if _, ok := h.dirty[user]; !ok {
 			h.dirty[user] = h.opts.Now()
@@ -135,10 +132,10 @@ func (h *Home) prune(now time.Time) {
 	}
 }
 
-// rateLimited holds every publish back for Slack's Retry-After, at least a
-// second, as Slack asks.
+// rateLimited holds every publish back for Slack's Retry-After, as
+// slackretry.RetryAfter bounds it.
 func (h *Home) rateLimited(retryAfter time.Duration) {
-	until := h.opts.Now().Add(max(retryAfter, time.Second))
+	until := h.opts.Now().Add(retryAfter)
 	h.mu.Lock()
 	if until.After(h.backoff) {
 		h.backoff = until

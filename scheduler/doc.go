@@ -42,9 +42,10 @@
 //
 // # Failures
 //
-// Posting runs on cron's goroutines, never on a command's. A 429 waits the
-// Retry-After Slack gives; a timeout, network error or 5xx backs off
-// exponentially; a channel the bot is not in (not_in_channel,
+// Posting runs on cron's goroutines, never on a command's, under
+// internal/slackretry's background policy: a 429 waits the Retry-After
+// Slack gives; a timeout, network error or 5xx backs off exponentially; a
+// channel the bot is not in (not_in_channel,
 // channel_not_found) is logged with the fix, "invite the bot with /invite
 // @quotabot", and tried again at longer intervals. Past a cap of attempts
 // the post stays owed and goes out at the next firing or start.

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/internal/slackretry"
 )
 
 // The outbox: one mark in the ledger per post, named markPrefix + key, where
@@ -93,14 +94,13 @@ type message struct {
 	user    string
 }
 
-// Retry policy. A 429 waits what Retry-After says; an unknown outcome (a
-// timeout, a network error, a 5xx) backs off exponentially; a channel the
-// bot cannot post to waits longer, since it needs a person to act.
+// Retry policy: internal/slackretry's background policy (a 429 waits what
+// Retry-After says; a timeout, a network error or a 5xx backs off
+// exponentially; at most slackretry.Background.Attempts calls), except that
+// a channel the bot cannot post to waits longer, since it needs a person
+// to act.
 const (
-	maxAttempts         = 10
 	maxChannelAttempts  = 6
-	firstBackoff        = 2 * time.Second
-	maxBackoff          = 5 * time.Minute
 	firstChannelBackoff = 5 * time.Minute
 	maxChannelBackoff   = time.Hour
 )
@@ -110,7 +110,7 @@ type failure int
 
 const (
 	failTransient failure = iota // try again; the post may have gone out
-	failRateLimit                // try again after Retry-After; nothing posted
+	failBusy                     // Slack said 429 or had trouble: try again; nothing posted
 	failChannel                  // the channel refuses the bot; nothing posted
 	failPermanent                // trying again cannot help; nothing posted
 )
@@ -124,49 +124,21 @@ var channelErrors = map[string]bool{
 	"restricted_action": true,
 }
 
-// Slack errors (ok:false) that are Slack's own trouble and pass.
-var transientErrors = map[string]bool{
-	"internal_error":      true,
-	"fatal_error":         true,
-	"service_unavailable": true,
-	"request_timeout":     true,
-	"ratelimited":         true,
-}
-
-// classify says what err means for the post.
-func classify(err error) (failure, time.Duration) {
-	var rl *slack.RateLimitedError
+// classify says what err means for the post: slackretry's class, but for
+// the channel errors.
+func classify(err error) failure {
 	var se slack.SlackErrorResponse
-	var sc slack.StatusCodeError
-	switch {
-	case errors.As(err, &rl):
-		return failRateLimit, max(rl.RetryAfter, time.Second)
-	case errors.As(err, &se):
-		switch {
-		case channelErrors[se.Err]:
-			return failChannel, 0
-		case transientErrors[se.Err]:
-			// Slack answered ok:false: nothing was posted, but the
-			// trouble is Slack's. Retry like a 429 without a wait given.
-			return failRateLimit, firstBackoff
-		}
-		return failPermanent, 0
-	case errors.As(err, &sc):
-		if sc.Code == 429 {
-			return failRateLimit, firstBackoff // a 429 without Retry-After
-		}
-		if sc.Code >= 500 {
-			return failTransient, 0
-		}
-		return failPermanent, 0
+	if errors.As(err, &se) && channelErrors[se.Err] {
+		return failChannel
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
-		return failTransient, 0
+	switch slackretry.Classify(err) {
+	case slackretry.Permanent:
+		return failPermanent
+	case slackretry.RateLimited, slackretry.Busy:
+		return failBusy
 	}
-	// Anything else (a reset connection, a garbled answer): the request may
-	// have reached Slack, so treat the outcome as unknown.
-	return failTransient, 0
+	// Unknown: the request may have reached Slack.
+	return failTransient
 }
 
 // deliver posts m exactly once, whatever happened to earlier attempts: it
@@ -202,7 +174,7 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 		lastErr  error
 		channels int // channel failures so far
 	)
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for attempt := 0; attempt < slackretry.Background.Attempts; attempt++ {
 		if err := ctx.Err(); err != nil {
 			// Being stopped: start nothing new.
 			return s.giveUp(ctx, m, uncertain, err)
@@ -217,7 +189,7 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 			ch, err := s.openDM(ctx, m.user)
 			if err != nil {
 				lastErr = fmt.Errorf("open a direct message to %s: %w", m.user, err)
-				if f, _ := classify(err); f == failPermanent {
+				if classify(err) == failPermanent {
 					return s.giveUp(ctx, m, uncertain, lastErr)
 				}
 				continue
@@ -225,19 +197,11 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 			m.channel = ch.ID
 		}
 		if uncertain {
-			ts, found, err := s.findPost(ctx, m.channel, m.key, since)
-			switch f, _ := classify(err); {
-			case err == nil && found:
-				s.log.Info("an interrupted post had gone out; recording it", "post", m.key, "ts", ts)
-				return s.setState(ctx, m.key, "posted "+ts)
-			case err == nil:
-				// Not there: it never went out. Post it below.
-			case f == failPermanent || f == failChannel:
-				s.log.Warn("cannot check whether an interrupted post went out; posting it again, so it may appear twice",
-					"post", m.key, "channel", m.channel, "err", err,
-					"fix", "give the app the channels:history, groups:history and im:history scopes")
-			default:
-				lastErr = fmt.Errorf("look for an interrupted post: %w", err)
+			switch found, err := s.lookBack(ctx, m, since); found {
+			case lookRecorded:
+				return err
+			case lookAgain:
+				lastErr = err
 				continue
 			}
 		}
@@ -259,27 +223,63 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 			return nil
 		}
 		lastErr = err
-		f, _ := classify(err)
-		if f != failTransient {
+		if classify(err) != failTransient {
 			// Slack answered, so nothing was posted: no lookup needed
 			// before the next attempt.
 			uncertain = false
 		}
-		switch f {
-		case failChannel:
-			channels++
-			s.log.Error("cannot post to the channel: invite the bot", "post", m.key, "channel", m.channel, "err", err,
-				"fix", fmt.Sprintf("invite the bot to the channel: type /invite @quotabot in <#%s>, or set `channel` in the config to a channel the bot is in", m.channel))
-			if channels >= maxChannelAttempts {
-				return s.giveUp(ctx, m, uncertain, err)
-			}
-		case failPermanent:
+		if !s.postFailed(m, err, attempt, &channels) {
 			return s.giveUp(ctx, m, uncertain, err)
-		default:
-			s.log.Warn("post failed; trying again", "post", m.key, "attempt", attempt+1, "err", err)
 		}
 	}
 	return s.giveUp(ctx, m, uncertain, lastErr)
+}
+
+// What deliver's look for an interrupted post found.
+type lookOutcome int
+
+const (
+	lookNotFound lookOutcome = iota // not there, or not to be known: post it
+	lookRecorded                    // it had gone out, and is recorded
+	lookAgain                       // the lookup failed for a passing reason
+)
+
+// lookBack looks for an interrupted post in its channel's history since
+// the time its "posting" mark gives, and records it if found. The error is
+// the recording's (lookRecorded) or the lookup's (lookAgain).
+func (s *Scheduler) lookBack(ctx context.Context, m *message, since time.Time) (lookOutcome, error) {
+	ts, found, err := s.findPost(ctx, m.channel, m.key, since)
+	switch f := classify(err); {
+	case err == nil && found:
+		s.log.Info("an interrupted post had gone out; recording it", "post", m.key, "ts", ts)
+		return lookRecorded, s.setState(ctx, m.key, "posted "+ts)
+	case err == nil:
+		// Not there: it never went out.
+		return lookNotFound, nil
+	case f == failPermanent || f == failChannel:
+		s.log.Warn("cannot check whether an interrupted post went out; posting it again, so it may appear twice",
+			"post", m.key, "channel", m.channel, "err", err,
+			"fix", "give the app the channels:history, groups:history and im:history scopes")
+		return lookNotFound, nil
+	}
+	return lookAgain, fmt.Errorf("look for an interrupted post: %w", err)
+}
+
+// postFailed logs a post Slack did not take, attempt number attempt
+// (from 0), and says whether to try it again. channels counts the
+// failures for the channel.
+func (s *Scheduler) postFailed(m *message, err error, attempt int, channels *int) bool {
+	switch classify(err) {
+	case failChannel:
+		*channels++
+		s.log.Error("cannot post to the channel: invite the bot", "post", m.key, "channel", m.channel, "err", err,
+			"fix", fmt.Sprintf("invite the bot to the channel: type /invite @quotabot in <#%s>, or set `channel` in the config to a channel the bot is in", m.channel))
+		return *channels < maxChannelAttempts
+	case failPermanent:
+		return false
+	}
+	s.log.Warn("post failed; trying again", "post", m.key, "attempt", attempt+1, "err", err)
+	return true
 }
 
 // giveUp ends deliver for now. When the last attempt certainly did not
@@ -298,14 +298,15 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // backoff is the wait before attempt number attempt (1 for the first retry).
 func (s *Scheduler) backoff(lastErr error, attempt, channels int) time.Duration {
-	f, wait := classify(lastErr)
-	switch f {
-	case failRateLimit:
-		return wait
-	case failChannel:
+	if classify(lastErr) == failChannel {
 		return min(firstChannelBackoff<<(max(channels, 1)-1), maxChannelBackoff)
 	}
-	return min(firstBackoff<<(attempt-1), maxBackoff)
+	if wait, ok := slackretry.Wait(lastErr, attempt); ok {
+		return wait
+	}
+	// Not reached: deliver gives up on what Slack would refuse again.
+	// Should that change, back off all the same.
+	return slackretry.Backoff(attempt)
 }
 
 // callCtx bounds one Web API call. It does not end when the job is being

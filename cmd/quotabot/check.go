@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -36,12 +35,8 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	l, err := openForReading(*dir, cfg, stderr)
 	switch {
 	case errors.Is(err, quota.ErrLocked):
-		var body bytes.Buffer
-		if err := askBot(ctx, *dir, "/check", &body); err != nil {
+		if r, err = control.Check(ctx, *dir); err != nil {
 			return err
-		}
-		if err := json.Unmarshal(body.Bytes(), &r); err != nil {
-			return fmt.Errorf("the running quotabot's answer to check: %w", err)
 		}
 	case err != nil:
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/doctor"
+	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -92,7 +93,7 @@ func dataCheck(ctx context.Context, dir string) doctor.Check {
 		return doctor.Check{Name: name, Status: doctor.Fail, Detail: dir + " is not a directory", Fix: "give --data a directory"}
 	}
 	if dirLocked(dir) {
-		if err := askBot(ctx, dir, "/ping", io.Discard); err != nil {
+		if err := control.Ping(ctx, dir); err != nil {
 			return doctor.Check{Name: name, Status: doctor.Fail,
 				Detail: fmt.Sprintf("%s is in use by another process, which does not answer on its control socket", dir),
 				Fix:    "stop that process (a quotabot console or restore?) before serve, or give serve another --data"}

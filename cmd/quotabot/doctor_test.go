@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
 )
@@ -142,11 +143,11 @@ func TestDoctor(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c, err := serveControl(dir, l, slog.New(slog.DiscardHandler))
+				c, err := control.Serve(dir, l, slog.New(slog.DiscardHandler))
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { c.close(t.Context()); l.Close() })
+				t.Cleanup(func() { c.Close(t.Context()); l.Close() })
 			},
 			want: []string{"ok     data: %DIR% is in use by the running quotabot, which answers on its control socket"},
 		},

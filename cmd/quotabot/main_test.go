@@ -14,6 +14,7 @@ import (
 	"time"
 	_ "time/tzdata" // America/New_York wherever the tests run
 
+	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -163,9 +164,9 @@ func TestExport(t *testing.T) {
 		}
 	}
 
-	today := time.Now().UTC().Format(dateLayout)
-	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(dateLayout)
-	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(dateLayout)
+	today := time.Now().UTC().Format(time.DateOnly)
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	for _, tc := range []struct {
 		args []string
 		rows int
@@ -191,42 +192,6 @@ func TestExport(t *testing.T) {
 		r := runWith(t, nil, "", append([]string{"export", "--data", dir}, tc.args...)...)
 		if r.err == nil || !strings.Contains(r.err.Error(), tc.want) {
 			t.Errorf("export %s: got %v, want an error with %q", strings.Join(tc.args, " "), r.err, tc.want)
-		}
-	}
-}
-
-// TestExportRange: --to takes in its whole day in the configured zone,
-// however long that day is.
-func TestExportRange(t *testing.T) {
-	t.Parallel()
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		from, to string
-		start    string
-		end      string
-	}{
-		{"2026-11-26", "2026-11-26", "2026-11-26T05:00:00Z", "2026-11-27T05:00:00Z"},
-		// Fall back: 1 November 2026 is 25 hours long in New York.
-		{"2026-11-01", "2026-11-01", "2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z"},
-		// Spring forward: 8 March 2026 is 23 hours long.
-		{"2026-03-08", "2026-03-08", "2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z"},
-		{"", "2026-11-30", "", "2026-12-01T05:00:00Z"},
-	} {
-		from, to, err := exportRange(tc.from, tc.to, ny)
-		if err != nil {
-			t.Fatalf("exportRange(%q, %q): %v", tc.from, tc.to, err)
-		}
-		got := func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.UTC().Format(time.RFC3339)
-		}
-		if got(from) != tc.start || got(to) != tc.end {
-			t.Errorf("exportRange(%q, %q): got [%s, %s), want [%s, %s)", tc.from, tc.to, got(from), got(to), tc.start, tc.end)
 		}
 	}
 }
@@ -336,11 +301,11 @@ func TestLockedDir(t *testing.T) {
 			}
 
 			// The running bot answers.
-			control, err := serveControl(dir, l, slog.New(slog.DiscardHandler))
+			c, err := control.Serve(dir, l, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer control.close(context.Background())
+			defer c.Close(context.Background())
 			if got := mustRun(t, nil, "", "export", "--data", dir).stdout; got != want {
 				t.Errorf("export through the bot:\n%s\nwant:\n%s", got, want)
 			}
@@ -365,24 +330,6 @@ func TestLockedDir(t *testing.T) {
 				t.Errorf("restore into the running bot's directory: got %v, want to be told to stop the bot", r.err)
 			}
 		})
-	}
-}
-
-// TestControlPath: the socket sits in the data directory when the path
-// fits a unix socket, and in the temporary directory otherwise, at a path
-// that depends only on the directory.
-func TestControlPath(t *testing.T) {
-	t.Parallel()
-	if got := controlPath("/var/lib/quotabot"); got != "/var/lib/quotabot/quotabot.sock" {
-		t.Errorf("got %q, want /var/lib/quotabot/quotabot.sock", got)
-	}
-	long := "/" + strings.Repeat("x", 120)
-	got := controlPath(long)
-	if len(got) > maxSocketPath || !strings.HasPrefix(got, os.TempDir()) || got != controlPath(long+"/") {
-		t.Errorf("long path: got %q, want a short path in %s, the same for the same directory", got, os.TempDir())
-	}
-	if controlPath(long+"y") == got {
-		t.Errorf("two directories share the control socket %s", got)
 	}
 }
 
@@ -445,13 +392,8 @@ func TestExportFormulas(t *testing.T) {
 			t.Errorf("note %q: exported %q, want %q", n.typed, got, n.exported)
 		}
 	}
-	// The command grammar trims a note's leading blanks; a store written
-	// otherwise could still hold one.
-	for _, n := range []struct{ in, want string }{{"\tx", "'\tx"}, {"\rx", "'\rx"}, {"", ""}, {" =x", " =x"}} {
-		if got := csvSafe(n.in); got != n.want {
-			t.Errorf("csvSafe(%q) = %q, want %q", n.in, got, n.want)
-		}
-	}
+	// A note with a leading blank, which the grammar trims, is
+	// control's TestCSVSafe.
 }
 
 // TestCheckCommand: check says a whole store is whole, and refuses a

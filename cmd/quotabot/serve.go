@@ -19,6 +19,7 @@ import (
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/config"
 	"github.com/quotabot/quotabot/home"
+	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
 )
@@ -147,7 +148,7 @@ type app struct {
 	httpAddr string
 
 	ledger  *quota.Ledger
-	control *controlServer
+	control *control.Server
 	b       *bot.Bot
 	sched   *scheduler.Scheduler
 	srv     *http.Server
@@ -167,7 +168,7 @@ func (a *app) openStore(cfg config.Config) error {
 		return err
 	}
 	a.ledger = ledger
-	a.control, err = serveControl(a.dir, ledger, a.log)
+	a.control, err = control.Serve(a.dir, ledger, a.log)
 	return err
 }
 
@@ -290,7 +291,7 @@ func (a *app) close() error {
 	if a.control != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		a.control.close(ctx)
+		a.control.Close(ctx)
 	}
 	if a.ledger == nil {
 		return nil
@@ -302,3 +303,6 @@ func (a *app) close() error {
 
 // The App Home is the home package's; the bot only reports to it.
 var _ bot.Home = (*home.Home)(nil)
+
+// The control socket reads the store serve opens.
+var _ control.Store = (*quota.Ledger)(nil)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/internal/slackfake"
 )
 
@@ -166,7 +167,7 @@ func TestServe(t *testing.T) {
 	if rows := readCSV(t, mustRun(t, nil, "", "export", "--data", s.dir).stdout); len(rows) != 2 {
 		t.Errorf("export after the stop: got %d rows, want 2", len(rows))
 	}
-	if _, err := os.Stat(controlPath(s.dir)); !os.IsNotExist(err) {
+	if _, err := os.Stat(control.Path(s.dir)); !os.IsNotExist(err) {
 		t.Errorf("the control socket is still there after the stop (%v)", err)
 	}
 	// A new install: the store did not exist yesterday or last month, so

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -143,7 +143,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	from, to, err := exportRange(*fromS, *toS, cfg.Timezone)
+	from, to, err := control.ExportRange(*fromS, *toS, cfg.Timezone)
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -153,17 +153,14 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	l, err := openForReading(*dir, cfg, stderr)
 	if errors.Is(err, quota.ErrLocked) {
 		// The running bot answers, reading the dates in its own zone.
-		q := url.Values{}
-		q.Set("from", *fromS)
-		q.Set("to", *toS)
-		return askBot(ctx, *dir, "/export?"+q.Encode(), stdout)
+		return control.Export(ctx, *dir, *fromS, *toS, stdout)
 	}
 	if err != nil {
 		return err
 	}
 	defer l.Close()
 	w := bufio.NewWriter(stdout)
-	if err := writeCSV(ctx, w, l, from, to); err != nil {
+	if err := control.WriteCSV(w, l.Entries(ctx, from, to)); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
@@ -204,7 +201,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	l, err := openForReading(*dir, cfg, stderr)
 	switch {
 	case errors.Is(err, quota.ErrLocked):
-		if err := askBot(ctx, *dir, "/backup", w); err != nil {
+		if err := control.Backup(ctx, *dir, w); err != nil {
 			return err
 		}
 	case err != nil:

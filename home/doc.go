@@ -12,8 +12,8 @@
 // and the last entries, the newest one that still stands with an Undo
 // button while the ledger still lets it be taken back (24 hours).
 //
-// The 14 days come from the member's own entries ([quota.Ledger.History]),
-// not from fourteen team summaries ([quota.Ledger.Summary] per day). A
+// The 14 days come from the member's own entries ([store.Ledger.History]),
+// not from fourteen team summaries ([store.Ledger.Summary] per day). A
 // summary scans every member's counters for its day, so a home built from
 // summaries costs time in proportion to the team; and since every /logsend
 // asks for a republish, a team-wide burst would cost the square of the

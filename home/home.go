@@ -15,7 +15,7 @@ import (
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackretry"
 	"github.com/quotabot/quotabot/internal/wait"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Publisher publishes App Home views; *slack.Client is one.
@@ -70,7 +70,7 @@ type Options struct {
 // Home builds and publishes App Home views. It is safe for concurrent use;
 // Run must be running for Refresh to have an effect.
 type Home struct {
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	cmd    *commands.Handler
 	pub    Publisher
 	log    *slog.Logger
@@ -105,7 +105,7 @@ type userLock struct {
 
 // New returns a Home publishing through pub. h answers the presses and
 // decides who is an admin; ledger is the store behind h.
-func New(ledger *quota.Ledger, h *commands.Handler, pub Publisher, opts Options) *Home {
+func New(ledger *store.Ledger, h *commands.Handler, pub Publisher, opts Options) *Home {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

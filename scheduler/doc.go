@@ -27,7 +27,7 @@
 //
 // # Exactly once
 //
-// Each post has an outbox record in the ledger ([quota.Ledger.Mark] and
+// Each post has an outbox record in the ledger ([store.Ledger.Mark] and
 // SetMark), keyed by kind and period ("daily/2026-11-26",
 // "monthly/2026-11"). "posting" is written durably before the post and
 // "posted <ts>" after Slack accepts it, so a repeated firing, a second
@@ -64,7 +64,7 @@
 // the period before it when that one fell due while the scheduler was
 // running and still has not gone out. Periods that fell due while the bot
 // was down are not posted in a flood: only the newest of them is. A period
-// that ended before the store was created ([quota.Ledger.Created]) is not
+// that ended before the store was created ([store.Ledger.Created]) is not
 // owed: a bot installed today posts no "nobody logged" note for yesterday,
 // nor a summary of last month. DailyReset and MonthlySummary, asked for a
 // period by name, post it whatever its age.

@@ -15,6 +15,7 @@ import (
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
+	"github.com/quotabot/quotabot/store"
 )
 
 var ctx = context.Background()
@@ -84,7 +85,7 @@ func TestRestartDoesNotPostAgain(t *testing.T) {
 // recorded, and nothing after it reaches Slack.
 type crashingPoster struct {
 	*slack.Client
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	// sent says whether the post reached Slack before the death.
 	sent bool
 	dead bool

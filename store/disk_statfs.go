@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd
 
-package quota
+package store
 
 import (
 	"io/fs"

@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"cmp"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // The single writer. Every change goes through it: it takes whatever
@@ -56,8 +58,8 @@ type op struct {
 
 type result struct {
 	log    LogResult
-	entry  Entry
-	member Member
+	entry  quota.Entry
+	member quota.Member
 }
 
 // submit hands o to the writer and waits until it is committed or refused.
@@ -204,7 +206,7 @@ func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger
 // changed (prev), which this batch's transaction cannot see.
 type batchState struct {
 	prev    *batchState
-	members map[string]Member
+	members map[string]quota.Member
 	// counts holds the counters this batch has written, until the commit
 	// puts them in the cache.
 	counts  map[string]cachedCount
@@ -218,7 +220,7 @@ func newBatchState(prev *batchState) *batchState {
 	if prev != nil {
 		prev.prev = nil
 	}
-	return &batchState{prev: prev, members: map[string]Member{}, counts: map[string]cachedCount{},
+	return &batchState{prev: prev, members: map[string]quota.Member{}, counts: map[string]cachedCount{},
 		entries: map[int64]entryRecord{}, keys: map[string]int64{}}
 }
 
@@ -246,7 +248,7 @@ func (l *Ledger) apply(txn *badger.Txn, b *batchState, o *op) error {
 }
 
 // memberFor returns the member as this batch sees it, and whether it is new.
-func (l *Ledger) memberFor(b *batchState, id string, now time.Time) (Member, bool) {
+func (l *Ledger) memberFor(b *batchState, id string, now time.Time) (quota.Member, bool) {
 	for ; b != nil; b = b.prev {
 		if m, ok := b.members[id]; ok {
 			return m, false
@@ -258,7 +260,7 @@ func (l *Ledger) memberFor(b *batchState, id string, now time.Time) (Member, boo
 	if ok {
 		return m, false
 	}
-	return Member{ID: id, Tier: l.plan.DefaultTier, Enrolled: now.UTC()}, true
+	return quota.Member{ID: id, Tier: l.plan.DefaultTier, Enrolled: now.UTC()}, true
 }
 
 func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogResult, error) {
@@ -280,7 +282,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 	m, isNew := l.memberFor(b, req.Member, now)
 	tier := l.plan.Tier(m.Tier)
 	if !tier.Has(req.Kind) {
-		return LogResult{}, &NoKindError{Tier: tier.Name, Kind: req.Kind, Tiers: l.tiersWith(req.Kind)}
+		return LogResult{}, &quota.NoKindError{Tier: tier.Name, Kind: req.Kind, Tiers: l.tiersWith(req.Kind)}
 	}
 
 	at, err := l.newEntryNanos(txn, b, now)
@@ -361,12 +363,12 @@ func later(r entryRecord, at int64, best entryRecord, bestAt int64) bool {
 	return at > bestAt
 }
 
-func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error) {
+func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, error) {
 	now := l.now()
 	if o.key != "" {
 		e, found, err := l.keyedEntry(txn, b, "undo:"+o.key)
 		if err != nil {
-			return Entry{}, storeError{err}
+			return quota.Entry{}, storeError{err}
 		}
 		if found {
 			return e, nil
@@ -381,7 +383,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 	if o.at != 0 {
 		r, ok, err := l.entryAt(txn, b, o.at)
 		if err != nil {
-			return Entry{}, storeError{err}
+			return quota.Entry{}, storeError{err}
 		}
 		if ok && r.Member == o.member {
 			rec, at, found = r, o.at, true
@@ -401,47 +403,47 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (Entry, error)
 			return true
 		})
 		if err != nil {
-			return Entry{}, storeError{err}
+			return quota.Entry{}, storeError{err}
 		}
 	}
 	if !found && o.at != 0 {
-		return Entry{}, ErrNoSuchEntry
+		return quota.Entry{}, quota.ErrNoSuchEntry
 	}
 	if !found || rec.Undone != 0 || time.Unix(0, at).Before(cutoff) {
-		return Entry{}, ErrNothingToUndo
+		return quota.Entry{}, quota.ErrNothingToUndo
 	}
 	rec.Undone = max(now.UnixNano(), 1)
 	if err := l.setEntry(txn, b, at, rec); err != nil {
-		return Entry{}, err
+		return quota.Entry{}, err
 	}
 	if o.key != "" {
 		if err := l.setKey(txn, b, "undo:"+o.key, at); err != nil {
-			return Entry{}, err
+			return quota.Entry{}, err
 		}
 	}
-	if _, err := l.addCounts(txn, b, rec, at, -rec.Count, Tier{}); err != nil {
-		return Entry{}, err
+	if _, err := l.addCounts(txn, b, rec, at, -rec.Count, quota.Tier{}); err != nil {
+		return quota.Entry{}, err
 	}
 	return rec.entry(at), nil
 }
 
-func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, o *op) (Member, error) {
+func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, o *op) (quota.Member, error) {
 	now := l.now()
 	m, _ := l.memberFor(b, o.member, now)
 	change := tierChange{From: m.Tier, To: o.tier, By: o.by, At: now.UTC()}
 	m.Tier, m.TierSetBy, m.TierSetAt = o.tier, o.by, now.UTC()
 	if err := setJSON(txn, memberKey(m.ID), memberRecord(m)); err != nil {
-		return Member{}, err
+		return quota.Member{}, err
 	}
 	if err := setJSON(txn, tierChangeKey(m.ID, now.UnixNano()), change); err != nil {
-		return Member{}, err
+		return quota.Member{}, err
 	}
 	b.members[m.ID] = m
 	return m, nil
 }
 
 // keyedEntry returns the entry an idempotency key made, if the key is known.
-func (l *Ledger) keyedEntry(txn *badger.Txn, b *batchState, key string) (Entry, bool, error) {
+func (l *Ledger) keyedEntry(txn *badger.Txn, b *batchState, key string) (quota.Entry, bool, error) {
 	at, found := int64(0), false
 	for x := b; x != nil && !found; x = x.prev {
 		at, found = x.keys[key]
@@ -449,10 +451,10 @@ func (l *Ledger) keyedEntry(txn *badger.Txn, b *batchState, key string) (Entry, 
 	if !found {
 		item, err := txn.Get(idemKey(key))
 		if errors.Is(err, badger.ErrKeyNotFound) {
-			return Entry{}, false, nil
+			return quota.Entry{}, false, nil
 		}
 		if err != nil {
-			return Entry{}, false, err
+			return quota.Entry{}, false, err
 		}
 		if err := item.Value(func(v []byte) error {
 			if len(v) != 8 {
@@ -461,12 +463,12 @@ func (l *Ledger) keyedEntry(txn *badger.Txn, b *batchState, key string) (Entry, 
 			at = int64(binary.BigEndian.Uint64(v))
 			return nil
 		}); err != nil {
-			return Entry{}, false, err
+			return quota.Entry{}, false, err
 		}
 	}
 	r, ok, err := l.entryAt(txn, b, at)
 	if err != nil || !ok {
-		return Entry{}, false, err
+		return quota.Entry{}, false, err
 	}
 	return r.entry(at), true, nil
 }
@@ -553,24 +555,24 @@ func (l *Ledger) setEntry(txn *badger.Txn, b *batchState, at int64, r entryRecor
 
 // addCounts adds delta to the counters of every window period the entry at
 // `at` falls in, and returns the kind's usage under tier just after.
-func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int64, delta int, tier Tier) (KindUsage, error) {
+func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int64, delta int, tier quota.Tier) (quota.KindUsage, error) {
 	t := time.Unix(0, at)
-	ku := KindUsage{Kind: r.Kind}
+	ku := quota.KindUsage{Kind: r.Kind}
 	count := l.writerCount(txn, b)
-	for _, w := range Windows {
+	for _, w := range quota.Windows {
 		p := w.Period(t, l.loc)
 		key := counterKey(p, r.Member, r.Kind)
 		n, err := count(key)
 		if err != nil {
-			return KindUsage{}, storeError{err}
+			return quota.KindUsage{}, storeError{err}
 		}
 		n += delta
 		if err := txn.Set(key, countValue(n)); err != nil {
-			return KindUsage{}, storeError{err}
+			return quota.KindUsage{}, storeError{err}
 		}
 		b.counts[string(key)] = cachedCount{n: n, end: p.End().UnixNano()}
 		if lim, has := tier.Limit(r.Kind, w); has {
-			ku.Windows = append(ku.Windows, WindowUsage{Limit: lim, Period: p, Used: n})
+			ku.Windows = append(ku.Windows, quota.WindowUsage{Limit: lim, Period: p, Used: n})
 		}
 	}
 	return ku, nil
@@ -594,7 +596,7 @@ func (l *Ledger) writerCount(txn *badger.Txn, b *batchState) func([]byte) (int, 
 	}
 }
 
-func (l *Ledger) tiersWith(k Kind) []string {
+func (l *Ledger) tiersWith(k quota.Kind) []string {
 	var out []string
 	for _, name := range l.plan.TierNames() {
 		if l.plan.Tiers[name].Has(k) {

@@ -1,4 +1,4 @@
-package quota
+package store
 
 // A full disk is a refusal, never a crash. Badger writes its memtable log
 // (*.mem), its value log (*.vlog) and every table it builds (*.sst)
@@ -36,6 +36,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // ErrDiskFull: the disk holding the store has less room than the next
@@ -53,7 +55,7 @@ type DiskFullError struct {
 
 func (e *DiskFullError) Error() string {
 	return fmt.Sprintf("the disk holding %s is full (%s bytes free, need %s)",
-		e.Dir, FormatCount(int(e.Free)), FormatCount(int(e.Need)))
+		e.Dir, quota.FormatCount(int(e.Free)), quota.FormatCount(int(e.Need)))
 }
 
 // Is makes errors.Is(err, ErrDiskFull) work.

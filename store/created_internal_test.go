@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/quotabot/quotabot/internal/testutil"
+	"github.com/quotabot/quotabot/quota"
 )
 
 // The creation stamp: written at the first open, kept across reopens with
@@ -104,7 +105,7 @@ func TestCreated(t *testing.T) {
 
 func logAt(t *testing.T, l *Ledger, member string) {
 	t.Helper()
-	if _, err := l.Log(context.Background(), LogRequest{Member: member, Kind: Message, Count: 1}); err != nil {
+	if _, err := l.Log(context.Background(), LogRequest{Member: member, Kind: quota.Message, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package quota
+package store
 
 // Checking a store's files before Badger opens them. Badger serves a
 // flipped byte in a table as data unless told to verify, opens data files

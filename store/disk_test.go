@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"context"
@@ -12,12 +12,13 @@ import (
 
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // acks logs entries from several goroutines at once, as members do, and
 // keeps every entry the ledger acknowledged.
 type acks struct {
-	l   *quota.Ledger
+	l   *store.Ledger
 	mu  sync.Mutex
 	ids map[string]bool
 	n   int
@@ -34,7 +35,7 @@ func (a *acks) burst(tb testing.TB, n int) error {
 		a.n++
 		a.mu.Unlock()
 		wg.Go(func() {
-			res, err := a.l.Log(context.Background(), quota.LogRequest{
+			res, err := a.l.Log(context.Background(), store.LogRequest{
 				Member: fmt.Sprintf("U%d", i%17), Kind: quota.Message, Count: 1 + i%5,
 				Note: strings.Repeat("x", 200), Key: fmt.Sprintf("trigger-%d", i)})
 			if err == nil {
@@ -63,8 +64,8 @@ func (a *acks) burst(tb testing.TB, n int) error {
 func TestFullDisk(t *testing.T) {
 	disk := testutil.NewDisk(t, 32<<20)
 	dir := filepath.Join(disk.Dir, "data")
-	opts := quota.Options{DiskFree: disk.DiskFree()}
-	l, err := quota.Open(dir, opts)
+	opts := store.Options{DiskFree: disk.DiskFree()}
+	l, err := store.Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestFullDisk(t *testing.T) {
 	// room, in bursts, until it refuses. A filler that went on growing
 	// would stand for another process taking the room the ledger keeps
 	// for Badger's background flush, which could then fault: the guard
-	// cannot stop that (quota/disk.go says so), and a test must not race it.
+	// cannot stop that (store/disk.go says so), and a test must not race it.
 	st := l.Disk()
 	if !st.Known {
 		t.Fatal("the ledger cannot read the disk's free space")
@@ -89,8 +90,8 @@ func TestFullDisk(t *testing.T) {
 			break
 		}
 	}
-	var full *quota.DiskFullError
-	if !errors.As(refusal, &full) || !errors.Is(refusal, quota.ErrDiskFull) {
+	var full *store.DiskFullError
+	if !errors.As(refusal, &full) || !errors.Is(refusal, store.ErrDiskFull) {
 		t.Fatalf("got %v, want a refusal with ErrDiskFull", refusal)
 	}
 	if full.Free >= full.Need {
@@ -99,10 +100,10 @@ func TestFullDisk(t *testing.T) {
 	t.Logf("refused after %d entries: %v", len(a.ids), refusal)
 
 	// Refused, not broken: reads go on, health checks say why.
-	if err := a.burst(t, 8); !errors.Is(err, quota.ErrDiskFull) {
+	if err := a.burst(t, 8); !errors.Is(err, store.ErrDiskFull) {
 		t.Errorf("Log on a full disk: got %v, want ErrDiskFull", err)
 	}
-	if err := l.Ping(); !errors.Is(err, quota.ErrDiskFull) {
+	if err := l.Ping(); !errors.Is(err, store.ErrDiskFull) {
 		t.Errorf("Ping on a full disk: got %v, want ErrDiskFull", err)
 	}
 	if st := l.Disk(); !st.Known || !st.Full || st.Free >= st.Need {

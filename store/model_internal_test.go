@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/quotabot/quotabot/internal/testutil"
+	"github.com/quotabot/quotabot/quota"
 )
 
 // TestWriterModel drives the writer's commit batch after batch, as the
@@ -82,7 +83,7 @@ var storeFaults = []func() *op{
 	// The entry is set, then its index key is refused: the transaction
 	// holds half a request.
 	func() *op {
-		return &op{kind: opLog, log: LogRequest{Member: strings.Repeat("U", 70_000), Kind: Message, Count: 1}}
+		return &op{kind: opLog, log: LogRequest{Member: strings.Repeat("U", 70_000), Kind: quota.Message, Count: 1}}
 	},
 	func() *op {
 		return &op{kind: opSetTier, member: strings.Repeat("U", 70_000), tier: "premium", by: "UADMIN"}
@@ -117,7 +118,7 @@ func runModel(t *testing.T, seed uint64, end ending, batches int) {
 	clock := testutil.NewClock(time.Date(2026, 10, 31, 20, 0, 0, 0, loc))
 	dir := t.TempDir()
 	opts := Options{Location: loc, Now: clock.Now}
-	r := &modelRun{t: t, seed: seed, l: openModelLedger(t, dir, opts), m: newModel(DefaultPlan(), loc)}
+	r := &modelRun{t: t, seed: seed, l: openModelLedger(t, dir, opts), m: newModel(quota.DefaultPlan(), loc)}
 	l := r.l
 
 	// readBehind has a reader read Badger just before the commit lands
@@ -285,7 +286,7 @@ func (r *modelRun) readBehind(ctx context.Context) (fill func()) {
 	l := r.l
 	now := l.Now()
 	seq := l.counts.version()
-	var us []Usage
+	var us []quota.Usage
 	err := l.db.View(func(txn *badger.Txn) error {
 		for _, id := range modelMembers {
 			m, err := l.Member(ctx, id)
@@ -402,7 +403,7 @@ func (r *modelRun) checkWritesRefused(ctx context.Context, step string) {
 		call func() error
 	}{
 		{"Log", func() error {
-			_, err := l.Log(ctx, LogRequest{Member: "U1", Kind: Message, Count: 1})
+			_, err := l.Log(ctx, LogRequest{Member: "U1", Kind: quota.Message, Count: 1})
 			return err
 		}},
 		{"Undo", func() error { _, err := l.Undo(ctx, "U1", ""); return err }},
@@ -454,7 +455,7 @@ func (r *modelRun) checkReads(ctx context.Context, step string, tiersKnown bool)
 		r.checkUsage(step, "TeamUsage", u, tiersKnown)
 	}
 	if tiersKnown {
-		want := slices.SortedFunc(maps.Values(r.m.members), func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+		want := slices.SortedFunc(maps.Values(r.m.members), func(a, b quota.Member) int { return strings.Compare(a.ID, b.ID) })
 		if got := r.l.Members(); !slices.EqualFunc(got, want, sameMember) {
 			r.fatalf(step, "Members:\ngot  %+v\nwant %+v", got, want)
 		}
@@ -520,7 +521,7 @@ func (r *modelRun) checkStore(ctx context.Context, step string) {
 		}
 	}
 
-	var standing []Entry
+	var standing []quota.Entry
 	for e, err := range r.l.Entries(ctx, time.Unix(0, 0), time.Time{}) {
 		if err != nil {
 			r.fatalf(step, "Entries: %v", err)
@@ -533,14 +534,14 @@ func (r *modelRun) checkStore(ctx context.Context, step string) {
 }
 
 // checkUsage holds a member's standing, read by what, to the model's.
-func (r *modelRun) checkUsage(step, what string, u Usage, tiersKnown bool) {
+func (r *modelRun) checkUsage(step, what string, u quota.Usage, tiersKnown bool) {
 	r.t.Helper()
 	id := u.Member.ID
 	if want, _ := r.m.member(id); tiersKnown && !sameMember(u.Member, want) {
 		r.fatalf(step, "%s(%s).Member: got %+v, want %+v", what, id, u.Member, want)
 	}
 	tier := r.m.plan.Tier(u.Member.Tier)
-	var kinds, wantKinds []Kind
+	var kinds, wantKinds []quota.Kind
 	for _, ku := range u.Kinds {
 		kinds = append(kinds, ku.Kind)
 	}
@@ -580,9 +581,9 @@ func (g *gen) op(m *model) *op {
 	switch x := g.r.IntN(20); {
 	case x < 10:
 		// InMail is premium's alone, so a free member's is refused.
-		kind := Message
+		kind := quota.Message
 		if g.r.IntN(4) == 0 {
-			kind = InMail
+			kind = quota.InMail
 		}
 		o.kind, o.log = opLog, LogRequest{Member: id, Kind: kind, Count: 1 + g.r.IntN(9), Key: g.key("k")}
 	case x < 16:
@@ -624,7 +625,7 @@ func (g *gen) target(m *model) int64 {
 
 // model is the ledger as it should be, changed one request at a time.
 type model struct {
-	plan     Plan
+	plan     quota.Plan
 	loc      *time.Location
 	entries  map[int64]entryRecord
 	ats      []int64            // every entry's nanos, oldest first
@@ -632,23 +633,23 @@ type model struct {
 	logKeys  map[string]int64
 	undoKeys map[string]int64
 	counts   map[string]int // by counter key
-	members  map[string]Member
+	members  map[string]quota.Member
 	marks    map[string]string
 }
 
-func newModel(p Plan, loc *time.Location) *model {
+func newModel(p quota.Plan, loc *time.Location) *model {
 	return &model{plan: p, loc: loc, entries: map[int64]entryRecord{}, index: map[string][]int64{},
 		logKeys: map[string]int64{}, undoKeys: map[string]int64{}, counts: map[string]int{},
-		members: map[string]Member{}, marks: map[string]string{}}
+		members: map[string]quota.Member{}, marks: map[string]string{}}
 }
 
 // want is the answer the model expects to a request.
 type want struct {
 	err       error // ErrNoKind or ErrNothingToUndo, or nil
-	entry     Entry
+	entry     quota.Entry
 	duplicate bool
 	used      []int // for a Log: the kind's count in each limited window
-	member    Member
+	member    quota.Member
 	// minAt is, for a new entry, the least nanos it may take: the
 	// clock's, or the first free one after it.
 	minAt int64
@@ -686,7 +687,7 @@ func (m *model) log(req LogRequest, now time.Time, newAt func() int64) want {
 	mem, enrolled := m.member(req.Member)
 	tier := m.plan.Tier(mem.Tier)
 	if !tier.Has(req.Kind) {
-		return want{err: ErrNoKind}
+		return want{err: quota.ErrNoKind}
 	}
 	minAt := now.UnixNano()
 	at := newAt()
@@ -724,10 +725,10 @@ func (m *model) undo(o *op, now time.Time) want {
 		}
 	}
 	if !found && o.at != 0 {
-		return want{err: ErrNoSuchEntry}
+		return want{err: quota.ErrNoSuchEntry}
 	}
 	if !found || m.entries[target].Undone != 0 || target < cutoff {
-		return want{err: ErrNothingToUndo}
+		return want{err: quota.ErrNothingToUndo}
 	}
 	r := m.entries[target]
 	r.Undone = max(now.UnixNano(), 1)
@@ -741,23 +742,23 @@ func (m *model) undo(o *op, now time.Time) want {
 
 // member returns the member, and whether enrolled; one never enrolled
 // reads as the ledger reads them.
-func (m *model) member(id string) (Member, bool) {
+func (m *model) member(id string) (quota.Member, bool) {
 	if mem, ok := m.members[id]; ok {
 		return mem, true
 	}
-	return Member{ID: id, Tier: m.plan.DefaultTier}, false
+	return quota.Member{ID: id, Tier: m.plan.DefaultTier}, false
 }
 
 // add adds n to the counters of every window period at falls in.
 func (m *model) add(r entryRecord, at int64, n int) {
-	for _, w := range Windows {
+	for _, w := range quota.Windows {
 		m.counts[string(counterKey(w.Period(time.Unix(0, at), m.loc), r.Member, r.Kind))] += n
 	}
 }
 
 // used returns the member's count of kind k in each window the tier
 // limits, in the periods that hold t.
-func (m *model) used(tier Tier, member string, k Kind, t time.Time) []int {
+func (m *model) used(tier quota.Tier, member string, k quota.Kind, t time.Time) []int {
 	var out []int
 	for _, lim := range tier.Limits[k] {
 		out = append(out, m.counts[string(counterKey(lim.Window.Period(t, m.loc), member, k))])
@@ -766,8 +767,8 @@ func (m *model) used(tier Tier, member string, k Kind, t time.Time) []int {
 }
 
 // history returns the member's entries, newest first.
-func (m *model) history(id string) []Entry {
-	var out []Entry
+func (m *model) history(id string) []quota.Entry {
+	var out []quota.Entry
 	for _, at := range slices.Backward(m.index[id]) {
 		out = append(out, m.entries[at].entry(at))
 	}
@@ -775,8 +776,8 @@ func (m *model) history(id string) []Entry {
 }
 
 // standing returns the entries that stand, oldest first.
-func (m *model) standing() []Entry {
-	var out []Entry
+func (m *model) standing() []quota.Entry {
+	var out []quota.Entry
 	for _, at := range m.ats {
 		if r := m.entries[at]; r.Undone == 0 {
 			out = append(out, r.entry(at))
@@ -820,7 +821,7 @@ func (w want) check(o *op) error {
 	return nil
 }
 
-func usedOf(ku KindUsage) []int {
+func usedOf(ku quota.KindUsage) []int {
 	var out []int
 	for _, w := range ku.Windows {
 		out = append(out, w.Used)
@@ -828,7 +829,7 @@ func usedOf(ku KindUsage) []int {
 	return out
 }
 
-func sameMember(a, b Member) bool {
+func sameMember(a, b quota.Member) bool {
 	return a.ID == b.ID && a.Tier == b.Tier && a.TierSetBy == b.TierSetBy &&
 		a.Enrolled.Equal(b.Enrolled) && a.TierSetAt.Equal(b.TierSetAt)
 }

@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // failingDisk puts a disk in front of the ledger's commits whose first
@@ -52,17 +54,17 @@ func TestFailedCommit(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { l.Close() }()
-			if _, err := l.Log(ctx, LogRequest{Member: "U2", Kind: Message, Count: 2, Key: "before"}); err != nil {
+			if _, err := l.Log(ctx, LogRequest{Member: "U2", Kind: quota.Message, Count: 2, Key: "before"}); err != nil {
 				t.Fatal(err)
 			}
 			failingDisk(l, tc.landed)
-			res, err := l.Log(ctx, LogRequest{Member: "U1", Kind: Message, Count: 5, Key: "doomed"})
+			res, err := l.Log(ctx, LogRequest{Member: "U1", Kind: quota.Message, Count: 5, Key: "doomed"})
 			if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 				t.Fatalf("log in a failed commit: got %+v, %v; want the store's failure", res, err)
 			}
 
 			// No more writes: the next could build on what failed.
-			if _, err := l.Log(ctx, LogRequest{Member: "U2", Kind: Message, Count: 3}); !errors.Is(err, ErrStoreFailed) {
+			if _, err := l.Log(ctx, LogRequest{Member: "U2", Kind: quota.Message, Count: 3}); !errors.Is(err, ErrStoreFailed) {
 				t.Errorf("log after the failure: got %v, want ErrStoreFailed", err)
 			}
 			if _, err := l.Undo(ctx, "U2", ""); !errors.Is(err, ErrStoreFailed) {
@@ -96,14 +98,14 @@ func TestFailedCommit(t *testing.T) {
 			if got := len(h); got != want/5 || (got == 1 && h[0].Count != 5) {
 				t.Errorf("U1's history after reopening: %+v, want %d entries of 5", h, want/5)
 			}
-			res, err = l.Log(ctx, LogRequest{Member: "U1", Kind: Message, Count: 5, Key: "doomed"})
+			res, err = l.Log(ctx, LogRequest{Member: "U1", Kind: quota.Message, Count: 5, Key: "doomed"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Duplicate != tc.landed {
 				t.Errorf("the retry with the failed commit's key: duplicate %v, want %v", res.Duplicate, tc.landed)
 			}
-			if day, _ := res.Usage.Window(Day); day.Used != 5 {
+			if day, _ := res.Usage.Window(quota.Day); day.Used != 5 {
 				t.Errorf("U1 after the retry: %d used today, want 5", day.Used)
 			}
 			// U2 kept their acknowledged 2, and no entry of U1's.

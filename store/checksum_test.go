@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestFlippedTableByte: a byte flipped in a table's data blocks (bit rot,
@@ -17,10 +18,10 @@ import (
 func TestFlippedTableByte(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l := mustOpen(t, dir, quota.Options{})
+	l := mustOpen(t, dir, store.Options{})
 	ctx := context.Background()
 	for i := range 300 {
-		if _, err := l.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: strings.Repeat("n", i%50)}); err != nil {
+		if _, err := l.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: strings.Repeat("n", i%50)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -35,7 +36,7 @@ func TestFlippedTableByte(t *testing.T) {
 		flipBlocks(t, tbl)
 	}
 
-	l, err := quota.Open(dir, quota.Options{})
+	l, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return // refused at open: an error, as it should be
 	}

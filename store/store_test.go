@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestBank runs, in the spirit of Badger's bank test, many goroutines that
@@ -35,7 +36,7 @@ func TestBank(t *testing.T) {
 		return now
 	}
 	dir := t.TempDir()
-	l := mustOpen(t, dir, quota.Options{Location: loc, Now: tick})
+	l := mustOpen(t, dir, store.Options{Location: loc, Now: tick})
 
 	members := []string{"UHOT1", "UHOT2"}
 	for i := range 40 {
@@ -77,7 +78,7 @@ func TestBank(t *testing.T) {
 						return
 					}
 				default:
-					res, err := l.Log(ctx, quota.LogRequest{Member: m, Kind: quota.Message, Count: 1 + r.IntN(9), Key: fmt.Sprintf("w%d-%d", w, i)})
+					res, err := l.Log(ctx, store.LogRequest{Member: m, Kind: quota.Message, Count: 1 + r.IntN(9), Key: fmt.Sprintf("w%d-%d", w, i)})
 					if err != nil {
 						t.Error(err)
 						return
@@ -117,13 +118,13 @@ func TestBank(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	l = mustOpen(t, dir, quota.Options{Location: loc, Now: tick})
+	l = mustOpen(t, dir, store.Options{Location: loc, Now: tick})
 	checkCounters(t, l, loc)
 }
 
 // checkCounters recomputes every member's day and month use from the
 // entries that stand and compares it with what the ledger's summaries say.
-func checkCounters(t *testing.T, l *quota.Ledger, loc *time.Location) {
+func checkCounters(t *testing.T, l *store.Ledger, loc *time.Location) {
 	t.Helper()
 	ctx := context.Background()
 	want := map[string]map[string]int{} // period key -> member -> count
@@ -174,7 +175,7 @@ func TestSummary(t *testing.T) {
 	ctx := context.Background()
 	loc := testutil.MustLoadLocation(t, "Europe/Berlin")
 	clk := testutil.NewClock(time.Date(2026, 10, 31, 23, 30, 0, 0, loc))
-	l := mustOpen(t, "", quota.Options{InMemory: true, Location: loc, Now: clk.Now})
+	l := mustOpen(t, "", store.Options{InMemory: true, Location: loc, Now: clk.Now})
 	if _, err := l.SetTier(ctx, "UP", "premium", "UP"); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestEntriesRange(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := testutil.NewClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
-	l := mustOpen(t, "", quota.Options{InMemory: true, Now: clk.Now})
+	l := mustOpen(t, "", store.Options{InMemory: true, Now: clk.Now})
 	for i := range 30 {
 		mustLog(t, l, "U1", quota.Message, i+1)
 		clk.Add(24 * time.Hour)
@@ -247,9 +248,9 @@ func TestEntriesRange(t *testing.T) {
 func TestLockedDirectory(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	mustOpen(t, dir, quota.Options{})
-	_, err := quota.Open(dir, quota.Options{})
-	if !errors.Is(err, quota.ErrLocked) || !strings.Contains(err.Error(), dir) {
+	mustOpen(t, dir, store.Options{})
+	_, err := store.Open(dir, store.Options{})
+	if !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), dir) {
 		t.Errorf("second open: got %v, want ErrLocked naming %s", err, dir)
 	}
 }
@@ -261,7 +262,7 @@ func TestZoneChange(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	at := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC) // 25 November in New York
-	l, err := quota.Open(dir, quota.Options{Now: func() time.Time { return at }})
+	l, err := store.Open(dir, store.Options{Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +271,7 @@ func TestZoneChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	ny := testutil.NewYork(t)
-	l = mustOpen(t, dir, quota.Options{Location: ny, Now: func() time.Time { return at }})
+	l = mustOpen(t, dir, store.Options{Location: ny, Now: func() time.Time { return at }})
 	s, err := l.Summary(ctx, quota.Day.Period(time.Date(2026, 11, 25, 12, 0, 0, 0, ny), ny))
 	if err != nil {
 		t.Fatal(err)
@@ -282,17 +283,17 @@ func TestZoneChange(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	t.Parallel()
-	l, err := quota.Open("", quota.Options{InMemory: true})
+	l, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Log(context.Background(), quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1}); !errors.Is(err, quota.ErrClosed) {
+	if _, err := l.Log(context.Background(), store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1}); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("Log after Close: got %v, want ErrClosed", err)
 	}
-	if err := l.Close(); !errors.Is(err, quota.ErrClosed) {
+	if err := l.Close(); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("second Close: got %v, want ErrClosed", err)
 	}
 }
@@ -300,7 +301,7 @@ func TestClosed(t *testing.T) {
 func TestMarks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l := mustOpen(t, "", quota.Options{InMemory: true})
+	l := mustOpen(t, "", store.Options{InMemory: true})
 	if _, ok, err := l.Mark(ctx, "daily/2026-11-26"); ok || err != nil {
 		t.Errorf("unset mark: got %v, %v", ok, err)
 	}
@@ -320,7 +321,7 @@ func TestMarks(t *testing.T) {
 func TestUsageUnderLoad(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l := mustOpen(t, "", quota.Options{InMemory: true})
+	l := mustOpen(t, "", store.Options{InMemory: true})
 	members := []string{"UA", "UB", "UC", "UD"}
 	const logs = 100
 	done := make(chan struct{})
@@ -348,7 +349,7 @@ func TestUsageUnderLoad(t *testing.T) {
 			defer loggers.Done()
 			total := 0
 			for i := range logs {
-				res, err := l.Log(ctx, quota.LogRequest{Member: m, Kind: quota.Message, Count: 1 + i%3})
+				res, err := l.Log(ctx, store.LogRequest{Member: m, Kind: quota.Message, Count: 1 + i%3})
 				if err != nil {
 					t.Error(err)
 					return
@@ -384,7 +385,7 @@ func TestReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return at }
-	l := mustOpen(t, dir, quota.Options{Now: clock})
+	l := mustOpen(t, dir, store.Options{Now: clock})
 	mustLog(t, l, "U1", quota.Message, 4)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -393,7 +394,7 @@ func TestReadOnly(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	ny := testutil.NewYork(t)
-	ro := mustOpen(t, dir, quota.Options{Location: ny, Now: clock, ReadOnly: true, Logger: logger})
+	ro := mustOpen(t, dir, store.Options{Location: ny, Now: clock, ReadOnly: true, Logger: logger})
 	var got []quota.Entry
 	for e, err := range ro.Entries(ctx, time.Time{}, time.Time{}) {
 		if err != nil {
@@ -404,10 +405,10 @@ func TestReadOnly(t *testing.T) {
 	if len(got) != 1 || got[0].Count != 4 {
 		t.Errorf("entries read-only: got %+v, want the one of 4", got)
 	}
-	if _, err := ro.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1}); !errors.Is(err, quota.ErrReadOnly) {
+	if _, err := ro.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1}); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("Log read-only: got %v, want ErrReadOnly", err)
 	}
-	if _, err := ro.SetTier(ctx, "U1", "premium", "U9"); !errors.Is(err, quota.ErrReadOnly) {
+	if _, err := ro.SetTier(ctx, "U1", "premium", "U9"); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("SetTier read-only: got %v, want ErrReadOnly", err)
 	}
 	if err := ro.Close(); err != nil {
@@ -420,7 +421,7 @@ func TestReadOnly(t *testing.T) {
 	// Had the read-only open cut the counters in New York, this open in
 	// UTC would have to recount them back.
 	logs.Reset()
-	l = mustOpen(t, dir, quota.Options{Now: clock, Logger: logger})
+	l = mustOpen(t, dir, store.Options{Now: clock, Logger: logger})
 	if strings.Contains(logs.String(), "recounting") {
 		t.Errorf("the store was left cut in another zone:\n%s", logs.String())
 	}

@@ -1,7 +1,7 @@
-package quota
+package store
 
-// This file holds everything that knows Badger: options, key layout and the
-// encoding of records. The domain files never import badger.
+// This file holds the key layout, Badger's options and the encoding of
+// records.
 
 import (
 	"encoding/binary"
@@ -14,6 +14,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // Key layout. One byte says what a key holds; IDs never contain 0x00, so it
@@ -71,15 +73,15 @@ func indexKey(member string, at int64) []byte {
 
 func idemKey(key string) []byte { return append([]byte{pKey}, key...) }
 
-func windowByte(w Window) byte { return "?dwm"[w] }
+func windowByte(w quota.Window) byte { return "?dwm"[w] }
 
-func counterPrefix(p Period) []byte {
+func counterPrefix(p quota.Period) []byte {
 	k := []byte{pCounter, windowByte(p.Window)}
 	k = append(k, p.Key()...)
 	return append(k, 0)
 }
 
-func counterKey(p Period, member string, k Kind) []byte {
+func counterKey(p quota.Period, member string, k quota.Kind) []byte {
 	key := append(counterPrefix(p), member...)
 	key = append(key, 0)
 	return append(key, k...)
@@ -194,14 +196,14 @@ type memberRecord struct {
 	TierSetAt time.Time `json:"tier_set_at,omitzero"`
 }
 
-func (r memberRecord) member() Member { return Member(r) }
+func (r memberRecord) member() quota.Member { return quota.Member(r) }
 
 type entryRecord struct {
-	Member string `json:"u"`
-	Kind   Kind   `json:"k"`
-	Count  int    `json:"n"`
-	Note   string `json:"t,omitempty"`
-	Undone int64  `json:"x,omitempty"` // unix nanos
+	Member string     `json:"u"`
+	Kind   quota.Kind `json:"k"`
+	Count  int        `json:"n"`
+	Note   string     `json:"t,omitempty"`
+	Undone int64      `json:"x,omitempty"` // unix nanos
 	// Seq orders entries as they were logged, whatever the clock said;
 	// 0 in entries written before it was kept.
 	Seq uint64 `json:"s,omitempty"`
@@ -214,8 +216,8 @@ type tierChange struct {
 	At   time.Time `json:"at"`
 }
 
-func (r entryRecord) entry(at int64) Entry {
-	e := Entry{
+func (r entryRecord) entry(at int64) quota.Entry {
+	e := quota.Entry{
 		ID:     entryID(at),
 		At:     time.Unix(0, at).UTC(),
 		Member: r.Member,

@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"bytes"
@@ -21,11 +21,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // Options configure a Ledger.
 type Options struct {
-	Plan     Plan           // zero value: DefaultPlan()
+	Plan     quota.Plan     // zero value: quota.DefaultPlan()
 	Location *time.Location // nil: UTC
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now    func() time.Time
@@ -53,7 +55,7 @@ type Options struct {
 type Ledger struct {
 	db   *badger.DB
 	dir  string
-	plan Plan
+	plan quota.Plan
 	loc  *time.Location
 	now  func() time.Time
 	log  *slog.Logger
@@ -61,7 +63,7 @@ type Ledger struct {
 	// members caches every member record; the writer updates it after each
 	// commit, so readers never wait on the store for it.
 	mu      sync.RWMutex
-	members map[string]Member
+	members map[string]quota.Member
 
 	ops      chan *op
 	closeMu  sync.RWMutex
@@ -94,7 +96,7 @@ type Ledger struct {
 // Badger has changed any of them (see verifyDir).
 func Open(dir string, opts Options) (*Ledger, error) {
 	if opts.Plan.Tiers == nil {
-		opts.Plan = DefaultPlan()
+		opts.Plan = quota.DefaultPlan()
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
@@ -137,7 +139,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		loc:       opts.Location,
 		now:       opts.Now,
 		log:       opts.Logger,
-		members:   map[string]Member{},
+		members:   map[string]quota.Member{},
 		counts:    newCounterCache(),
 		readOnly:  opts.ReadOnly,
 		commitTxn: (*badger.Txn).Commit,
@@ -355,13 +357,34 @@ func (l *Ledger) Close() error {
 func (l *Ledger) ClockStepsBack() int64 { return l.clockBack.Load() }
 
 // Plan returns the ledger's plan.
-func (l *Ledger) Plan() Plan { return l.plan }
+func (l *Ledger) Plan() quota.Plan { return l.plan }
 
 // Location returns the zone windows are computed in.
 func (l *Ledger) Location() *time.Location { return l.loc }
 
 // Now returns the ledger clock's time in the ledger's location.
 func (l *Ledger) Now() time.Time { return l.now().In(l.loc) }
+
+// LogRequest asks the ledger to record sends that already happened.
+type LogRequest struct {
+	Member string
+	Kind   quota.Kind
+	Count  int
+	Note   string
+	// Key makes the request idempotent: a second request with the same key
+	// (a redelivered Slack command carries the same trigger_id) records
+	// nothing and returns the first one's entry. Empty means no key.
+	Key string
+}
+
+// LogResult is what a Log did.
+type LogResult struct {
+	Entry quota.Entry
+	// Duplicate is set when the key had been seen: nothing new was recorded.
+	Duplicate bool
+	// Usage is the member's use of the entry's kind just after it.
+	Usage quota.KindUsage
+}
 
 // Log records sends that already happened, enrolling the member on first
 // use. It returns only once the entry is on disk. A count outside
@@ -372,15 +395,15 @@ func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
 	if err := validMember(req.Member); err != nil {
 		return LogResult{}, fmt.Errorf("log: %w", err)
 	}
-	if req.Count < MinCount || req.Count > MaxCount {
-		return LogResult{}, fmt.Errorf("log %d: %w (%d to %d)", req.Count, ErrBadCount, MinCount, MaxCount)
+	if req.Count < quota.MinCount || req.Count > quota.MaxCount {
+		return LogResult{}, fmt.Errorf("log %d: %w (%d to %d)", req.Count, quota.ErrBadCount, quota.MinCount, quota.MaxCount)
 	}
-	if !slices.Contains(l.plan.kinds, req.Kind) {
+	if !slices.Contains(l.plan.Kinds(), req.Kind) {
 		_, err := l.plan.ParseKind(string(req.Kind))
 		return LogResult{}, fmt.Errorf("log: %w", err)
 	}
-	if n := utf8.RuneCountInString(req.Note); n > MaxNote {
-		return LogResult{}, fmt.Errorf("log: %w (%d characters, at most %d)", ErrNoteTooLong, n, MaxNote)
+	if n := utf8.RuneCountInString(req.Note); n > quota.MaxNote {
+		return LogResult{}, fmt.Errorf("log: %w (%d characters, at most %d)", quota.ErrNoteTooLong, n, quota.MaxNote)
 	}
 	res, err := l.submit(ctx, &op{kind: opLog, log: req})
 	if err != nil {
@@ -393,13 +416,13 @@ func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
 // It returns the entry as it now stands (Undone set), or ErrNothingToUndo.
 // A non-empty key makes it idempotent like Log's: a repeat returns the same
 // entry.
-func (l *Ledger) Undo(ctx context.Context, member, key string) (Entry, error) {
+func (l *Ledger) Undo(ctx context.Context, member, key string) (quota.Entry, error) {
 	if err := validMember(member); err != nil {
-		return Entry{}, fmt.Errorf("undo: %w", err)
+		return quota.Entry{}, fmt.Errorf("undo: %w", err)
 	}
 	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key})
 	if err != nil {
-		return Entry{}, fmt.Errorf("undo for %s: %w", member, err)
+		return quota.Entry{}, fmt.Errorf("undo for %s: %w", member, err)
 	}
 	return res.entry, nil
 }
@@ -409,42 +432,42 @@ func (l *Ledger) Undo(ctx context.Context, member, key string) (Entry, error) {
 // press cannot take back a newer one. An ID that names no entry of the
 // member's is ErrNoSuchEntry; one taken back already or older than 24
 // hours, ErrNothingToUndo.
-func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (Entry, error) {
+func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (quota.Entry, error) {
 	at, err := parseEntryID(id)
 	if err != nil || at == 0 { // 0 would read as "the newest entry"
-		return Entry{}, fmt.Errorf("undo: %w", ErrNoSuchEntry)
+		return quota.Entry{}, fmt.Errorf("undo: %w", quota.ErrNoSuchEntry)
 	}
 	if err := validMember(member); err != nil {
-		return Entry{}, fmt.Errorf("undo: %w", err)
+		return quota.Entry{}, fmt.Errorf("undo: %w", err)
 	}
 	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key, at: at})
 	if err != nil {
-		return Entry{}, fmt.Errorf("undo %s for %s: %w", id, member, err)
+		return quota.Entry{}, fmt.Errorf("undo %s for %s: %w", id, member, err)
 	}
 	return res.entry, nil
 }
 
 // Member returns the member, enrolled or not: one never seen reads as on
 // the default tier.
-func (l *Ledger) Member(ctx context.Context, id string) (Member, error) {
+func (l *Ledger) Member(ctx context.Context, id string) (quota.Member, error) {
 	if err := validMember(id); err != nil {
-		return Member{}, err
+		return quota.Member{}, err
 	}
 	l.mu.RLock()
 	m, ok := l.members[id]
 	l.mu.RUnlock()
 	if !ok {
-		m = Member{ID: id, Tier: l.plan.DefaultTier}
+		m = quota.Member{ID: id, Tier: l.plan.DefaultTier}
 	}
 	return m, nil
 }
 
 // Members returns every enrolled member, by ID.
-func (l *Ledger) Members() []Member {
+func (l *Ledger) Members() []quota.Member {
 	l.mu.RLock()
 	ms := slices.Collect(maps.Values(l.members))
 	l.mu.RUnlock()
-	slices.SortFunc(ms, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(ms, func(a, b quota.Member) int { return strings.Compare(a.ID, b.ID) })
 	return ms
 }
 
@@ -457,30 +480,30 @@ func (l *Ledger) MemberCount() int {
 
 // SetTier puts member on tier, recording who did it (by) and when,
 // enrolling the member if need be. Permission is the caller's business.
-func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (Member, error) {
+func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (quota.Member, error) {
 	if err := validMember(member); err != nil {
-		return Member{}, fmt.Errorf("set tier: %w", err)
+		return quota.Member{}, fmt.Errorf("set tier: %w", err)
 	}
 	t, err := l.plan.ParseTier(tier)
 	if err != nil {
-		return Member{}, fmt.Errorf("set tier for %s: %w", member, err)
+		return quota.Member{}, fmt.Errorf("set tier for %s: %w", member, err)
 	}
 	res, err := l.submit(ctx, &op{kind: opSetTier, member: member, tier: t.Name, by: by})
 	if err != nil {
-		return Member{}, fmt.Errorf("set tier for %s: %w", member, err)
+		return quota.Member{}, fmt.Errorf("set tier for %s: %w", member, err)
 	}
 	return res.member, nil
 }
 
 // Usage returns the member's standing now, for every kind of their tier.
 // It is read from the counter cache when that holds every counter needed.
-func (l *Ledger) Usage(ctx context.Context, member string) (Usage, error) {
+func (l *Ledger) Usage(ctx context.Context, member string) (quota.Usage, error) {
 	m, err := l.Member(ctx, member)
 	if err != nil {
-		return Usage{}, fmt.Errorf("usage: %w", err)
+		return quota.Usage{}, fmt.Errorf("usage: %w", err)
 	}
 	now := l.Now()
-	var u Usage
+	var u quota.Usage
 	err = l.counts.read(func(count func([]byte) (int, error)) error {
 		u, err = l.usage(m, now, count)
 		return err
@@ -494,17 +517,17 @@ func (l *Ledger) Usage(ctx context.Context, member string) (Usage, error) {
 		return err
 	})
 	if err != nil {
-		return Usage{}, fmt.Errorf("usage of %s: %w", member, err)
+		return quota.Usage{}, fmt.Errorf("usage of %s: %w", member, err)
 	}
 	l.counts.fill(seq, now, usageCounts(u))
 	return u, nil
 }
 
 // TeamUsage returns every enrolled member's standing now, by member ID.
-func (l *Ledger) TeamUsage(ctx context.Context) ([]Usage, error) {
+func (l *Ledger) TeamUsage(ctx context.Context) ([]quota.Usage, error) {
 	members := l.Members()
 	now := l.Now()
-	out := make([]Usage, 0, len(members))
+	out := make([]quota.Usage, 0, len(members))
 	seq := l.counts.version()
 	err := l.db.View(func(txn *badger.Txn) error {
 		count := txnCount(txn)
@@ -533,7 +556,7 @@ func txnCount(txn *badger.Txn) func([]byte) (int, error) {
 }
 
 // usageCounts returns the counters behind standings, for the cache.
-func usageCounts(us ...Usage) map[string]cachedCount {
+func usageCounts(us ...quota.Usage) map[string]cachedCount {
 	out := map[string]cachedCount{}
 	for _, u := range us {
 		for _, ku := range u.Kinds {
@@ -546,44 +569,44 @@ func usageCounts(us ...Usage) map[string]cachedCount {
 }
 
 // usage builds m's standing at now, reading each counter with count.
-func (l *Ledger) usage(m Member, now time.Time, count func([]byte) (int, error)) (Usage, error) {
+func (l *Ledger) usage(m quota.Member, now time.Time, count func([]byte) (int, error)) (quota.Usage, error) {
 	tier := l.plan.Tier(m.Tier)
-	u := Usage{Member: m, At: now}
-	for _, k := range l.plan.kinds {
+	u := quota.Usage{Member: m, At: now}
+	for _, k := range l.plan.Kinds() {
 		if !tier.Has(k) {
 			continue
 		}
 		ku, err := l.kindUsage(tier, m.ID, k, now, count)
 		if err != nil {
-			return Usage{}, err
+			return quota.Usage{}, err
 		}
 		u.Kinds = append(u.Kinds, ku)
 	}
 	return u, nil
 }
 
-func (l *Ledger) kindUsage(tier Tier, member string, k Kind, now time.Time, count func([]byte) (int, error)) (KindUsage, error) {
-	ku := KindUsage{Kind: k}
+func (l *Ledger) kindUsage(tier quota.Tier, member string, k quota.Kind, now time.Time, count func([]byte) (int, error)) (quota.KindUsage, error) {
+	ku := quota.KindUsage{Kind: k}
 	for _, lim := range tier.Limits[k] {
 		p := lim.Window.Period(now, l.loc)
 		n, err := count(counterKey(p, member, k))
 		if err != nil {
-			return KindUsage{}, err
+			return quota.KindUsage{}, err
 		}
-		ku.Windows = append(ku.Windows, WindowUsage{Limit: lim, Period: p, Used: n})
+		ku.Windows = append(ku.Windows, quota.WindowUsage{Limit: lim, Period: p, Used: n})
 	}
 	return ku, nil
 }
 
 // History returns the member's newest n entries, newest first, undone
 // ones included (marked).
-func (l *Ledger) History(ctx context.Context, member string, n int) ([]Entry, error) {
+func (l *Ledger) History(ctx context.Context, member string, n int) ([]quota.Entry, error) {
 	if err := validMember(member); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	var out []Entry
+	var out []quota.Entry
 	err := l.db.View(func(txn *badger.Txn) error {
-		return l.walk(txn, member, func(e Entry) bool {
+		return l.walk(txn, member, func(e quota.Entry) bool {
 			if len(out) >= n {
 				return false
 			}
@@ -598,7 +621,7 @@ func (l *Ledger) History(ctx context.Context, member string, n int) ([]Entry, er
 }
 
 // walk visits the member's entries newest first until visit returns false.
-func (l *Ledger) walk(txn *badger.Txn, member string, visit func(Entry) bool) error {
+func (l *Ledger) walk(txn *badger.Txn, member string, visit func(quota.Entry) bool) error {
 	return walkAt(txn, member, func(at int64) (bool, error) {
 		var r entryRecord
 		ok, err := getJSON(txn, entryKey(at), &r)
@@ -631,8 +654,8 @@ func walkAt(txn *badger.Txn, member string, visit func(at int64) (bool, error)) 
 
 // Entries yields the standing entries logged in [from, to), oldest first.
 // It reads only the entries in that range. A zero to means no end.
-func (l *Ledger) Entries(ctx context.Context, from, to time.Time) iter.Seq2[Entry, error] {
-	return func(yield func(Entry, error) bool) {
+func (l *Ledger) Entries(ctx context.Context, from, to time.Time) iter.Seq2[quota.Entry, error] {
+	return func(yield func(quota.Entry, error) bool) {
 		txn := l.db.NewTransaction(false)
 		defer txn.Discard()
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}, PrefetchValues: true, PrefetchSize: 100})
@@ -648,13 +671,13 @@ func (l *Ledger) Entries(ctx context.Context, from, to time.Time) iter.Seq2[Entr
 				return
 			}
 			if err := ctx.Err(); err != nil {
-				yield(Entry{}, err)
+				yield(quota.Entry{}, err)
 				return
 			}
 			at := int64(binary.BigEndian.Uint64(key[1:]))
 			var r entryRecord
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
-				yield(Entry{}, fmt.Errorf("entry %s: %w", entryID(at), err))
+				yield(quota.Entry{}, fmt.Errorf("entry %s: %w", entryID(at), err))
 				return
 			}
 			if r.Undone != 0 {
@@ -670,10 +693,10 @@ func (l *Ledger) Entries(ctx context.Context, from, to time.Time) iter.Seq2[Entr
 // Summary returns the team's use over period p (a Day or Month period
 // usually), with each member's limits for that window under the tier they
 // are on now.
-func (l *Ledger) Summary(ctx context.Context, p Period) (Summary, error) {
+func (l *Ledger) Summary(ctx context.Context, p quota.Period) (quota.Summary, error) {
 	p = p.Window.Period(p.Start, l.loc)
-	used := map[string]map[Kind]int{}
-	totals := map[Kind]int{}
+	used := map[string]map[quota.Kind]int{}
+	totals := map[quota.Kind]int{}
 	prefix := counterPrefix(p)
 	err := l.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 1000})
@@ -697,29 +720,29 @@ func (l *Ledger) Summary(ctx context.Context, p Period) (Summary, error) {
 			}
 			m := string(member)
 			if used[m] == nil {
-				used[m] = map[Kind]int{}
+				used[m] = map[quota.Kind]int{}
 			}
-			used[m][Kind(kind)] = n
-			totals[Kind(kind)] += n
+			used[m][quota.Kind(kind)] = n
+			totals[quota.Kind(kind)] += n
 		}
 		return nil
 	})
 	if err != nil {
-		return Summary{}, fmt.Errorf("summary of %s: %w", p.Key(), err)
+		return quota.Summary{}, fmt.Errorf("summary of %s: %w", p.Key(), err)
 	}
-	s := Summary{Period: p, Totals: totals, Members: make([]MemberSummary, 0, len(used))}
+	s := quota.Summary{Period: p, Totals: totals, Members: make([]quota.MemberSummary, 0, len(used))}
 	ids := slices.Sorted(maps.Keys(used))
 	for _, id := range ids {
 		m, _ := l.Member(ctx, id)
 		tier := l.plan.Tier(m.Tier)
-		ms := MemberSummary{Member: m}
-		for _, k := range l.plan.kinds {
+		ms := quota.MemberSummary{Member: m}
+		for _, k := range l.plan.Kinds() {
 			n, usedIt := used[id][k]
 			if !usedIt && !tier.Has(k) {
 				continue
 			}
 			lim, has := tier.Limit(k, p.Window)
-			ms.Kinds = append(ms.Kinds, KindSummary{Kind: k, Used: n, Limit: lim, HasLimit: has})
+			ms.Kinds = append(ms.Kinds, quota.KindSummary{Kind: k, Used: n, Limit: lim, HasLimit: has})
 		}
 		s.Members = append(s.Members, ms)
 	}
@@ -796,11 +819,11 @@ func (l *Ledger) brokenErr() error {
 // Anything else (an empty ID, a NUL that would break a key) is refused.
 func validMember(id string) error {
 	if id == "" || len(id) > 64 {
-		return fmt.Errorf("%w %q", ErrInvalidMember, id)
+		return fmt.Errorf("%w %q", quota.ErrInvalidMember, id)
 	}
 	for _, r := range id {
 		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return fmt.Errorf("%w %q", ErrInvalidMember, id)
+			return fmt.Errorf("%w %q", quota.ErrInvalidMember, id)
 		}
 	}
 	return nil

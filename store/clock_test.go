@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestClockSteppedBack: a clock that jumps to next June and is set back
@@ -20,7 +21,7 @@ func TestClockSteppedBack(t *testing.T) {
 	today := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
 	future := time.Date(2027, 6, 15, 12, 0, 0, 0, time.UTC)
 	clock := testutil.NewClock(today)
-	l := mustOpen(t, dir, quota.Options{Now: clock.Now})
+	l := mustOpen(t, dir, store.Options{Now: clock.Now})
 
 	mustLog(t, l, "U1", quota.Message, 1)
 	clock.Set(future)
@@ -38,7 +39,7 @@ func TestClockSteppedBack(t *testing.T) {
 	}
 
 	clock.Set(today.Add(2 * time.Minute))
-	l = mustOpen(t, dir, quota.Options{Now: clock.Now})
+	l = mustOpen(t, dir, store.Options{Now: clock.Now})
 	res = mustLog(t, l, "U1", quota.Message, 8)
 	if !res.Entry.At.Equal(today.Add(2 * time.Minute)) {
 		t.Errorf("entry after a restart: dated %v, want %v", res.Entry.At, today.Add(2*time.Minute))
@@ -69,7 +70,7 @@ func TestSameInstant(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
 	clock := testutil.NewClock(at)
-	l := mustOpen(t, "", quota.Options{Now: clock.Now, InMemory: true})
+	l := mustOpen(t, "", store.Options{Now: clock.Now, InMemory: true})
 	ids := map[string]bool{}
 	for range 5 {
 		ids[mustLog(t, l, "U1", quota.Message, 1).Entry.ID] = true
@@ -104,7 +105,7 @@ func TestNanosecondAfterATakenOne(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
 	clock := testutil.NewClock(at)
-	l := mustOpen(t, "", quota.Options{Now: clock.Now, InMemory: true})
+	l := mustOpen(t, "", store.Options{Now: clock.Now, InMemory: true})
 	mustLog(t, l, "UA", quota.Message, 1)
 	mustLog(t, l, "UB", quota.Message, 2)
 	clock.Set(at.Add(1))

@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 const crashEnv = "QUOTA_CRASH_CHILD_DIR"
@@ -72,7 +73,7 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("child acknowledged %d entries before dying, want 400", len(acked))
 	}
 
-	l := mustOpen(t, dir, quota.Options{})
+	l := mustOpen(t, dir, store.Options{})
 	found := 0
 	for e, err := range l.Entries(context.Background(), time.Time{}, time.Time{}) {
 		if err != nil {
@@ -91,7 +92,7 @@ func TestCrash(t *testing.T) {
 }
 
 func crashChild(dir string) {
-	l, err := quota.Open(dir, quota.Options{})
+	l, err := store.Open(dir, store.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -111,7 +112,7 @@ func crashChild(dir string) {
 			defer wg.Done()
 			for i := 0; ; i++ {
 				say("try")
-				res, err := l.Log(context.Background(), quota.LogRequest{Member: fmt.Sprintf("U%d", g%5), Kind: quota.Message, Count: 1, Key: fmt.Sprintf("%d-%d", g, i)})
+				res, err := l.Log(context.Background(), store.LogRequest{Member: fmt.Sprintf("U%d", g%5), Kind: quota.Message, Count: 1, Key: fmt.Sprintf("%d-%d", g, i)})
 				if err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					os.Exit(2)

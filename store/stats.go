@@ -1,4 +1,4 @@
-package quota
+package store
 
 // LevelStats is one level of the store's log-structured merge tree, as
 // Badger reports it: an operator watches level 0 (tables waiting for

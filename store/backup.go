@@ -1,4 +1,4 @@
-package quota
+package store
 
 // This file holds backups: the format a backup is written in, Backup,
 // which writes one while the ledger is in use, and Restore, which proves a

@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // CheckReport is what Check found in a store.
@@ -132,7 +134,7 @@ func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, memb
 			r.problem("entry %s: does not decode: %v", entryID(at), err)
 			continue
 		}
-		if err := validMember(e.Member); err != nil || e.Count < MinCount || e.Count > MaxCount || e.Kind == "" {
+		if err := validMember(e.Member); err != nil || e.Count < quota.MinCount || e.Count > quota.MaxCount || e.Kind == "" {
 			r.problem("entry %s: not a valid entry (member %q, kind %q, count %d)", entryID(at), e.Member, e.Kind, e.Count)
 			continue
 		}
@@ -154,7 +156,7 @@ func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, memb
 // recountEntry adds a standing entry to the counters of every window
 // period it falls in, cut in loc, as the writer's addCounts does.
 func recountEntry(counts map[string]int, at int64, r entryRecord, loc *time.Location) {
-	for _, w := range Windows {
+	for _, w := range quota.Windows {
 		counts[string(counterKey(w.Period(time.Unix(0, at), loc), r.Member, r.Kind))] += r.Count
 	}
 }

@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/benchref"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // The write path is measured against a reference in the same run: plain
@@ -20,7 +21,7 @@ import (
 // §5 asks for the ledger to reach at least the reference's rate, and for one
 // hot member to keep at least half the many-member rate.
 //
-//	go test ./quota -run '^$' -bench Compare -benchtime 1x
+//	go test ./store -run '^$' -bench Compare -benchtime 1x
 
 const (
 	benchClients = 64
@@ -28,10 +29,10 @@ const (
 )
 
 func ledgerLog(b *testing.B, members int) func(*rand.Rand) error {
-	l := mustOpen(b, "", quota.Options{})
+	l := mustOpen(b, "", store.Options{})
 	var key atomic.Int64
 	return func(r *rand.Rand) error {
-		_, err := l.Log(context.Background(), quota.LogRequest{
+		_, err := l.Log(context.Background(), store.LogRequest{
 			Member: benchref.Member(r, members), Kind: quota.Message, Count: 1,
 			Key: fmt.Sprint(key.Add(1)),
 		})
@@ -105,7 +106,7 @@ func BenchmarkMonthlySummary(b *testing.B) {
 	start := time.Date(2026, 10, 1, 9, 0, 0, 0, loc)
 	var now atomic.Int64
 	now.Store(start.UnixNano())
-	l := mustOpen(b, "", quota.Options{InMemory: true, Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	l := mustOpen(b, "", store.Options{InMemory: true, Now: func() time.Time { return time.Unix(0, now.Load()) }})
 	const members = 10000
 	ctx := context.Background()
 	entries := 0
@@ -121,7 +122,7 @@ func BenchmarkMonthlySummary(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				for m := w; m < members; m += 64 {
-					if _, err := l.Log(ctx, quota.LogRequest{Member: fmt.Sprintf("U%05d", m), Kind: quota.Message, Count: 1 + m%120}); err != nil {
+					if _, err := l.Log(ctx, store.LogRequest{Member: fmt.Sprintf("U%05d", m), Kind: quota.Message, Count: 1 + m%120}); err != nil {
 						b.Error(err)
 						return
 					}

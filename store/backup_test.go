@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // The files in testdata: backup-v1.qbak was written by this version's
@@ -36,13 +37,13 @@ const (
 // fillLedger logs a few hundred entries for 20 members on a fixed clock,
 // with notes, InMails, tier changes and some undone, and returns the
 // ledger, kept in memory: what is backed up is the point, not its disk.
-func fillLedger(t *testing.T) *quota.Ledger {
+func fillLedger(t *testing.T) *store.Ledger {
 	t.Helper()
 	ctx := context.Background()
 	var tick atomic.Int64
 	start := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return start.Add(time.Duration(tick.Add(1)) * 97 * time.Minute) }
-	l := mustOpen(t, "", quota.Options{InMemory: true, Now: clock})
+	l := mustOpen(t, "", store.Options{InMemory: true, Now: clock})
 	for i := range 20 {
 		if i%3 == 0 {
 			if _, err := l.SetTier(ctx, fmt.Sprintf("U%02d", i), "premium", "UADMIN"); err != nil {
@@ -52,7 +53,7 @@ func fillLedger(t *testing.T) *quota.Ledger {
 	}
 	for i := range 300 {
 		m := fmt.Sprintf("U%02d", i%20)
-		req := quota.LogRequest{Member: m, Kind: quota.Message, Count: 1 + i%9, Note: fmt.Sprintf("note %d, \"quoted\" ✓", i), Key: fmt.Sprintf("k%d", i)}
+		req := store.LogRequest{Member: m, Kind: quota.Message, Count: 1 + i%9, Note: fmt.Sprintf("note %d, \"quoted\" ✓", i), Key: fmt.Sprintf("k%d", i)}
 		if i%20%3 == 0 && i%4 == 0 {
 			req.Kind = quota.InMail
 		}
@@ -68,7 +69,7 @@ func fillLedger(t *testing.T) *quota.Ledger {
 	return l
 }
 
-func mustBackup(t *testing.T, l *quota.Ledger) []byte {
+func mustBackup(t *testing.T, l *store.Ledger) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := l.Backup(context.Background(), &buf); err != nil {
@@ -162,23 +163,23 @@ func refusals(t *testing.T, good []byte) []refusal {
 	}
 	n := len(good)
 	rs := []refusal{
-		{"empty", nil, quota.ErrBackupEmpty, "empty file"},
-		{"random 100 KB", randomBytes(100<<10, 1), quota.ErrNotBackup, "not a quotabot backup"},
-		{"text", []byte("logged_at,user_id,kind,count,note\n2026-11-30T17:01:02Z,U1,message,5,\n"), quota.ErrNotBackup, "not a quotabot backup"},
-		{"older quotabot's Badger stream", stream, quota.ErrBackupOld, "older quotabot"},
-		{"newer format", reseal(append(append([]byte{}, good[:19]...), append([]byte{2}, good[20:]...)...)), quota.ErrBackupNewer, "format version 2 is newer than this quotabot understands"},
+		{"empty", nil, store.ErrBackupEmpty, "empty file"},
+		{"random 100 KB", randomBytes(100<<10, 1), store.ErrNotBackup, "not a quotabot backup"},
+		{"text", []byte("logged_at,user_id,kind,count,note\n2026-11-30T17:01:02Z,U1,message,5,\n"), store.ErrNotBackup, "not a quotabot backup"},
+		{"older quotabot's Badger stream", stream, store.ErrBackupOld, "older quotabot"},
+		{"newer format", reseal(append(append([]byte{}, good[:19]...), append([]byte{2}, good[20:]...)...)), store.ErrBackupNewer, "format version 2 is newer than this quotabot understands"},
 	}
 	// Inside the magic, the version, the records, the trailer's counts,
 	// end mark, length and checksum.
 	for _, at := range []int{1, 9, 16, 18, 20, 21, n / 3, n / 2, n - 57, n - 50, n - 44, n - 36, n - 32, n - 10, n - 1} {
-		rs = append(rs, refusal{fmt.Sprintf("truncated at %d", at), good[:at], quota.ErrBackupTruncated, fmt.Sprintf("truncated: ends after %d bytes", at)})
+		rs = append(rs, refusal{fmt.Sprintf("truncated at %d", at), good[:at], store.ErrBackupTruncated, fmt.Sprintf("truncated: ends after %d bytes", at)})
 	}
 	r := rand.New(rand.NewPCG(9, 9))
 	for i := range 100 {
 		b := slices.Clone(good)
 		at := r.IntN(n)
 		b[at] ^= byte(1 + r.IntN(255))
-		rs = append(rs, refusal{fmt.Sprintf("flip %d at %d", i, at), b, quota.ErrBackupDamaged, "checksum mismatch: the file is damaged"})
+		rs = append(rs, refusal{fmt.Sprintf("flip %d at %d", i, at), b, store.ErrBackupDamaged, "checksum mismatch: the file is damaged"})
 	}
 	return rs
 }
@@ -209,12 +210,12 @@ func TestRestoreRefusals(t *testing.T) {
 					before := snapshot(t, parent)
 					var err error
 					if from == "file" {
-						_, err = quota.Restore(dir, file, quota.RestoreOptions{})
+						_, err = store.Restore(dir, file, store.RestoreOptions{})
 					} else {
-						_, err = quota.RestoreFrom(dir, bytes.NewReader(tc.file), quota.RestoreOptions{})
+						_, err = store.RestoreFrom(dir, bytes.NewReader(tc.file), store.RestoreOptions{})
 					}
 					name := map[string]string{"file": file, "stream": "standard input"}[from]
-					var be *quota.BackupError
+					var be *store.BackupError
 					if !errors.Is(err, tc.kind) || !errors.As(err, &be) || be.File != name ||
 						!strings.Contains(err.Error(), tc.reason) || !strings.Contains(err.Error(), dir) {
 						t.Errorf("%s into %s target: got %v, want %v naming %s, saying %q", from, tg.name, err, tc.kind, name, tc.reason)
@@ -261,7 +262,7 @@ func TestRestore(t *testing.T) {
 		t.Run(tg.name, func(t *testing.T) {
 			t.Parallel()
 			parent, dir := tg.make(t)
-			got, err := quota.Restore(dir, file, quota.RestoreOptions{})
+			got, err := store.Restore(dir, file, store.RestoreOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,14 +275,14 @@ func TestRestore(t *testing.T) {
 			if st, err := os.Stat(dir); err != nil || tg.create && st.Mode().Perm() != 0o750 {
 				t.Errorf("restored directory: %v, %v; want it there (with mode 0750 where it was an empty directory)", st.Mode(), err)
 			}
-			sameLedger(t, l, mustOpen(t, dir, quota.Options{ReadOnly: true}))
+			sameLedger(t, l, mustOpen(t, dir, store.Options{ReadOnly: true}))
 		})
 	}
 }
 
 // sameLedger compares two ledgers' members, entries (undone ones
 // included, through each member's history) and counters.
-func sameLedger(t *testing.T, want, got *quota.Ledger) {
+func sameLedger(t *testing.T, want, got *store.Ledger) {
 	t.Helper()
 	ctx := context.Background()
 	if w, g := fmt.Sprint(want.Members()), fmt.Sprint(got.Members()); w != g {
@@ -321,7 +322,7 @@ func sameLedger(t *testing.T, want, got *quota.Ledger) {
 func TestRestoreGolden(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	standing := func(l *quota.Ledger) string {
+	standing := func(l *store.Ledger) string {
 		var out []string
 		for e, err := range l.Entries(ctx, time.Time{}, time.Time{}) {
 			if err != nil {
@@ -333,20 +334,20 @@ func TestRestoreGolden(t *testing.T) {
 	}
 	const want = `U1 message 5 ""; U1 message 7 "follow-ups"; U1 inmail 3 "Acme"; U2 message 9 ""`
 	dirV1, dirStream := filepath.Join(t.TempDir(), "v1"), filepath.Join(t.TempDir(), "stream")
-	if got, err := quota.Restore(dirV1, goldenV1, quota.RestoreOptions{}); err != nil || got.Entries != 5 || got.Version != 1 {
+	if got, err := store.Restore(dirV1, goldenV1, store.RestoreOptions{}); err != nil || got.Entries != 5 || got.Version != 1 {
 		t.Fatalf("%s: got %+v, %v; want 5 entries of version 1", goldenV1, got, err)
 	}
-	if _, err := quota.Restore(dirStream, goldenStream, quota.RestoreOptions{}); !errors.Is(err, quota.ErrBackupOld) {
+	if _, err := store.Restore(dirStream, goldenStream, store.RestoreOptions{}); !errors.Is(err, store.ErrBackupOld) {
 		t.Fatalf("%s without Unverified: got %v, want ErrBackupOld", goldenStream, err)
 	}
-	if got, err := quota.Restore(dirStream, goldenStream, quota.RestoreOptions{Unverified: true}); err != nil || got.Entries != 5 || got.Version != 0 {
+	if got, err := store.Restore(dirStream, goldenStream, store.RestoreOptions{Unverified: true}); err != nil || got.Entries != 5 || got.Version != 0 {
 		t.Fatalf("%s, unverified: got %+v, %v; want 5 entries of version 0", goldenStream, got, err)
 	}
-	v1 := mustOpen(t, dirV1, quota.Options{ReadOnly: true})
+	v1 := mustOpen(t, dirV1, store.Options{ReadOnly: true})
 	if got := standing(v1); got != want {
 		t.Errorf("%s: got %s, want %s", goldenV1, got, want)
 	}
-	sameLedger(t, v1, mustOpen(t, dirStream, quota.Options{ReadOnly: true}))
+	sameLedger(t, v1, mustOpen(t, dirStream, store.Options{ReadOnly: true}))
 }
 
 // TestRestoreCountersDisagree: a backup whose checksum holds but whose
@@ -355,7 +356,7 @@ func TestRestoreGolden(t *testing.T) {
 func TestRestoreCountersDisagree(t *testing.T) {
 	t.Parallel()
 	src := t.TempDir()
-	l := mustOpen(t, src, quota.Options{Now: func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }})
+	l := mustOpen(t, src, store.Options{Now: func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }})
 	mustLog(t, l, "U1", quota.Message, 5)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -373,10 +374,10 @@ func TestRestoreCountersDisagree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := writeFile(t, mustBackup(t, mustOpen(t, src, quota.Options{ReadOnly: true})))
+	file := writeFile(t, mustBackup(t, mustOpen(t, src, store.Options{ReadOnly: true})))
 	parent, dir := targets[0].make(t)
-	_, err = quota.Restore(dir, file, quota.RestoreOptions{})
-	if !errors.Is(err, quota.ErrBackupDamaged) || !strings.Contains(err.Error(), "counter day 2026-11-30 of U1, message holds 999, the entries add up to 5") {
+	_, err = store.Restore(dir, file, store.RestoreOptions{})
+	if !errors.Is(err, store.ErrBackupDamaged) || !strings.Contains(err.Error(), "counter day 2026-11-30 of U1, message holds 999, the entries add up to 5") {
 		t.Errorf("got %v, want the counter named as 999 against 5", err)
 	}
 	if names := keys(snapshot(t, parent)); len(names) != 1 {
@@ -387,7 +388,7 @@ func TestRestoreCountersDisagree(t *testing.T) {
 func TestBackupRestore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l := mustOpen(t, "", quota.Options{})
+	l := mustOpen(t, "", store.Options{})
 	mustLog(t, l, "U1", quota.Message, 7)
 	if _, err := l.SetTier(ctx, "U2", "premium", "UADMIN"); err != nil {
 		t.Fatal(err)
@@ -402,10 +403,10 @@ func TestBackupRestore(t *testing.T) {
 	mustLog(t, l, "U1", quota.Message, 1)
 
 	dir := t.TempDir()
-	if _, err := quota.RestoreFrom(dir, bytes.NewReader(buf.Bytes()), quota.RestoreOptions{}); err != nil {
+	if _, err := store.RestoreFrom(dir, bytes.NewReader(buf.Bytes()), store.RestoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := mustOpen(t, dir, quota.Options{})
+	r := mustOpen(t, dir, store.Options{})
 	u1, _ := r.Usage(ctx, "U1")
 	u2, _ := r.Usage(ctx, "U2")
 	if got := u1.Kinds[0].Windows[0].Used; got != 7 {
@@ -418,7 +419,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
-	if _, err := quota.RestoreFrom(dir, bytes.NewReader(buf.Bytes()), quota.RestoreOptions{}); err == nil || !strings.Contains(err.Error(), dir) {
+	if _, err := store.RestoreFrom(dir, bytes.NewReader(buf.Bytes()), store.RestoreOptions{}); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("restore over a store: got %v, want an error naming %s", err, dir)
 	}
 	if after := snapshot(t, dir); !mapsEqual(before, after) {
@@ -437,14 +438,14 @@ func TestBackupWhileLogging(t *testing.T) {
 	day := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	var tick atomic.Int64
 	clock := func() time.Time { return day.Add(time.Duration(tick.Add(1)) * time.Microsecond) }
-	l := mustOpen(t, "", quota.Options{Now: clock})
+	l := mustOpen(t, "", store.Options{Now: clock})
 	var wg sync.WaitGroup
 	for w := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range 50 {
-				if _, err := l.Log(ctx, quota.LogRequest{Member: fmt.Sprintf("U%03d", (w*50+i)%400), Kind: quota.Message, Count: 1, Key: fmt.Sprintf("fill-%d-%d", w, i)}); err != nil {
+				if _, err := l.Log(ctx, store.LogRequest{Member: fmt.Sprintf("U%03d", (w*50+i)%400), Kind: quota.Message, Count: 1, Key: fmt.Sprintf("fill-%d-%d", w, i)}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -462,7 +463,7 @@ func TestBackupWhileLogging(t *testing.T) {
 			go func() {
 				defer loggers.Done()
 				for i := 0; ; i++ {
-					if _, err := l.Log(ctx, quota.LogRequest{Member: fmt.Sprintf("U%03d", (w*7+i)%400), Kind: quota.Message, Count: 1}); err != nil {
+					if _, err := l.Log(ctx, store.LogRequest{Member: fmt.Sprintf("U%03d", (w*7+i)%400), Kind: quota.Message, Count: 1}); err != nil {
 						t.Error(err)
 						return
 					}
@@ -488,10 +489,10 @@ func TestBackupWhileLogging(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		if _, err := quota.RestoreFrom(dir, &buf, quota.RestoreOptions{}); err != nil {
+		if _, err := store.RestoreFrom(dir, &buf, store.RestoreOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		r := mustOpen(t, dir, quota.Options{Now: clock, ReadOnly: true})
+		r := mustOpen(t, dir, store.Options{Now: clock, ReadOnly: true})
 		entries := map[string]int{}
 		sum := map[string]int{}
 		for e, err := range r.Entries(ctx, time.Time{}, time.Time{}) {
@@ -551,8 +552,8 @@ func TestRestoreFullDisk(t *testing.T) {
 	}
 	dir := filepath.Join(disk.Dir, "data")
 	before := snapshot(t, disk.Dir)
-	_, err := quota.Restore(dir, bak, quota.RestoreOptions{Name: bak})
-	if !errors.Is(err, quota.ErrDiskFull) || !strings.Contains(err.Error(), "is full") {
+	_, err := store.Restore(dir, bak, store.RestoreOptions{Name: bak})
+	if !errors.Is(err, store.ErrDiskFull) || !strings.Contains(err.Error(), "is full") {
 		t.Fatalf("restore onto a full disk: got %v, want it refused as a full disk", err)
 	}
 	if after := snapshot(t, disk.Dir); !mapsEqual(before, after) {

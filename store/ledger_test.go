@@ -1,4 +1,4 @@
-package quota_test
+package store_test
 
 import (
 	"context"
@@ -9,30 +9,31 @@ import (
 
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // mustOpen opens a ledger on a temporary directory that is closed at the
 // end of the test.
-func mustOpen(tb testing.TB, dir string, opts quota.Options) *quota.Ledger {
+func mustOpen(tb testing.TB, dir string, opts store.Options) *store.Ledger {
 	tb.Helper()
 	if dir == "" {
 		dir = tb.TempDir()
 	}
-	l, err := quota.Open(dir, opts)
+	l, err := store.Open(dir, opts)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
 	tb.Cleanup(func() {
-		if err := l.Close(); err != nil && !errors.Is(err, quota.ErrClosed) {
+		if err := l.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
 			tb.Errorf("Close: %v", err)
 		}
 	})
 	return l
 }
 
-func mustLog(tb testing.TB, l *quota.Ledger, member string, kind quota.Kind, n int) quota.LogResult {
+func mustLog(tb testing.TB, l *store.Ledger, member string, kind quota.Kind, n int) store.LogResult {
 	tb.Helper()
-	res, err := l.Log(context.Background(), quota.LogRequest{Member: member, Kind: kind, Count: n})
+	res, err := l.Log(context.Background(), store.LogRequest{Member: member, Kind: kind, Count: n})
 	if err != nil {
 		tb.Fatalf("Log(%s, %s, %d): %v", member, kind, n, err)
 	}
@@ -43,7 +44,7 @@ func TestLogAndUsage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := testutil.NewClock(time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC))
-	l := mustOpen(t, "", quota.Options{Now: clk.Now})
+	l := mustOpen(t, "", store.Options{Now: clk.Now})
 
 	res := mustLog(t, l, "U1", quota.Message, 5)
 	day, _ := res.Usage.Window(quota.Day)
@@ -87,21 +88,21 @@ func TestLogAndUsage(t *testing.T) {
 func TestLogRefusals(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l := mustOpen(t, "", quota.Options{InMemory: true})
+	l := mustOpen(t, "", store.Options{InMemory: true})
 	for _, tc := range []struct {
 		name string
-		req  quota.LogRequest
+		req  store.LogRequest
 		want error
 	}{
-		{"zero", quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 0}, quota.ErrBadCount},
-		{"negative", quota.LogRequest{Member: "U1", Kind: quota.Message, Count: -3}, quota.ErrBadCount},
-		{"too many", quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1001}, quota.ErrBadCount},
-		{"unknown kind", quota.LogRequest{Member: "U1", Kind: "fax", Count: 1}, quota.ErrUnknownKind},
-		{"inmail on free", quota.LogRequest{Member: "U1", Kind: quota.InMail, Count: 1}, quota.ErrNoKind},
-		{"empty member", quota.LogRequest{Member: "", Kind: quota.Message, Count: 1}, quota.ErrInvalidMember},
-		{"NUL in member", quota.LogRequest{Member: "U1\x00", Kind: quota.Message, Count: 1}, quota.ErrInvalidMember},
-		{"long note", quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: string(make([]byte, 501))}, quota.ErrNoteTooLong},
-		{"note of 501 emoji", quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: strings.Repeat("😀", 501)}, quota.ErrNoteTooLong},
+		{"zero", store.LogRequest{Member: "U1", Kind: quota.Message, Count: 0}, quota.ErrBadCount},
+		{"negative", store.LogRequest{Member: "U1", Kind: quota.Message, Count: -3}, quota.ErrBadCount},
+		{"too many", store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1001}, quota.ErrBadCount},
+		{"unknown kind", store.LogRequest{Member: "U1", Kind: "fax", Count: 1}, quota.ErrUnknownKind},
+		{"inmail on free", store.LogRequest{Member: "U1", Kind: quota.InMail, Count: 1}, quota.ErrNoKind},
+		{"empty member", store.LogRequest{Member: "", Kind: quota.Message, Count: 1}, quota.ErrInvalidMember},
+		{"NUL in member", store.LogRequest{Member: "U1\x00", Kind: quota.Message, Count: 1}, quota.ErrInvalidMember},
+		{"long note", store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: string(make([]byte, 501))}, quota.ErrNoteTooLong},
+		{"note of 501 emoji", store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: strings.Repeat("😀", 501)}, quota.ErrNoteTooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := l.Log(ctx, tc.req)
@@ -111,7 +112,7 @@ func TestLogRefusals(t *testing.T) {
 		})
 	}
 	var nk *quota.NoKindError
-	_, err := l.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.InMail, Count: 1})
+	_, err := l.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.InMail, Count: 1})
 	if !errors.As(err, &nk) || nk.Tier != "free" || len(nk.Tiers) != 1 || nk.Tiers[0] != "premium" {
 		t.Errorf("NoKindError: got %#v, want tier free, tiers [premium]", err)
 	}
@@ -128,7 +129,7 @@ func TestLogRefusals(t *testing.T) {
 func TestNoteLength(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l := mustOpen(t, "", quota.Options{InMemory: true})
+	l := mustOpen(t, "", store.Options{InMemory: true})
 	for _, tc := range []struct {
 		name string
 		note string
@@ -142,7 +143,7 @@ func TestNoteLength(t *testing.T) {
 		{"501 emoji", strings.Repeat("😀", quota.MaxNote+1), quota.ErrNoteTooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := l.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: tc.note})
+			res, err := l.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1, Note: tc.note})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -157,11 +158,11 @@ func TestIdempotentLog(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	l, err := quota.Open(dir, quota.Options{})
+	l, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 3, Key: "trigger-1"}
+	req := store.LogRequest{Member: "U1", Kind: quota.Message, Count: 3, Key: "trigger-1"}
 	first, err := l.Log(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +178,7 @@ func TestIdempotentLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The key survives a restart.
-	l = mustOpen(t, dir, quota.Options{})
+	l = mustOpen(t, dir, store.Options{})
 	third, err := l.Log(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +196,7 @@ func TestUndo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := testutil.NewClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	l := mustOpen(t, "", quota.Options{InMemory: true, Now: clk.Now})
+	l := mustOpen(t, "", store.Options{InMemory: true, Now: clk.Now})
 
 	if _, err := l.Undo(ctx, "U1", ""); !errors.Is(err, quota.ErrNothingToUndo) {
 		t.Errorf("undo with nothing: got %v, want ErrNothingToUndo", err)
@@ -238,7 +239,7 @@ func TestUndo(t *testing.T) {
 	}
 	// A named entry that is not the member's, or no entry at all, is
 	// told apart from one that can no longer be taken back.
-	theirs, err := l.Log(ctx, quota.LogRequest{Member: "U2", Kind: quota.Message, Count: 1})
+	theirs, err := l.Log(ctx, store.LogRequest{Member: "U2", Kind: quota.Message, Count: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestSetTier(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := testutil.NewClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	l := mustOpen(t, "", quota.Options{InMemory: true, Now: clk.Now})
+	l := mustOpen(t, "", store.Options{InMemory: true, Now: clk.Now})
 	if _, err := l.SetTier(ctx, "U1", "platinum", "U1"); !errors.Is(err, quota.ErrUnknownTier) {
 		t.Errorf("unknown tier: got %v", err)
 	}
@@ -274,8 +275,8 @@ func TestSetTier(t *testing.T) {
 func TestKeySpaces(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l := mustOpen(t, "", quota.Options{InMemory: true})
-	res, err := l.Log(ctx, quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 2, Key: "same"})
+	l := mustOpen(t, "", store.Options{InMemory: true})
+	res, err := l.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.Message, Count: 2, Key: "same"})
 	if err != nil {
 		t.Fatal(err)
 	}

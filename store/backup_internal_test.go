@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // a reason; what it accepts must read again record by record, to the same
 // counts.
 //
-//	go test ./quota -run '^$' -fuzz FuzzBackupReader -fuzztime 60s -fuzzminimizetime 100x
+//	go test ./store -run '^$' -fuzz FuzzBackupReader -fuzztime 60s -fuzzminimizetime 100x
 //
 // (Go's fuzzer counts no execs while it minimizes a new input, so without
 // a bound on minimizing it can show "0/sec" for a minute: golang/go#51484.)

@@ -1,4 +1,4 @@
-package quota
+package store
 
 import (
 	"bufio"
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/quotabot/quotabot/quota"
 )
 
 // damageStore logs n entries, one a batch, into a new store in dir. With
@@ -32,7 +34,7 @@ func damageStore(t *testing.T, n int, crash bool) string {
 	}
 	for i := range n {
 		at = at.Add(time.Second)
-		req := LogRequest{Member: fmt.Sprintf("U%03d", i%40), Kind: Message, Count: 1 + i%7, Note: strings.Repeat("n", i%50)}
+		req := LogRequest{Member: fmt.Sprintf("U%03d", i%40), Kind: quota.Message, Count: 1 + i%7, Note: strings.Repeat("n", i%50)}
 		if _, err := l.Log(context.Background(), req); err != nil {
 			t.Fatal(err)
 		}
@@ -344,9 +346,9 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check of a whole store: got %+v, want OK with 200 entries, 199 standing, 40 members", r)
 	}
 
-	p := Month.Period(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), time.UTC)
+	p := quota.Month.Period(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), time.UTC)
 	err = l.db.Update(func(txn *badger.Txn) error {
-		if err := txn.Set(counterKey(p, "U007", Message), countValue(3)); err != nil {
+		if err := txn.Set(counterKey(p, "U007", quota.Message), countValue(3)); err != nil {
 			return err
 		}
 		return txn.Delete(indexKey("U008", time.Date(2026, 11, 2, 9, 0, 9, 0, time.UTC).UnixNano()))
@@ -400,7 +402,7 @@ func TestDamagedWhileRunning(t *testing.T) {
 	if err := l.Ping(); !errors.Is(err, ErrDamaged) {
 		t.Errorf("Ping after the damage: got %v, want ErrDamaged", err)
 	}
-	_, err = l.Log(ctx, LogRequest{Member: "U1", Kind: Message, Count: 1})
+	_, err = l.Log(ctx, LogRequest{Member: "U1", Kind: quota.Message, Count: 1})
 	if !errors.Is(err, ErrDamaged) {
 		t.Errorf("Log after the damage: got %v, want ErrDamaged", err)
 	}

@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
-package quota
+package store
 
 // lockDir takes no lock where there is no flock: Badger's own lock, taken
 // when it opens the store, still keeps a second process out, but the

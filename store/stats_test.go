@@ -1,10 +1,11 @@
-package quota_test
+package store_test
 
 import (
 	"context"
 	"testing"
 
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestLevels: the store reports its levels, level 0 first, with the bytes
@@ -12,8 +13,8 @@ import (
 func TestLevels(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	l := mustOpen(t, dir, quota.Options{})
-	if _, err := l.Log(context.Background(), quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 3}); err != nil {
+	l := mustOpen(t, dir, store.Options{})
+	if _, err := l.Log(context.Background(), store.LogRequest{Member: "U1", Kind: quota.Message, Count: 3}); err != nil {
 		t.Fatal(err)
 	}
 	levels := l.Levels()
@@ -28,7 +29,7 @@ func TestLevels(t *testing.T) {
 	}
 
 	// Reopened, the memtable flushed at close is a table on disk.
-	l = mustOpen(t, dir, quota.Options{})
+	l = mustOpen(t, dir, store.Options{})
 	var tables int
 	var bytes int64
 	for _, lv := range l.Levels() {

@@ -21,4 +21,13 @@
 // An [Entry] is one logged batch of sends (who sent how many of what, and
 // when). Logging is recorded even over a limit, because the sends already
 // happened; [StandingOf] says how a use stands against its limit.
+//
+// # Rules
+//
+// Every rule is a function of values the caller passes, time included:
+// [Plan.CheckLog] for what may be logged at all, [Plan.Allows] for whether a
+// member's tier can send a kind, [Plan.Usage] and [Tier.Usage] for what a
+// member has used and has left in each window from the counts, [Entry.Undoable]
+// for the 24-hour undo rule, [StandingOf] for the ok / near / reached / over
+// edges, and [Plan.MemberSummary] for a member's use over a finished period.
 package quota

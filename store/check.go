@@ -134,7 +134,7 @@ func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, memb
 			r.problem("entry %s: does not decode: %v", entryID(at), err)
 			continue
 		}
-		if err := validMember(e.Member); err != nil || e.Count < quota.MinCount || e.Count > quota.MaxCount || e.Kind == "" {
+		if err := quota.CheckMember(e.Member); err != nil || e.Count < quota.MinCount || e.Count > quota.MaxCount || e.Kind == "" {
 			r.problem("entry %s: not a valid entry (member %q, kind %q, count %d)", entryID(at), e.Member, e.Kind, e.Count)
 			continue
 		}

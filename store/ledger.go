@@ -18,7 +18,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -392,18 +391,11 @@ type LogResult struct {
 // (ErrUnknownKind) or the member's tier lacks (*NoKindError) is refused and
 // nothing is written. Going over a limit is recorded; see LogResult.Usage.
 func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
-	if err := validMember(req.Member); err != nil {
+	if err := quota.CheckMember(req.Member); err != nil {
 		return LogResult{}, fmt.Errorf("log: %w", err)
 	}
-	if req.Count < quota.MinCount || req.Count > quota.MaxCount {
-		return LogResult{}, fmt.Errorf("log %d: %w (%d to %d)", req.Count, quota.ErrBadCount, quota.MinCount, quota.MaxCount)
-	}
-	if !slices.Contains(l.plan.Kinds(), req.Kind) {
-		_, err := l.plan.ParseKind(string(req.Kind))
+	if err := l.plan.CheckLog(req.Kind, req.Count, req.Note); err != nil {
 		return LogResult{}, fmt.Errorf("log: %w", err)
-	}
-	if n := utf8.RuneCountInString(req.Note); n > quota.MaxNote {
-		return LogResult{}, fmt.Errorf("log: %w (%d characters, at most %d)", quota.ErrNoteTooLong, n, quota.MaxNote)
 	}
 	res, err := l.submit(ctx, &op{kind: opLog, log: req})
 	if err != nil {
@@ -417,7 +409,7 @@ func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
 // A non-empty key makes it idempotent like Log's: a repeat returns the same
 // entry.
 func (l *Ledger) Undo(ctx context.Context, member, key string) (quota.Entry, error) {
-	if err := validMember(member); err != nil {
+	if err := quota.CheckMember(member); err != nil {
 		return quota.Entry{}, fmt.Errorf("undo: %w", err)
 	}
 	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key})
@@ -437,7 +429,7 @@ func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (quota.E
 	if err != nil || at == 0 { // 0 would read as "the newest entry"
 		return quota.Entry{}, fmt.Errorf("undo: %w", quota.ErrNoSuchEntry)
 	}
-	if err := validMember(member); err != nil {
+	if err := quota.CheckMember(member); err != nil {
 		return quota.Entry{}, fmt.Errorf("undo: %w", err)
 	}
 	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key, at: at})
@@ -450,7 +442,7 @@ func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (quota.E
 // Member returns the member, enrolled or not: one never seen reads as on
 // the default tier.
 func (l *Ledger) Member(ctx context.Context, id string) (quota.Member, error) {
-	if err := validMember(id); err != nil {
+	if err := quota.CheckMember(id); err != nil {
 		return quota.Member{}, err
 	}
 	l.mu.RLock()
@@ -481,7 +473,7 @@ func (l *Ledger) MemberCount() int {
 // SetTier puts member on tier, recording who did it (by) and when,
 // enrolling the member if need be. Permission is the caller's business.
 func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (quota.Member, error) {
-	if err := validMember(member); err != nil {
+	if err := quota.CheckMember(member); err != nil {
 		return quota.Member{}, fmt.Errorf("set tier: %w", err)
 	}
 	t, err := l.plan.ParseTier(tier)
@@ -570,38 +562,15 @@ func usageCounts(us ...quota.Usage) map[string]cachedCount {
 
 // usage builds m's standing at now, reading each counter with count.
 func (l *Ledger) usage(m quota.Member, now time.Time, count func([]byte) (int, error)) (quota.Usage, error) {
-	tier := l.plan.Tier(m.Tier)
-	u := quota.Usage{Member: m, At: now}
-	for _, k := range l.plan.Kinds() {
-		if !tier.Has(k) {
-			continue
-		}
-		ku, err := l.kindUsage(tier, m.ID, k, now, count)
-		if err != nil {
-			return quota.Usage{}, err
-		}
-		u.Kinds = append(u.Kinds, ku)
-	}
-	return u, nil
-}
-
-func (l *Ledger) kindUsage(tier quota.Tier, member string, k quota.Kind, now time.Time, count func([]byte) (int, error)) (quota.KindUsage, error) {
-	ku := quota.KindUsage{Kind: k}
-	for _, lim := range tier.Limits[k] {
-		p := lim.Window.Period(now, l.loc)
-		n, err := count(counterKey(p, member, k))
-		if err != nil {
-			return quota.KindUsage{}, err
-		}
-		ku.Windows = append(ku.Windows, quota.WindowUsage{Limit: lim, Period: p, Used: n})
-	}
-	return ku, nil
+	return l.plan.Usage(m, now, l.loc, func(k quota.Kind, p quota.Period) (int, error) {
+		return count(counterKey(p, m.ID, k))
+	})
 }
 
 // History returns the member's newest n entries, newest first, undone
 // ones included (marked).
 func (l *Ledger) History(ctx context.Context, member string, n int) ([]quota.Entry, error) {
-	if err := validMember(member); err != nil {
+	if err := quota.CheckMember(member); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	var out []quota.Entry
@@ -734,16 +703,7 @@ func (l *Ledger) Summary(ctx context.Context, p quota.Period) (quota.Summary, er
 	ids := slices.Sorted(maps.Keys(used))
 	for _, id := range ids {
 		m, _ := l.Member(ctx, id)
-		tier := l.plan.Tier(m.Tier)
-		ms := quota.MemberSummary{Member: m}
-		for _, k := range l.plan.Kinds() {
-			n, usedIt := used[id][k]
-			if !usedIt && !tier.Has(k) {
-				continue
-			}
-			lim, has := tier.Limit(k, p.Window)
-			ms.Kinds = append(ms.Kinds, quota.KindSummary{Kind: k, Used: n, Limit: lim, HasLimit: has})
-		}
+		ms := l.plan.MemberSummary(m, p.Window, used[id])
 		s.Members = append(s.Members, ms)
 	}
 	return s, nil
@@ -811,20 +771,6 @@ func (l *Ledger) Ping() error {
 func (l *Ledger) brokenErr() error {
 	if p := l.broken.Load(); p != nil {
 		return fmt.Errorf("%w: %w", ErrStoreFailed, *p)
-	}
-	return nil
-}
-
-// validMember accepts Slack-shaped IDs: letters and digits, at most 64.
-// Anything else (an empty ID, a NUL that would break a key) is refused.
-func validMember(id string) error {
-	if id == "" || len(id) > 64 {
-		return fmt.Errorf("%w %q", quota.ErrInvalidMember, id)
-	}
-	for _, r := range id {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return fmt.Errorf("%w %q", quota.ErrInvalidMember, id)
-		}
 	}
 	return nil
 }

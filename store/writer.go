@@ -272,7 +272,10 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		}
 		if found {
 			m, _ := l.memberFor(b, e.Member, now)
-			ku, err := l.kindUsage(l.plan.Tier(m.Tier), e.Member, e.Kind, now, l.writerCount(txn, b))
+			count := l.writerCount(txn, b)
+			ku, err := l.plan.Tier(m.Tier).Usage(e.Kind, now, l.loc, func(p quota.Period) (int, error) {
+				return count(counterKey(p, e.Member, e.Kind))
+			})
 			if err != nil {
 				return LogResult{}, storeError{err}
 			}
@@ -281,8 +284,8 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 	}
 	m, isNew := l.memberFor(b, req.Member, now)
 	tier := l.plan.Tier(m.Tier)
-	if !tier.Has(req.Kind) {
-		return LogResult{}, &quota.NoKindError{Tier: tier.Name, Kind: req.Kind, Tiers: l.tiersWith(req.Kind)}
+	if err := l.plan.Allows(tier, req.Kind); err != nil {
+		return LogResult{}, err
 	}
 
 	at, err := l.newEntryNanos(txn, b, now)
@@ -374,7 +377,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, 
 			return e, nil
 		}
 	}
-	cutoff := now.Add(-24 * time.Hour)
+	since := quota.UndoableSince(now)
 	var (
 		rec   entryRecord
 		at    int64
@@ -392,12 +395,12 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, 
 		// The last entry logged of those dated in the last 24 hours: after
 		// a clock set back, that is not the one dated latest.
 		err := l.writerWalk(txn, b, o.member, func(rat int64, r entryRecord) bool {
-			if time.Unix(0, rat).Before(cutoff) {
+			if time.Unix(0, rat).Before(since) {
 				return false
 			}
 			// The index is the member's, so the entry should be too;
 			// an Undo must never take back someone else's count.
-			if r.Undone == 0 && r.Member == o.member && (!found || later(r, rat, rec, at)) {
+			if r.Member == o.member && r.entry(rat).Undoable(now) && (!found || later(r, rat, rec, at)) {
 				rec, at, found = r, rat, true
 			}
 			return true
@@ -409,7 +412,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, 
 	if !found && o.at != 0 {
 		return quota.Entry{}, quota.ErrNoSuchEntry
 	}
-	if !found || rec.Undone != 0 || time.Unix(0, at).Before(cutoff) {
+	if !found || !rec.entry(at).Undoable(now) {
 		return quota.Entry{}, quota.ErrNothingToUndo
 	}
 	rec.Undone = max(now.UnixNano(), 1)
@@ -557,8 +560,8 @@ func (l *Ledger) setEntry(txn *badger.Txn, b *batchState, at int64, r entryRecor
 // `at` falls in, and returns the kind's usage under tier just after.
 func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int64, delta int, tier quota.Tier) (quota.KindUsage, error) {
 	t := time.Unix(0, at)
-	ku := quota.KindUsage{Kind: r.Kind}
 	count := l.writerCount(txn, b)
+	var used [quota.Month + 1]int // by window
 	for _, w := range quota.Windows {
 		p := w.Period(t, l.loc)
 		key := counterKey(p, r.Member, r.Kind)
@@ -571,11 +574,9 @@ func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int
 			return quota.KindUsage{}, storeError{err}
 		}
 		b.counts[string(key)] = cachedCount{n: n, end: p.End().UnixNano()}
-		if lim, has := tier.Limit(r.Kind, w); has {
-			ku.Windows = append(ku.Windows, quota.WindowUsage{Limit: lim, Period: p, Used: n})
-		}
+		used[w] = n
 	}
-	return ku, nil
+	return tier.Usage(r.Kind, t, l.loc, func(p quota.Period) (int, error) { return used[p.Window], nil })
 }
 
 // writerCount reads counters as the writer sees them mid-batch: what this
@@ -594,16 +595,6 @@ func (l *Ledger) writerCount(txn *badger.Txn, b *batchState) func([]byte) (int, 
 		}
 		return getCount(txn, key)
 	}
-}
-
-func (l *Ledger) tiersWith(k quota.Kind) []string {
-	var out []string
-	for _, name := range l.plan.TierNames() {
-		if l.plan.Tiers[name].Has(k) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 func setJSON(txn *badger.Txn, key []byte, v any) error {

@@ -117,14 +117,14 @@ func (e *env) setTier(member, tier string) {
 	}
 }
 
-// mark returns the outbox mark for key ("daily/2026-11-26").
-func (e *env) mark(key string) string {
+// post returns the outbox record for key ("daily/2026-11-26").
+func (e *env) post(key string) store.PostRecord {
 	e.t.Helper()
-	v, _, err := e.ledger.Mark(context.Background(), scheduler.MarkPrefix+key)
+	r, err := e.ledger.Post(context.Background(), key)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return v
+	return r
 }
 
 // posted is a message the fake took.

@@ -262,10 +262,10 @@ func (s *Scheduler) beforeStore(p quota.Period) bool {
 }
 
 // isPosted reports whether p's post is known to have gone out. A store error
-// reads as not posted: postPeriod reads the mark again and stops there.
+// reads as not posted: postPeriod reads the record again and stops there.
 func (s *Scheduler) isPosted(ctx context.Context, j *job, p quota.Period) bool {
 	st, err := s.readState(ctx, postKey(j.name, p))
-	return err == nil && st.kind == statePosted
+	return err == nil && st.State == store.Posted
 }
 
 // dueAt is when the post for p falls due: the spec's first firing after p

@@ -26,7 +26,8 @@
 // fault, so the ledger keeps a reserve of free space and takes writes
 // again by itself once there is room.
 //
-// The scheduler keeps its outbox here too ([Ledger.Mark]).
+// The scheduler keeps its outbox here too: one [PostRecord] per scheduled
+// post ([Ledger.Post], [Ledger.SetPost]).
 //
 // Time comes from the clock in [Options]; nothing in this package calls
 // time.Now on its own.

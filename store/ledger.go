@@ -397,11 +397,11 @@ func (l *Ledger) Log(ctx context.Context, req LogRequest) (LogResult, error) {
 	if err := l.plan.CheckLog(req.Kind, req.Count, req.Note); err != nil {
 		return LogResult{}, fmt.Errorf("log: %w", err)
 	}
-	res, err := l.submit(ctx, &op{kind: opLog, log: req})
-	if err != nil {
+	w := &logWrite{req: req}
+	if err := l.submit(ctx, w); err != nil {
 		return LogResult{}, fmt.Errorf("log for %s: %w", req.Member, err)
 	}
-	return res.log, nil
+	return w.res, nil
 }
 
 // Undo takes back the member's newest standing entry of the last 24 hours.
@@ -412,11 +412,11 @@ func (l *Ledger) Undo(ctx context.Context, member, key string) (quota.Entry, err
 	if err := quota.CheckMember(member); err != nil {
 		return quota.Entry{}, fmt.Errorf("undo: %w", err)
 	}
-	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key})
-	if err != nil {
+	w := &undoWrite{member: member, key: key}
+	if err := l.submit(ctx, w); err != nil {
 		return quota.Entry{}, fmt.Errorf("undo for %s: %w", member, err)
 	}
-	return res.entry, nil
+	return w.res, nil
 }
 
 // UndoEntry takes back one given entry of the member's, if it stands and
@@ -432,11 +432,11 @@ func (l *Ledger) UndoEntry(ctx context.Context, member, id, key string) (quota.E
 	if err := quota.CheckMember(member); err != nil {
 		return quota.Entry{}, fmt.Errorf("undo: %w", err)
 	}
-	res, err := l.submit(ctx, &op{kind: opUndo, member: member, key: key, at: at})
-	if err != nil {
+	w := &undoEntryWrite{member: member, key: key, at: at}
+	if err := l.submit(ctx, w); err != nil {
 		return quota.Entry{}, fmt.Errorf("undo %s for %s: %w", id, member, err)
 	}
-	return res.entry, nil
+	return w.res, nil
 }
 
 // Member returns the member, enrolled or not: one never seen reads as on
@@ -480,11 +480,11 @@ func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (quota.Me
 	if err != nil {
 		return quota.Member{}, fmt.Errorf("set tier for %s: %w", member, err)
 	}
-	res, err := l.submit(ctx, &op{kind: opSetTier, member: member, tier: t.Name, by: by})
-	if err != nil {
+	w := &setTierWrite{member: member, tier: t.Name, by: by}
+	if err := l.submit(ctx, w); err != nil {
 		return quota.Member{}, fmt.Errorf("set tier for %s: %w", member, err)
 	}
-	return res.member, nil
+	return w.res, nil
 }
 
 // Usage returns the member's standing now, for every kind of their tier.
@@ -707,37 +707,6 @@ func (l *Ledger) Summary(ctx context.Context, p quota.Period) (quota.Summary, er
 		s.Members = append(s.Members, ms)
 	}
 	return s, nil
-}
-
-// Mark returns the value stored under name by SetMark, if any. The
-// scheduler keeps its outbox here.
-func (l *Ledger) Mark(ctx context.Context, name string) (string, bool, error) {
-	var v string
-	var found bool
-	err := l.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(markKey(name))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		b, err := item.ValueCopy(nil)
-		v, found = string(b), true
-		return err
-	})
-	if err != nil {
-		return "", false, fmt.Errorf("mark %s: %w", name, err)
-	}
-	return v, found, nil
-}
-
-// SetMark durably stores value under name.
-func (l *Ledger) SetMark(ctx context.Context, name, value string) error {
-	if _, err := l.submit(ctx, &op{kind: opMark, member: name, note: value}); err != nil {
-		return fmt.Errorf("set mark %s: %w", name, err)
-	}
-	return nil
 }
 
 // Ping reports whether the store answers and takes writes, for health

@@ -27,7 +27,7 @@ import (
 // fills just after, and the cache is wiped now and then, as room() may do.
 // It proves that:
 //   - batching changes no answer: each Log, Undo, UndoEntry, SetTier and
-//     SetMark answers as it would alone, and the store ends as the model;
+//     SetPost answers as it would alone, and the store ends as the model;
 //   - the counter cache never holds a count other than Badger's committed
 //     one, however readers' fills and the writer's merges interleave;
 //   - a store error partway through a batch fails that batch alone,
@@ -79,21 +79,23 @@ var errDiskFull = errors.New("disk full (injected)")
 // storeFaults are requests whose writes the store refuses, as a failing
 // disk would partway through a batch: Badger's own key size limit refuses
 // them without a fake disk.
-var storeFaults = []func() *op{
+var storeFaults = []func() write{
 	// The entry is set, then its index key is refused: the transaction
 	// holds half a request.
-	func() *op {
-		return &op{kind: opLog, log: LogRequest{Member: strings.Repeat("U", 70_000), Kind: quota.Message, Count: 1}}
+	func() write {
+		return &logWrite{req: LogRequest{Member: strings.Repeat("U", 70_000), Kind: quota.Message, Count: 1}}
 	},
-	func() *op {
-		return &op{kind: opSetTier, member: strings.Repeat("U", 70_000), tier: "premium", by: "UADMIN"}
+	func() write {
+		return &setTierWrite{member: strings.Repeat("U", 70_000), tier: "premium", by: "UADMIN"}
 	},
-	func() *op { return &op{kind: opMark, member: strings.Repeat("o", 70_000), note: "v"} },
+	func() write {
+		return &postWrite{name: strings.Repeat("o", 70_000), rec: PostRecord{State: Posted, TS: "v"}}
+	},
 }
 
 var (
 	modelMembers = []string{"U1", "U2", "U3", "U4"}
-	modelMarks   = []string{"outbox", "cursor"}
+	modelPosts   = []string{"daily/2026-10-31", "monthly/2026-10"}
 )
 
 // modelRun is one seed's run: the ledger under test and the model it must
@@ -167,8 +169,7 @@ func runModel(t *testing.T, seed uint64, end ending, batches int) {
 		failCommit = end != noFailure && bi == batches-1
 		faulty := !failCommit && g.r.IntN(8) == 0
 		if faulty {
-			fault := storeFaults[g.r.IntN(len(storeFaults))]()
-			fault.done = make(chan struct{})
+			fault := &op{w: storeFaults[g.r.IntN(len(storeFaults))](), done: make(chan struct{})}
 			batch = slices.Insert(batch, g.r.IntN(len(batch)+1), fault)
 		}
 		readBehind = g.r.IntN(3) == 0
@@ -316,7 +317,7 @@ func (r *modelRun) checkAnswers(step string, now time.Time, batch []*op) {
 		// again, so the model takes the ledger's for a new entry, and
 		// check holds them to the least it allows.
 		w := r.m.apply(o, now, func() int64 {
-			at, _ := parseEntryID(o.res.log.Entry.ID)
+			at, _ := parseEntryID(o.w.(*logWrite).res.Entry.ID)
 			return at
 		})
 		if err := w.check(o); err != nil {
@@ -409,7 +410,7 @@ func (r *modelRun) checkWritesRefused(ctx context.Context, step string) {
 		{"Undo", func() error { _, err := l.Undo(ctx, "U1", ""); return err }},
 		{"UndoEntry", func() error { _, err := l.UndoEntry(ctx, "U1", entryID(1), ""); return err }},
 		{"SetTier", func() error { _, err := l.SetTier(ctx, "U1", "premium", "UADMIN"); return err }},
-		{"SetMark", func() error { return l.SetMark(ctx, "outbox", "after") }},
+		{"SetPost", func() error { return l.SetPost(ctx, modelPosts[0], PostRecord{State: Posted, TS: "after"}) }},
 		{"Ping", l.Ping},
 	} {
 		if err := w.call(); !errors.Is(err, ErrStoreFailed) {
@@ -419,7 +420,7 @@ func (r *modelRun) checkWritesRefused(ctx context.Context, step string) {
 }
 
 // checkReads holds the reads a member makes to the model: the counters in
-// the cache, each member's Usage, TeamUsage, Members and the marks. With
+// the cache, each member's Usage, TeamUsage, Members and the outbox records. With
 // tiersKnown false, the members in memory may lag the store, so member
 // records are not compared and counts are checked under whatever tier the
 // ledger reads.
@@ -464,14 +465,13 @@ func (r *modelRun) checkReads(ctx context.Context, step string, tiersKnown bool)
 		}
 	}
 
-	for _, name := range modelMarks {
-		v, found, err := r.l.Mark(ctx, name)
+	for _, name := range modelPosts {
+		got, err := r.l.Post(ctx, name)
 		if err != nil {
-			r.fatalf(step, "Mark(%s): %v", name, err)
+			r.fatalf(step, "Post(%s): %v", name, err)
 		}
-		want, wantFound := r.m.marks[name]
-		if v != want || found != wantFound {
-			r.fatalf(step, "Mark(%s): got %q (found %t), want %q (found %t)", name, v, found, want, wantFound)
+		if want := r.m.posts[name]; !samePost(got, want) {
+			r.fatalf(step, "Post(%s): got %+v, want %+v", name, got, want)
 		}
 	}
 }
@@ -585,19 +585,29 @@ func (g *gen) op(m *model) *op {
 		if g.r.IntN(4) == 0 {
 			kind = quota.InMail
 		}
-		o.kind, o.log = opLog, LogRequest{Member: id, Kind: kind, Count: 1 + g.r.IntN(9), Key: g.key("k")}
+		o.w = &logWrite{req: LogRequest{Member: id, Kind: kind, Count: 1 + g.r.IntN(9), Key: g.key("k")}}
+	case x < 13:
+		o.w = &undoWrite{member: id, key: g.key("u")}
 	case x < 16:
-		o.kind, o.member, o.key = opUndo, id, g.key("u")
-		if x >= 13 {
-			o.at = g.target(m)
-		}
+		o.w = &undoEntryWrite{member: id, key: g.key("u"), at: g.target(m)}
 	case x < 18:
-		o.kind, o.member, o.by = opSetTier, id, "UADMIN"
-		o.tier = []string{"free", "premium"}[g.r.IntN(2)]
+		o.w = &setTierWrite{member: id, by: "UADMIN", tier: []string{"free", "premium"}[g.r.IntN(2)]}
 	default:
-		o.kind, o.member, o.note = opMark, modelMarks[g.r.IntN(len(modelMarks))], fmt.Sprint("v", g.r.IntN(1000))
+		o.w = &postWrite{name: modelPosts[g.r.IntN(len(modelPosts))], rec: g.post()}
 	}
 	return o
+}
+
+// post returns an outbox record in any state but none, as the scheduler
+// writes them.
+func (g *gen) post() PostRecord {
+	switch g.r.IntN(3) {
+	case 0:
+		return PostRecord{State: Posting, Since: time.Unix(0, g.r.Int64N(1<<62)).UTC()}
+	case 1:
+		return PostRecord{State: Posted, TS: fmt.Sprintf("%d.%06d", g.r.IntN(1<<31), g.r.IntN(1e6))}
+	}
+	return PostRecord{State: PostFailed, Reason: fmt.Sprint("reason ", g.r.IntN(1000))}
 }
 
 // key returns no idempotency key a third of the time, else a new one or,
@@ -634,13 +644,13 @@ type model struct {
 	undoKeys map[string]int64
 	counts   map[string]int // by counter key
 	members  map[string]quota.Member
-	marks    map[string]string
+	posts    map[string]PostRecord
 }
 
 func newModel(p quota.Plan, loc *time.Location) *model {
 	return &model{plan: p, loc: loc, entries: map[int64]entryRecord{}, index: map[string][]int64{},
 		logKeys: map[string]int64{}, undoKeys: map[string]int64{}, counts: map[string]int{},
-		members: map[string]quota.Member{}, marks: map[string]string{}}
+		members: map[string]quota.Member{}, posts: map[string]PostRecord{}}
 }
 
 // want is the answer the model expects to a request.
@@ -658,24 +668,26 @@ type want struct {
 // apply makes o at now and returns the answer the ledger should give. A
 // new entry takes the nanos newAt returns, the ledger's choice.
 func (m *model) apply(o *op, now time.Time, newAt func() int64) want {
-	switch o.kind {
-	case opLog:
-		return m.log(o.log, now, newAt)
-	case opUndo:
-		return m.undo(o, now)
-	case opSetTier:
-		mem, enrolled := m.member(o.member)
+	switch w := o.w.(type) {
+	case *logWrite:
+		return m.log(w.req, now, newAt)
+	case *undoWrite:
+		return m.undo(w.member, w.key, 0, now)
+	case *undoEntryWrite:
+		return m.undo(w.member, w.key, w.at, now)
+	case *setTierWrite:
+		mem, enrolled := m.member(w.member)
 		if !enrolled {
 			mem.Enrolled = now.UTC()
 		}
-		mem.Tier, mem.TierSetBy, mem.TierSetAt = o.tier, o.by, now.UTC()
+		mem.Tier, mem.TierSetBy, mem.TierSetAt = w.tier, w.by, now.UTC()
 		m.members[mem.ID] = mem
 		return want{member: mem}
-	case opMark:
-		m.marks[o.member] = o.note
+	case *postWrite:
+		m.posts[w.name] = w.rec
 		return want{}
 	}
-	panic(fmt.Sprintf("op kind %d", o.kind))
+	panic(fmt.Sprintf("write %T", o.w))
 }
 
 func (m *model) log(req LogRequest, now time.Time, newAt func() int64) want {
@@ -706,17 +718,17 @@ func (m *model) log(req LogRequest, now time.Time, newAt func() int64) want {
 	return want{entry: r.entry(at), used: m.used(tier, req.Member, req.Kind, time.Unix(0, at)), minAt: minAt}
 }
 
-func (m *model) undo(o *op, now time.Time) want {
-	if at, ok := m.undoKeys[o.key]; ok && o.key != "" {
+func (m *model) undo(member, key string, at int64, now time.Time) want {
+	if at, ok := m.undoKeys[key]; ok && key != "" {
 		return want{entry: m.entries[at].entry(at)}
 	}
 	cutoff := now.Add(-24 * time.Hour).UnixNano()
-	target, found := o.at, false
-	if o.at != 0 {
-		r, ok := m.entries[o.at]
-		found = ok && r.Member == o.member
+	target, found := at, false
+	if at != 0 {
+		r, ok := m.entries[at]
+		found = ok && r.Member == member
 	} else {
-		idx := m.index[o.member]
+		idx := m.index[member]
 		for i := len(idx) - 1; i >= 0 && idx[i] >= cutoff; i-- {
 			if m.entries[idx[i]].Undone == 0 {
 				target, found = idx[i], true
@@ -724,7 +736,7 @@ func (m *model) undo(o *op, now time.Time) want {
 			}
 		}
 	}
-	if !found && o.at != 0 {
+	if !found && at != 0 {
 		return want{err: quota.ErrNoSuchEntry}
 	}
 	if !found || m.entries[target].Undone != 0 || target < cutoff {
@@ -733,8 +745,8 @@ func (m *model) undo(o *op, now time.Time) want {
 	r := m.entries[target]
 	r.Undone = max(now.UnixNano(), 1)
 	m.entries[target] = r
-	if o.key != "" {
-		m.undoKeys[o.key] = target
+	if key != "" {
+		m.undoKeys[key] = target
 	}
 	m.add(r, target, -r.Count)
 	return want{entry: r.entry(target)}
@@ -797,9 +809,9 @@ func (w want) check(o *op) error {
 	if o.err != nil {
 		return fmt.Errorf("got error %v, want none", o.err)
 	}
-	switch o.kind {
-	case opLog:
-		got := o.res.log
+	switch o := o.w.(type) {
+	case *logWrite:
+		got := o.res
 		if at, _ := parseEntryID(got.Entry.ID); w.minAt != 0 && at < w.minAt {
 			return fmt.Errorf("new entry at %d, want at least %d (not before the clock)", at, w.minAt)
 		}
@@ -809,13 +821,17 @@ func (w want) check(o *op) error {
 		if used := usedOf(got.Usage); !slices.Equal(used, w.used) {
 			return fmt.Errorf("got %v used, want %v", used, w.used)
 		}
-	case opUndo:
-		if o.res.entry != w.entry {
-			return fmt.Errorf("got %+v, want %+v", o.res.entry, w.entry)
+	case *undoWrite:
+		if o.res != w.entry {
+			return fmt.Errorf("got %+v, want %+v", o.res, w.entry)
 		}
-	case opSetTier:
-		if !sameMember(o.res.member, w.member) {
-			return fmt.Errorf("got %+v, want %+v", o.res.member, w.member)
+	case *undoEntryWrite:
+		if o.res != w.entry {
+			return fmt.Errorf("got %+v, want %+v", o.res, w.entry)
+		}
+	case *setTierWrite:
+		if !sameMember(o.res, w.member) {
+			return fmt.Errorf("got %+v, want %+v", o.res, w.member)
 		}
 	}
 	return nil
@@ -836,20 +852,24 @@ func sameMember(a, b quota.Member) bool {
 
 // describe names a request as a failure message shows it.
 func describe(o *op) string {
-	switch o.kind {
-	case opLog:
-		return fmt.Sprintf("Log(%s, %d %s, key %q)", clip(o.log.Member), o.log.Count, o.log.Kind, o.log.Key)
-	case opUndo:
-		if o.at != 0 {
-			return fmt.Sprintf("UndoEntry(%s, %s, key %q)", o.member, entryID(o.at), o.key)
-		}
-		return fmt.Sprintf("Undo(%s, key %q)", o.member, o.key)
-	case opSetTier:
-		return fmt.Sprintf("SetTier(%s, %s)", clip(o.member), o.tier)
-	case opMark:
-		return fmt.Sprintf("SetMark(%s, %q)", o.member, clip(o.note))
+	switch w := o.w.(type) {
+	case *logWrite:
+		return fmt.Sprintf("Log(%s, %d %s, key %q)", clip(w.req.Member), w.req.Count, w.req.Kind, w.req.Key)
+	case *undoWrite:
+		return fmt.Sprintf("Undo(%s, key %q)", w.member, w.key)
+	case *undoEntryWrite:
+		return fmt.Sprintf("UndoEntry(%s, %s, key %q)", w.member, entryID(w.at), w.key)
+	case *setTierWrite:
+		return fmt.Sprintf("SetTier(%s, %s)", clip(w.member), w.tier)
+	case *postWrite:
+		return fmt.Sprintf("SetPost(%s, %+v)", clip(w.name), w.rec)
 	}
-	return fmt.Sprintf("op kind %d", o.kind)
+	return fmt.Sprintf("write %T", o.w)
+}
+
+// samePost reports whether two outbox records say the same.
+func samePost(a, b PostRecord) bool {
+	return a.State == b.State && a.Since.Equal(b.Since) && a.TS == b.TS && a.Reason == b.Reason
 }
 
 // clip keeps a message short when a fault's value is megabytes long.

@@ -27,7 +27,7 @@ import (
 //	i<member>\x00<nanos>               index of a member's entries, empty value
 //	k<idempotency key>                 nanos of the entry it made; expires
 //	c<window><period>\x00<member>\x00<kind>   counter, 8 bytes big-endian
-//	o<name>                            scheduler outbox mark
+//	oscheduler/<post>                  a scheduled post's outbox record (post.go)
 //	zloc                               zone the counters' periods were cut in
 //	zseq                               the newest entry's sequence number, 8 bytes
 //	zcreated                           when the store was created (created.go)
@@ -38,7 +38,7 @@ const (
 	pIndex   = 'i'
 	pKey     = 'k'
 	pCounter = 'c'
-	pMark    = 'o'
+	pPost    = 'o'
 )
 
 var metaLocation = []byte("zloc")
@@ -87,7 +87,9 @@ func counterKey(p quota.Period, member string, k quota.Kind) []byte {
 	return append(key, k...)
 }
 
-func markKey(name string) []byte { return append([]byte{pMark}, name...) }
+// postKey is the key of a scheduled post's record. The scheduler named its
+// records "scheduler/" and the post when it stored them itself.
+func postKey(name string) []byte { return append([]byte{pPost}, "scheduler/"+name...) }
 
 // badgerOptions tunes Badger for a bot that holds a few megabytes to a
 // year of entries, not for the database server its defaults assume (64 MB

@@ -298,18 +298,31 @@ func TestClosed(t *testing.T) {
 	}
 }
 
-func TestMarks(t *testing.T) {
+// TestPosts: each state of an outbox record reads back as it was set, and
+// a record never set reads as none.
+func TestPosts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := mustOpen(t, "", store.Options{InMemory: true})
-	if _, ok, err := l.Mark(ctx, "daily/2026-11-26"); ok || err != nil {
-		t.Errorf("unset mark: got %v, %v", ok, err)
+	if r, err := l.Post(ctx, "daily/2026-11-26"); r != (store.PostRecord{}) || err != nil {
+		t.Errorf("a record never set: got %+v, %v; want none", r, err)
 	}
-	if err := l.SetMark(ctx, "daily/2026-11-26", "posted"); err != nil {
-		t.Fatal(err)
+	since := time.Date(2026, 11, 27, 0, 0, 1, 123456789, time.UTC)
+	for _, r := range []store.PostRecord{
+		{State: store.Posting, Since: since},
+		{State: store.PostFailed, Reason: "not_in_channel"},
+		{State: store.Posted, TS: "1764201601.000100"},
+	} {
+		if err := l.SetPost(ctx, "daily/2026-11-26", r); err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.Post(ctx, "daily/2026-11-26")
+		if err != nil || got.State != r.State || !got.Since.Equal(r.Since) || got.TS != r.TS || got.Reason != r.Reason {
+			t.Errorf("Post after SetPost(%+v): got %+v, %v", r, got, err)
+		}
 	}
-	if v, ok, err := l.Mark(ctx, "daily/2026-11-26"); v != "posted" || !ok || err != nil {
-		t.Errorf("mark: got %q, %v, %v", v, ok, err)
+	if err := l.SetPost(ctx, "daily/2026-11-27", store.PostRecord{}); err == nil {
+		t.Error("SetPost of a record in no state: got nil, want an error")
 	}
 }
 

@@ -26,14 +26,6 @@ import (
 // opened just before this batch is committed, when that wait is long over,
 // and the next batch reads what this one wrote from its batchState (the
 // overlay) rather than from Badger, whose view in that transaction lacks it.
-type opKind int
-
-const (
-	opLog opKind = iota
-	opUndo
-	opSetTier
-	opMark
-)
 
 // maxBatch bounds one transaction. 128 requests of at most ~8 keys and a
 // 500-character note (at most ~3 KB once JSON has escaped it) stay below
@@ -41,58 +33,110 @@ const (
 // a Set never fails with ErrTxnTooBig halfway through a request.
 const maxBatch = 128
 
-type op struct {
-	kind   opKind
-	log    LogRequest
-	member string // also the mark name, for opMark
-	key    string // idempotency key, for opUndo
-	tier   string
-	by     string
-	note   string // the mark value, for opMark
-	at     int64  // opUndo of one entry: its nanos
+// A write is one kind of change: its request, and once applied its
+// answer. The writer applies each in its batch's transaction; an error of
+// the store itself is a storeError, which fails the whole batch.
+type write interface {
+	apply(l *Ledger, txn *badger.Txn, b *batchState) error
+}
 
-	res  result
+// op is a write on its way through the writer.
+type op struct {
+	w    write
 	err  error
 	done chan struct{}
 }
 
-type result struct {
-	log    LogResult
-	entry  quota.Entry
-	member quota.Member
+// logWrite records sends (Ledger.Log).
+type logWrite struct {
+	req LogRequest
+	res LogResult
 }
 
-// submit hands o to the writer and waits until it is committed or refused.
-// Once handed over, it waits even if ctx ends, so that a caller never
-// reports failure for an entry that was in fact written.
-func (l *Ledger) submit(ctx context.Context, o *op) (result, error) {
+// undoWrite takes back the member's newest entry that may be (Ledger.Undo).
+type undoWrite struct {
+	member, key string
+	res         quota.Entry
+}
+
+// undoEntryWrite takes back one named entry (Ledger.UndoEntry).
+type undoEntryWrite struct {
+	member, key string
+	at          int64 // the entry's nanos, never 0
+	res         quota.Entry
+}
+
+// setTierWrite puts a member on a tier (Ledger.SetTier).
+type setTierWrite struct {
+	member, tier, by string
+	res              quota.Member
+}
+
+// postWrite stores a scheduled post's outbox record (Ledger.SetPost).
+type postWrite struct {
+	name string
+	rec  PostRecord
+}
+
+func (w *logWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) (err error) {
+	w.res, err = l.applyLog(txn, b, w.req)
+	return err
+}
+
+func (w *undoWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) (err error) {
+	w.res, err = l.applyUndo(txn, b, w.member, w.key, 0)
+	return err
+}
+
+func (w *undoEntryWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) (err error) {
+	w.res, err = l.applyUndo(txn, b, w.member, w.key, w.at)
+	return err
+}
+
+func (w *setTierWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) (err error) {
+	w.res, err = l.applySetTier(txn, b, w)
+	return err
+}
+
+func (w *postWrite) apply(_ *Ledger, txn *badger.Txn, _ *batchState) error {
+	if err := txn.Set(postKey(w.name), w.rec.encode()); err != nil {
+		return storeError{err}
+	}
+	return nil
+}
+
+// submit hands w to the writer and waits until it is committed or
+// refused; w holds the answer then. Once handed over, it waits even if ctx
+// ends, so that a caller never reports failure for an entry that was in
+// fact written.
+func (l *Ledger) submit(ctx context.Context, w write) error {
 	if l.readOnly {
-		return result{}, ErrReadOnly
+		return ErrReadOnly
 	}
 	if err := l.brokenErr(); err != nil {
-		return result{}, err
+		return err
 	}
 	if err := l.damagedErr(); err != nil {
-		return result{}, err
+		return err
 	}
 	if err := l.disk.ok(); err != nil {
-		return result{}, err
+		return err
 	}
-	o.done = make(chan struct{})
+	o := &op{w: w, done: make(chan struct{})}
 	l.closeMu.RLock()
 	if l.closed {
 		l.closeMu.RUnlock()
-		return result{}, ErrClosed
+		return ErrClosed
 	}
 	select {
 	case l.ops <- o:
 	case <-ctx.Done():
 		l.closeMu.RUnlock()
-		return result{}, ctx.Err()
+		return ctx.Err()
 	}
 	l.closeMu.RUnlock()
 	<-o.done
-	return o.res, o.err
+	return o.err
 }
 
 func (l *Ledger) writer() {
@@ -136,7 +180,7 @@ func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger
 	}
 	if err != nil {
 		for _, o := range batch {
-			o.res, o.err = result{}, err
+			o.err = err
 			close(o.done)
 		}
 		if txn != nil {
@@ -151,7 +195,7 @@ func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger
 	b := newBatchState(prev)
 	var failed error
 	for _, o := range batch {
-		err := l.apply(txn, b, o)
+		err := o.w.apply(l, txn, b)
 		var se storeError
 		if errors.As(err, &se) {
 			// The transaction may hold half of this request: none of
@@ -183,7 +227,7 @@ func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger
 		l.counts.reset() // a failed write leaves the store's state unknown
 		l.log.Error("ledger write failed", "requests", len(batch), "err", failed)
 		for _, o := range batch {
-			o.res, o.err = result{}, fmt.Errorf("store: %w", failed)
+			o.err = fmt.Errorf("store: %w", failed)
 			close(o.done)
 		}
 		return nil, nil
@@ -229,23 +273,6 @@ func newBatchState(prev *batchState) *batchState {
 type storeError struct{ err error }
 
 func (e storeError) Error() string { return e.err.Error() }
-
-func (l *Ledger) apply(txn *badger.Txn, b *batchState, o *op) error {
-	var err error
-	switch o.kind {
-	case opLog:
-		o.res.log, err = l.applyLog(txn, b, o.log)
-	case opUndo:
-		o.res.entry, err = l.applyUndo(txn, b, o)
-	case opSetTier:
-		o.res.member, err = l.applySetTier(txn, b, o)
-	case opMark:
-		if e := txn.Set(markKey(o.member), []byte(o.note)); e != nil {
-			err = storeError{e}
-		}
-	}
-	return err
-}
 
 // memberFor returns the member as this batch sees it, and whether it is new.
 func (l *Ledger) memberFor(b *batchState, id string, now time.Time) (quota.Member, bool) {
@@ -366,10 +393,12 @@ func later(r entryRecord, at int64, best entryRecord, bestAt int64) bool {
 	return at > bestAt
 }
 
-func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, error) {
+// applyUndo takes back the member's entry at nanos target, or with target
+// 0 the last one logged that may still be taken back.
+func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, member, key string, target int64) (quota.Entry, error) {
 	now := l.now()
-	if o.key != "" {
-		e, found, err := l.keyedEntry(txn, b, "undo:"+o.key)
+	if key != "" {
+		e, found, err := l.keyedEntry(txn, b, "undo:"+key)
 		if err != nil {
 			return quota.Entry{}, storeError{err}
 		}
@@ -383,24 +412,24 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, 
 		at    int64
 		found bool
 	)
-	if o.at != 0 {
-		r, ok, err := l.entryAt(txn, b, o.at)
+	if target != 0 {
+		r, ok, err := l.entryAt(txn, b, target)
 		if err != nil {
 			return quota.Entry{}, storeError{err}
 		}
-		if ok && r.Member == o.member {
-			rec, at, found = r, o.at, true
+		if ok && r.Member == member {
+			rec, at, found = r, target, true
 		}
 	} else {
 		// The last entry logged of those dated in the last 24 hours: after
 		// a clock set back, that is not the one dated latest.
-		err := l.writerWalk(txn, b, o.member, func(rat int64, r entryRecord) bool {
+		err := l.writerWalk(txn, b, member, func(rat int64, r entryRecord) bool {
 			if time.Unix(0, rat).Before(since) {
 				return false
 			}
 			// The index is the member's, so the entry should be too;
 			// an Undo must never take back someone else's count.
-			if r.Member == o.member && r.entry(rat).Undoable(now) && (!found || later(r, rat, rec, at)) {
+			if r.Member == member && r.entry(rat).Undoable(now) && (!found || later(r, rat, rec, at)) {
 				rec, at, found = r, rat, true
 			}
 			return true
@@ -409,7 +438,7 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, 
 			return quota.Entry{}, storeError{err}
 		}
 	}
-	if !found && o.at != 0 {
+	if !found && target != 0 {
 		return quota.Entry{}, quota.ErrNoSuchEntry
 	}
 	if !found || !rec.entry(at).Undoable(now) {
@@ -419,8 +448,8 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, 
 	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return quota.Entry{}, err
 	}
-	if o.key != "" {
-		if err := l.setKey(txn, b, "undo:"+o.key, at); err != nil {
+	if key != "" {
+		if err := l.setKey(txn, b, "undo:"+key, at); err != nil {
 			return quota.Entry{}, err
 		}
 	}
@@ -430,11 +459,11 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, o *op) (quota.Entry, 
 	return rec.entry(at), nil
 }
 
-func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, o *op) (quota.Member, error) {
+func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, w *setTierWrite) (quota.Member, error) {
 	now := l.now()
-	m, _ := l.memberFor(b, o.member, now)
-	change := tierChange{From: m.Tier, To: o.tier, By: o.by, At: now.UTC()}
-	m.Tier, m.TierSetBy, m.TierSetAt = o.tier, o.by, now.UTC()
+	m, _ := l.memberFor(b, w.member, now)
+	change := tierChange{From: m.Tier, To: w.tier, By: w.by, At: now.UTC()}
+	m.Tier, m.TierSetBy, m.TierSetAt = w.tier, w.by, now.UTC()
 	if err := setJSON(txn, memberKey(m.ID), memberRecord(m)); err != nil {
 		return quota.Member{}, err
 	}

@@ -167,7 +167,7 @@ func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, err
 	case Team:
 		return h.team(ctx)
 	case SetTier:
-		return h.setTier(ctx, req.UserID, c)
+		return h.setTier(ctx, req.UserID, c, slashKey(req))
 	case History:
 		return h.history(ctx, req.UserID)
 	case Help:
@@ -329,7 +329,7 @@ func (h *Handler) team(ctx context.Context) (Reply, error) {
 	return TeamReply(team, h.ledger.Now(), blockkit.MaxBlocks, budget), nil
 }
 
-func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply, error) {
+func (h *Handler) setTier(ctx context.Context, caller string, c SetTier, key string) (Reply, error) {
 	self := c.Member == "" || c.Member == caller
 	target := caller
 	if !self {
@@ -342,7 +342,7 @@ func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply,
 			return Reply{}, fmt.Errorf("set tier of %s by %s: %w", target, caller, ErrNotAdmin)
 		}
 	}
-	m, err := h.ledger.SetTier(ctx, target, c.Tier, caller)
+	m, err := h.ledger.SetTier(ctx, store.SetTierRequest{Member: target, Tier: c.Tier, By: caller, Key: key})
 	if err != nil {
 		return Reply{}, err
 	}

@@ -187,7 +187,7 @@ func TestTeamBelowThresholdFitsAck(t *testing.T) {
 	for i := range commands.DefaultBigTeam {
 		wg.Go(func() {
 			member := fmt.Sprintf("UMEMBER%04d", i)
-			if _, err := e.ledger.SetTier(context.Background(), member, "premium", "U0"); err != nil {
+			if _, err := e.ledger.SetTier(context.Background(), store.SetTierRequest{Member: member, Tier: "premium", By: "U0"}); err != nil {
 				t.Error(err)
 			}
 			for _, k := range []quota.Kind{quota.Message, quota.InMail} {

@@ -50,6 +50,6 @@
 // [Home.HandleAction] answers a press on the home (which has no
 // response_url): it runs [commands.Handler.Action], then publishes the view
 // in place with the outcome on top. A press Slack delivers twice acts once:
-// log and undo presses carry their key to the ledger, which records nothing
-// the second time; a tier change is remembered here for a while by its key.
+// every press carries its key to the ledger, which changes nothing the
+// second time and answers as it did the first.
 package home

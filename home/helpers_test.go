@@ -94,7 +94,7 @@ func mustLog(tb testing.TB, l *store.Ledger, member string, kind quota.Kind, cou
 
 func (e *env) setTier(member, tier string) {
 	e.t.Helper()
-	if _, err := e.ledger.SetTier(context.Background(), member, tier, member); err != nil {
+	if _, err := e.ledger.SetTier(context.Background(), store.SetTierRequest{Member: member, Tier: tier, By: member}); err != nil {
 		e.t.Fatalf("SetTier: %v", err)
 	}
 }

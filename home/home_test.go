@@ -306,7 +306,7 @@ func bigTeam(tb testing.TB, l *store.Ledger, n int) {
 			count = 80 + i%20
 		}
 		if i%3 == 0 {
-			if _, err := l.SetTier(context.Background(), id, "premium", "UADMIN"); err != nil {
+			if _, err := l.SetTier(context.Background(), store.SetTierRequest{Member: id, Tier: "premium", By: "UADMIN"}); err != nil {
 				tb.Fatal(err)
 			}
 			mustLog(tb, l, id, quota.InMail, 1+i%20, "")

@@ -112,7 +112,7 @@ func (e *env) log(at time.Time, member string, kind quota.Kind, count int) {
 
 func (e *env) setTier(member, tier string) {
 	e.t.Helper()
-	if _, err := e.ledger.SetTier(context.Background(), member, tier, "UADMIN"); err != nil {
+	if _, err := e.ledger.SetTier(context.Background(), store.SetTierRequest{Member: member, Tier: tier, By: "UADMIN"}); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -191,7 +191,7 @@ func populate(t testing.TB, e *env, n int, day time.Time) {
 					logs = append(logs, store.LogRequest{Member: id, Kind: quota.Message, Count: 1000})
 				}
 				if i%4 == 0 {
-					if _, err := e.ledger.SetTier(ctx, id, "premium", "UADMIN"); err != nil {
+					if _, err := e.ledger.SetTier(ctx, store.SetTierRequest{Member: id, Tier: "premium", By: "UADMIN"}); err != nil {
 						t.Error(err)
 						return
 					}

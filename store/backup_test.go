@@ -46,7 +46,7 @@ func fillLedger(t *testing.T) *store.Ledger {
 	l := mustOpen(t, "", store.Options{InMemory: true, Now: clock})
 	for i := range 20 {
 		if i%3 == 0 {
-			if _, err := l.SetTier(ctx, fmt.Sprintf("U%02d", i), "premium", "UADMIN"); err != nil {
+			if _, err := l.SetTier(ctx, store.SetTierRequest{Member: fmt.Sprintf("U%02d", i), Tier: "premium", By: "UADMIN"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -390,7 +390,7 @@ func TestBackupRestore(t *testing.T) {
 	ctx := context.Background()
 	l := mustOpen(t, "", store.Options{})
 	mustLog(t, l, "U1", quota.Message, 7)
-	if _, err := l.SetTier(ctx, "U2", "premium", "UADMIN"); err != nil {
+	if _, err := l.SetTier(ctx, store.SetTierRequest{Member: "U2", Tier: "premium", By: "UADMIN"}); err != nil {
 		t.Fatal(err)
 	}
 	mustLog(t, l, "U2", quota.InMail, 2)

@@ -470,19 +470,32 @@ func (l *Ledger) MemberCount() int {
 	return len(l.members)
 }
 
-// SetTier puts member on tier, recording who did it (by) and when,
+// SetTierRequest asks the ledger to put a member on a tier.
+type SetTierRequest struct {
+	Member string
+	Tier   string // a tier of the plan, in any case
+	By     string // who set it
+	// Key makes the request idempotent like LogRequest's: a second request
+	// with the same key (a redelivered command or menu choice) changes
+	// nothing and returns the member as the first one left them, even
+	// after a later change or a restart. Empty means no key.
+	Key string
+}
+
+// SetTier puts a member on a tier, recording who did it and when,
 // enrolling the member if need be. Permission is the caller's business.
-func (l *Ledger) SetTier(ctx context.Context, member, tier, by string) (quota.Member, error) {
-	if err := quota.CheckMember(member); err != nil {
+func (l *Ledger) SetTier(ctx context.Context, req SetTierRequest) (quota.Member, error) {
+	if err := quota.CheckMember(req.Member); err != nil {
 		return quota.Member{}, fmt.Errorf("set tier: %w", err)
 	}
-	t, err := l.plan.ParseTier(tier)
+	t, err := l.plan.ParseTier(req.Tier)
 	if err != nil {
-		return quota.Member{}, fmt.Errorf("set tier for %s: %w", member, err)
+		return quota.Member{}, fmt.Errorf("set tier for %s: %w", req.Member, err)
 	}
-	w := &setTierWrite{member: member, tier: t.Name, by: by}
+	req.Tier = t.Name
+	w := &setTierWrite{req: req}
 	if err := l.submit(ctx, w); err != nil {
-		return quota.Member{}, fmt.Errorf("set tier for %s: %w", member, err)
+		return quota.Member{}, fmt.Errorf("set tier for %s: %w", req.Member, err)
 	}
 	return w.res, nil
 }

@@ -255,10 +255,10 @@ func TestSetTier(t *testing.T) {
 	ctx := context.Background()
 	clk := testutil.NewClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	l := mustOpen(t, "", store.Options{InMemory: true, Now: clk.Now})
-	if _, err := l.SetTier(ctx, "U1", "platinum", "U1"); !errors.Is(err, quota.ErrUnknownTier) {
+	if _, err := l.SetTier(ctx, store.SetTierRequest{Member: "U1", Tier: "platinum", By: "U1"}); !errors.Is(err, quota.ErrUnknownTier) {
 		t.Errorf("unknown tier: got %v", err)
 	}
-	m, err := l.SetTier(ctx, "U1", "Premium", "UADMIN")
+	m, err := l.SetTier(ctx, store.SetTierRequest{Member: "U1", Tier: "Premium", By: "UADMIN"})
 	if err != nil {
 		t.Fatal(err)
 	}

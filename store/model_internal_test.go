@@ -86,7 +86,7 @@ var storeFaults = []func() write{
 		return &logWrite{req: LogRequest{Member: strings.Repeat("U", 70_000), Kind: quota.Message, Count: 1}}
 	},
 	func() write {
-		return &setTierWrite{member: strings.Repeat("U", 70_000), tier: "premium", by: "UADMIN"}
+		return &setTierWrite{req: SetTierRequest{Member: strings.Repeat("U", 70_000), Tier: "premium", By: "UADMIN"}}
 	},
 	func() write {
 		return &postWrite{name: strings.Repeat("o", 70_000), rec: PostRecord{State: Posted, TS: "v"}}
@@ -409,7 +409,10 @@ func (r *modelRun) checkWritesRefused(ctx context.Context, step string) {
 		}},
 		{"Undo", func() error { _, err := l.Undo(ctx, "U1", ""); return err }},
 		{"UndoEntry", func() error { _, err := l.UndoEntry(ctx, "U1", entryID(1), ""); return err }},
-		{"SetTier", func() error { _, err := l.SetTier(ctx, "U1", "premium", "UADMIN"); return err }},
+		{"SetTier", func() error {
+			_, err := l.SetTier(ctx, SetTierRequest{Member: "U1", Tier: "premium", By: "UADMIN"})
+			return err
+		}},
 		{"SetPost", func() error { return l.SetPost(ctx, modelPosts[0], PostRecord{State: Posted, TS: "after"}) }},
 		{"Ping", l.Ping},
 	} {
@@ -591,7 +594,8 @@ func (g *gen) op(m *model) *op {
 	case x < 16:
 		o.w = &undoEntryWrite{member: id, key: g.key("u"), at: g.target(m)}
 	case x < 18:
-		o.w = &setTierWrite{member: id, by: "UADMIN", tier: []string{"free", "premium"}[g.r.IntN(2)]}
+		tier := []string{"free", "premium"}[g.r.IntN(2)]
+		o.w = &setTierWrite{req: SetTierRequest{Member: id, Tier: tier, By: "UADMIN", Key: g.key("t")}}
 	default:
 		o.w = &postWrite{name: modelPosts[g.r.IntN(len(modelPosts))], rec: g.post()}
 	}
@@ -642,6 +646,7 @@ type model struct {
 	index    map[string][]int64 // each member's entries' nanos, oldest first
 	logKeys  map[string]int64
 	undoKeys map[string]int64
+	tierKeys map[string]quota.Member
 	counts   map[string]int // by counter key
 	members  map[string]quota.Member
 	posts    map[string]PostRecord
@@ -649,7 +654,7 @@ type model struct {
 
 func newModel(p quota.Plan, loc *time.Location) *model {
 	return &model{plan: p, loc: loc, entries: map[int64]entryRecord{}, index: map[string][]int64{},
-		logKeys: map[string]int64{}, undoKeys: map[string]int64{}, counts: map[string]int{},
+		logKeys: map[string]int64{}, undoKeys: map[string]int64{}, tierKeys: map[string]quota.Member{}, counts: map[string]int{},
 		members: map[string]quota.Member{}, posts: map[string]PostRecord{}}
 }
 
@@ -676,13 +681,7 @@ func (m *model) apply(o *op, now time.Time, newAt func() int64) want {
 	case *undoEntryWrite:
 		return m.undo(w.member, w.key, w.at, now)
 	case *setTierWrite:
-		mem, enrolled := m.member(w.member)
-		if !enrolled {
-			mem.Enrolled = now.UTC()
-		}
-		mem.Tier, mem.TierSetBy, mem.TierSetAt = w.tier, w.by, now.UTC()
-		m.members[mem.ID] = mem
-		return want{member: mem}
+		return m.setTier(w.req, now)
 	case *postWrite:
 		m.posts[w.name] = w.rec
 		return want{}
@@ -750,6 +749,24 @@ func (m *model) undo(member, key string, at int64, now time.Time) want {
 	}
 	m.add(r, target, -r.Count)
 	return want{entry: r.entry(target)}
+}
+
+// setTier puts the member on a tier, unless the key did already: then
+// the answer is the member as that change left them.
+func (m *model) setTier(req SetTierRequest, now time.Time) want {
+	if mem, ok := m.tierKeys[req.Key]; ok && req.Key != "" {
+		return want{member: mem}
+	}
+	mem, enrolled := m.member(req.Member)
+	if !enrolled {
+		mem.Enrolled = now.UTC()
+	}
+	mem.Tier, mem.TierSetBy, mem.TierSetAt = req.Tier, req.By, now.UTC()
+	m.members[mem.ID] = mem
+	if req.Key != "" {
+		m.tierKeys[req.Key] = mem
+	}
+	return want{member: mem}
 }
 
 // member returns the member, and whether enrolled; one never enrolled
@@ -860,7 +877,7 @@ func describe(o *op) string {
 	case *undoEntryWrite:
 		return fmt.Sprintf("UndoEntry(%s, %s, key %q)", w.member, entryID(w.at), w.key)
 	case *setTierWrite:
-		return fmt.Sprintf("SetTier(%s, %s)", clip(w.member), w.tier)
+		return fmt.Sprintf("SetTier(%s, %s, key %q)", clip(w.req.Member), w.req.Tier, w.req.Key)
 	case *postWrite:
 		return fmt.Sprintf("SetPost(%s, %+v)", clip(w.name), w.rec)
 	}

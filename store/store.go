@@ -25,7 +25,8 @@ import (
 //	t<member>\x00<nanos>               tier change (JSON)
 //	e<nanos>                           entry (JSON); nanos is the clock's, made unique
 //	i<member>\x00<nanos>               index of a member's entries, empty value
-//	k<idempotency key>                 nanos of the entry it made; expires
+//	klog:<key>, kundo:<key>            idempotency key: nanos of the entry it made; expires
+//	ktier:<key>                        idempotency key: the member record it left (JSON); expires
 //	c<window><period>\x00<member>\x00<kind>   counter, 8 bytes big-endian
 //	oscheduler/<post>                  a scheduled post's outbox record (post.go)
 //	zloc                               zone the counters' periods were cut in

@@ -176,7 +176,7 @@ func TestSummary(t *testing.T) {
 	loc := testutil.MustLoadLocation(t, "Europe/Berlin")
 	clk := testutil.NewClock(time.Date(2026, 10, 31, 23, 30, 0, 0, loc))
 	l := mustOpen(t, "", store.Options{InMemory: true, Location: loc, Now: clk.Now})
-	if _, err := l.SetTier(ctx, "UP", "premium", "UP"); err != nil {
+	if _, err := l.SetTier(ctx, store.SetTierRequest{Member: "UP", Tier: "premium", By: "UP"}); err != nil {
 		t.Fatal(err)
 	}
 	mustLog(t, l, "UA", quota.Message, 120) // over the day in October
@@ -421,7 +421,7 @@ func TestReadOnly(t *testing.T) {
 	if _, err := ro.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1}); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("Log read-only: got %v, want ErrReadOnly", err)
 	}
-	if _, err := ro.SetTier(ctx, "U1", "premium", "U9"); !errors.Is(err, store.ErrReadOnly) {
+	if _, err := ro.SetTier(ctx, store.SetTierRequest{Member: "U1", Tier: "premium", By: "U9"}); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("SetTier read-only: got %v, want ErrReadOnly", err)
 	}
 	if err := ro.Close(); err != nil {

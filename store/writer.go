@@ -68,8 +68,8 @@ type undoEntryWrite struct {
 
 // setTierWrite puts a member on a tier (Ledger.SetTier).
 type setTierWrite struct {
-	member, tier, by string
-	res              quota.Member
+	req SetTierRequest // Tier as the plan names it
+	res quota.Member
 }
 
 // postWrite stores a scheduled post's outbox record (Ledger.SetPost).
@@ -94,7 +94,7 @@ func (w *undoEntryWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) (err e
 }
 
 func (w *setTierWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) (err error) {
-	w.res, err = l.applySetTier(txn, b, w)
+	w.res, err = l.applySetTier(txn, b, w.req)
 	return err
 }
 
@@ -256,6 +256,9 @@ type batchState struct {
 	counts  map[string]cachedCount
 	entries map[int64]entryRecord // entries written, new or undone
 	keys    map[string]int64      // idempotency keys written
+	// tierKeys are SetTier's idempotency keys written, with the member
+	// each left.
+	tierKeys map[string]quota.Member
 }
 
 // newBatchState starts a batch after prev, dropping prev's own prev: that
@@ -265,7 +268,7 @@ func newBatchState(prev *batchState) *batchState {
 		prev.prev = nil
 	}
 	return &batchState{prev: prev, members: map[string]quota.Member{}, counts: map[string]cachedCount{},
-		entries: map[int64]entryRecord{}, keys: map[string]int64{}}
+		entries: map[int64]entryRecord{}, keys: map[string]int64{}, tierKeys: map[string]quota.Member{}}
 }
 
 // storeError marks a failure of the store itself, as opposed to a refused
@@ -459,11 +462,20 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, member, key string, t
 	return rec.entry(at), nil
 }
 
-func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, w *setTierWrite) (quota.Member, error) {
+func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, req SetTierRequest) (quota.Member, error) {
+	if req.Key != "" {
+		m, found, err := l.keyedMember(txn, b, req.Key)
+		if err != nil {
+			return quota.Member{}, storeError{err}
+		}
+		if found {
+			return m, nil
+		}
+	}
 	now := l.now()
-	m, _ := l.memberFor(b, w.member, now)
-	change := tierChange{From: m.Tier, To: w.tier, By: w.by, At: now.UTC()}
-	m.Tier, m.TierSetBy, m.TierSetAt = w.tier, w.by, now.UTC()
+	m, _ := l.memberFor(b, req.Member, now)
+	change := tierChange{From: m.Tier, To: req.Tier, By: req.By, At: now.UTC()}
+	m.Tier, m.TierSetBy, m.TierSetAt = req.Tier, req.By, now.UTC()
 	if err := setJSON(txn, memberKey(m.ID), memberRecord(m)); err != nil {
 		return quota.Member{}, err
 	}
@@ -471,7 +483,39 @@ func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, w *setTierWrite) (
 		return quota.Member{}, err
 	}
 	b.members[m.ID] = m
+	if req.Key != "" {
+		// The member as this change left them is the answer to a repeat,
+		// whatever changes after.
+		v, err := json.Marshal(memberRecord(m))
+		if err != nil {
+			return quota.Member{}, storeError{err}
+		}
+		if err := txn.SetEntry(badger.NewEntry(idemKey(tierKeyPrefix+req.Key), v).WithTTL(keyTTL)); err != nil {
+			return quota.Member{}, storeError{err}
+		}
+		b.tierKeys[req.Key] = m
+	}
 	return m, nil
+}
+
+// tierKeyPrefix keeps SetTier's idempotency keys apart from Log's ("log:")
+// and Undo's ("undo:") in their one key space.
+const tierKeyPrefix = "tier:"
+
+// keyedMember returns the member a SetTier with key left, if the key is
+// known.
+func (l *Ledger) keyedMember(txn *badger.Txn, b *batchState, key string) (quota.Member, bool, error) {
+	for x := b; x != nil; x = x.prev {
+		if m, ok := x.tierKeys[key]; ok {
+			return m, true, nil
+		}
+	}
+	var r memberRecord
+	ok, err := getJSON(txn, idemKey(tierKeyPrefix+key), &r)
+	if err != nil || !ok {
+		return quota.Member{}, false, err
+	}
+	return r.member(), true, nil
 }
 
 // keyedEntry returns the entry an idempotency key made, if the key is known.

@@ -271,7 +271,8 @@ func TestSetTier(t *testing.T) {
 	}
 }
 
-// TestKeySpaces: a key used for a Log means nothing to an Undo.
+// TestKeySpaces: a key used for a Log means nothing to an Undo or a
+// SetTier.
 func TestKeySpaces(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -283,6 +284,9 @@ func TestKeySpaces(t *testing.T) {
 	e, err := l.Undo(ctx, "U1", "same")
 	if err != nil || e.ID != res.Entry.ID || e.Stands() {
 		t.Errorf("undo keyed like the log: got %+v, %v; want the entry taken back", e, err)
+	}
+	if m, err := l.SetTier(ctx, store.SetTierRequest{Member: "U1", Tier: "premium", By: "U1", Key: "same"}); err != nil || m.Tier != "premium" {
+		t.Errorf("set tier keyed like the log: got %+v, %v; want the tier changed", m, err)
 	}
 	if n := l.MemberCount(); n != 1 {
 		t.Errorf("MemberCount: got %d, want 1", n)

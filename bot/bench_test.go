@@ -21,7 +21,7 @@ import (
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/benchref"
 	"github.com/quotabot/quotabot/internal/slackfake"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // BenchmarkHTTP measures the HTTP transport at 64 concurrent clients, in one
@@ -54,7 +54,7 @@ func BenchmarkHTTP(b *testing.B) {
 		ops     = 16000 // per path, in all rounds together
 		rounds  = 8
 	)
-	l, err := quota.Open(b.TempDir(), quota.Options{})
+	l, err := store.Open(b.TempDir(), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

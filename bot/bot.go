@@ -15,6 +15,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Handler is the command core both transports hand their requests to.
@@ -37,7 +38,7 @@ type Ledger interface {
 	Plan() quota.Plan
 }
 
-var _ Ledger = (*quota.Ledger)(nil)
+var _ Ledger = (*store.Ledger)(nil)
 
 // Publisher publishes App Home views; *slack.Client is one.
 type Publisher interface {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/quotabot/quotabot/internal/testutil"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestFullDisk fills the disk under a bot serving HTTP: /healthz answers
@@ -16,7 +16,7 @@ import (
 // the metrics show it, and once there is room again the same bot logs.
 func TestFullDisk(t *testing.T) {
 	disk := testutil.NewDisk(t, 32<<20)
-	e := newEnv(t, config{dir: filepath.Join(disk.Dir, "data"), ledger: quota.Options{DiskFree: disk.DiskFree()}})
+	e := newEnv(t, config{dir: filepath.Join(disk.Dir, "data"), ledger: store.Options{DiskFree: disk.DiskFree()}})
 	if r := e.command("U1", "/logsend 2"); !strings.HasPrefix(r.Text, "Logged 2") {
 		t.Fatalf("/logsend 2 on an empty disk: got %q", r.Text)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/slackfake"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // refuseAll is a transport that sends nothing.
@@ -31,7 +31,7 @@ func (refuseAll) RoundTrip(*http.Request) (*http.Response, error) {
 //
 //	go test ./bot -run '^$' -fuzz FuzzCommandRequest
 func FuzzCommandRequest(f *testing.F) {
-	l, err := quota.Open("", quota.Options{InMemory: true})
+	l, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
 		f.Fatal(err)
 	}

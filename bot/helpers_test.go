@@ -27,6 +27,7 @@ import (
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 const (
@@ -42,7 +43,7 @@ type env struct {
 	t      testing.TB
 	fake   *slackfake.Server
 	api    *slack.Client
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	h      *commands.Handler
 	bot    *bot.Bot
 	url    string // the HTTP server's base URL
@@ -55,7 +56,7 @@ type config struct {
 	bot      bot.Options // Handler, Ledger, API, Team and Logger are filled in unless set
 	inMemory bool
 	dir      string        // the data directory; "" is a new temporary one
-	ledger   quota.Options // InMemory comes from inMemory
+	ledger   store.Options // InMemory comes from inMemory
 }
 
 func newEnv(t testing.TB, c config) *env {
@@ -66,12 +67,12 @@ func newEnv(t testing.TB, c config) *env {
 		c.dir = t.TempDir()
 	}
 	c.ledger.InMemory = c.inMemory
-	l, err := quota.Open(c.dir, c.ledger)
+	l, err := store.Open(c.dir, c.ledger)
 	if err != nil {
-		t.Fatalf("quota.Open: %v", err)
+		t.Fatalf("store.Open: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := l.Close(); err != nil && !errors.Is(err, quota.ErrClosed) {
+		if err := l.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
 			t.Errorf("ledger Close: %v", err)
 		}
 	})

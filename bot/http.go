@@ -15,7 +15,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/quotabot/quotabot/commands"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Content types Slack sends.
@@ -312,11 +312,11 @@ type health struct {
 
 func (b *Bot) serveHealth(w http.ResponseWriter, r *http.Request) {
 	err := b.ledger.Ping()
-	if errors.Is(err, quota.ErrDiskFull) {
+	if errors.Is(err, store.ErrDiskFull) {
 		// Not a fault of the store: it refuses writes until there is
 		// room, and says why. The ledger logs the numbers once, when the
 		// disk fills; the metrics carry them.
-		writeJSON(w, http.StatusServiceUnavailable, health{Status: "unavailable", Store: "disk full", Reason: quota.ErrDiskFull.Error()})
+		writeJSON(w, http.StatusServiceUnavailable, health{Status: "unavailable", Store: "disk full", Reason: store.ErrDiskFull.Error()})
 		return
 	}
 	if err != nil {

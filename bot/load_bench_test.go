@@ -23,7 +23,7 @@ import (
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/benchref"
 	"github.com/quotabot/quotabot/internal/slackfake"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // BenchmarkHTTPClients1000 puts 1,000 concurrent HTTP clients on the real
@@ -57,7 +57,7 @@ func BenchmarkHTTPClients1000(b *testing.B) {
 		members = 1000
 		ops     = 20_000 // half /logsend, half /quota
 	)
-	l, err := quota.Open(b.TempDir(), quota.Options{})
+	l, err := store.Open(b.TempDir(), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func (s *responseSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // exported is the notes of the entries that stand, read as `quotabot
 // export` reads them.
-func exported(b *testing.B, l *quota.Ledger) map[string]bool {
+func exported(b *testing.B, l *store.Ledger) map[string]bool {
 	b.Helper()
 	notes := map[string]bool{}
 	for e, err := range l.Entries(context.Background(), time.Unix(0, 0), time.Time{}) {

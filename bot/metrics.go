@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Metrics are the bot's Prometheus metrics, in a registry of their own:
@@ -103,14 +103,14 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // StoreStats reports the store's levels, its disk's free-space guard and
-// how often its clock stepped back; *quota.Ledger does.
+// how often its clock stepped back; *store.Ledger does.
 type StoreStats interface {
-	Levels() []quota.LevelStats
-	Disk() quota.DiskStatus
+	Levels() []store.LevelStats
+	Disk() store.DiskStatus
 	ClockStepsBack() int64
 }
 
-var _ StoreStats = (*quota.Ledger)(nil)
+var _ StoreStats = (*store.Ledger)(nil)
 
 // WatchStore adds the store's figures to the metrics, read at every
 // scrape: the tables and bytes in each level, the disk's free space

@@ -112,7 +112,7 @@ func (h *Handler) Action(ctx context.Context, a ActionRequest) (reply Reply, err
 	case ActionTier:
 		c, err := parseTierValue(h.ledger.Plan(), a.Value)
 		if err == nil {
-			reply, err = h.setTier(ctx, a.UserID, c)
+			reply, err = h.setTier(ctx, a.UserID, c, key)
 		}
 		if err != nil {
 			return h.errorReply(ctx, "/quota", a.UserID, a.Value, err), nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Request is one slash command as any transport received it.
@@ -82,7 +83,7 @@ const DefaultBigTeam = 100
 // Handler answers slash commands and button presses from the ledger. It is
 // safe for concurrent use.
 type Handler struct {
-	ledger  *quota.Ledger
+	ledger  *store.Ledger
 	opts    Options
 	log     *slog.Logger
 	admins  map[string]bool
@@ -91,7 +92,7 @@ type Handler struct {
 }
 
 // New returns a Handler.
-func New(l *quota.Ledger, opts Options) *Handler {
+func New(l *store.Ledger, opts Options) *Handler {
 	h := &Handler{ledger: l, opts: opts, log: opts.Logger, admins: map[string]bool{}, bigTeam: opts.BigTeam}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -166,7 +167,7 @@ func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, err
 	case Team:
 		return h.team(ctx)
 	case SetTier:
-		return h.setTier(ctx, req.UserID, c)
+		return h.setTier(ctx, req.UserID, c, slashKey(req))
 	case History:
 		return h.history(ctx, req.UserID)
 	case Help:
@@ -186,7 +187,7 @@ func slashKey(req Request) string {
 }
 
 func (h *Handler) logSend(ctx context.Context, user string, c Log, key string) (Reply, error) {
-	res, err := h.ledger.Log(ctx, quota.LogRequest{Member: user, Kind: c.Kind, Count: c.Count, Note: c.Note, Key: key})
+	res, err := h.ledger.Log(ctx, store.LogRequest{Member: user, Kind: c.Kind, Count: c.Count, Note: c.Note, Key: key})
 	if err != nil {
 		return Reply{}, err
 	}
@@ -195,7 +196,7 @@ func (h *Handler) logSend(ctx context.Context, user string, c Log, key string) (
 
 // logReply confirms a logged entry. A duplicate (the same trigger_id
 // delivered again) reads exactly like the first: the member did one thing.
-func logReply(res quota.LogResult) Reply {
+func logReply(res store.LogResult) Reply {
 	e := res.Entry
 	logged := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	blocks := []slack.Block{
@@ -328,7 +329,7 @@ func (h *Handler) team(ctx context.Context) (Reply, error) {
 	return TeamReply(team, h.ledger.Now(), blockkit.MaxBlocks, budget), nil
 }
 
-func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply, error) {
+func (h *Handler) setTier(ctx context.Context, caller string, c SetTier, key string) (Reply, error) {
 	self := c.Member == "" || c.Member == caller
 	target := caller
 	if !self {
@@ -341,7 +342,7 @@ func (h *Handler) setTier(ctx context.Context, caller string, c SetTier) (Reply,
 			return Reply{}, fmt.Errorf("set tier of %s by %s: %w", target, caller, ErrNotAdmin)
 		}
 	}
-	m, err := h.ledger.SetTier(ctx, target, c.Tier, caller)
+	m, err := h.ledger.SetTier(ctx, store.SetTierRequest{Member: target, Tier: c.Tier, By: caller, Key: key})
 	if err != nil {
 		return Reply{}, err
 	}

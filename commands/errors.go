@@ -11,6 +11,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Errors the handler returns besides the parser's and quota's.
@@ -105,13 +106,13 @@ func Explain(err error) (string, bool) {
 		return "That button is no longer in use. Type the command instead, for example `/logsend 5`.", true
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return "That took too long. Please try again in a moment.", false
-	case errors.Is(err, quota.ErrClosed):
+	case errors.Is(err, store.ErrClosed):
 		return "I'm restarting. Please try again in a moment.", false
-	case errors.Is(err, quota.ErrDamaged):
+	case errors.Is(err, store.ErrDamaged):
 		return "I can't record anything right now: my storage is damaged, and nothing more is logged until it is restored from a backup. Please tell whoever runs quotabot.", false
-	case errors.Is(err, quota.ErrDiskFull):
+	case errors.Is(err, store.ErrDiskFull):
 		return "Not logged: the disk holding quotabot's data is full. Logging resumes by itself once there is room again; please tell whoever runs quotabot.", true
-	case errors.Is(err, quota.ErrStoreFailed):
+	case errors.Is(err, store.ErrStoreFailed):
 		return "I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false
 	}
 	return apology, false

@@ -15,6 +15,7 @@ import (
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // fuzzPlan adds a tier with a weekly kind to the built-in plan, so the
@@ -51,7 +52,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	plan := fuzzPlan(f)
-	l, err := quota.Open(f.TempDir(), quota.Options{InMemory: true, Plan: plan})
+	l, err := store.Open(f.TempDir(), store.Options{InMemory: true, Plan: plan})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 func TestLogReplies(t *testing.T) {
@@ -507,7 +508,7 @@ func TestExplain(t *testing.T) {
 		{"note too long, as parsed", &commands.ParseError{Command: "/logsend", Input: strings.Repeat("😀", 1234), Err: quota.ErrNoteTooLong},
 			"That note is 1,234 characters long: keep it to 500.", true},
 		{"deadline", fmt.Errorf("log: %w", context.DeadlineExceeded), "That took too long. Please try again in a moment.", false},
-		{"store failed", fmt.Errorf("log: %w: %w", quota.ErrStoreFailed, errors.New("sync: input/output error")),
+		{"store failed", fmt.Errorf("log: %w: %w", store.ErrStoreFailed, errors.New("sync: input/output error")),
 			"I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false},
 		{"anything else", errors.New("open /var/lib/quotabot/000001.vlog: disk on fire"), "Sorry, something went wrong on my side. Please try again in a moment.", false},
 	} {

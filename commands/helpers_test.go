@@ -19,6 +19,7 @@ import (
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // thursday is the tests' "now": Thursday 26 November 2026, 10:00 in New
@@ -31,7 +32,7 @@ func thursday(tb testing.TB) time.Time {
 type env struct {
 	t      *testing.T
 	clock  *testutil.Clock
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	h      *commands.Handler
 	logs   *testutil.SyncBuffer
 }
@@ -41,12 +42,12 @@ type env struct {
 func newEnv(t *testing.T, opts commands.Options) *env {
 	t.Helper()
 	c := testutil.NewClock(thursday(t))
-	l, err := quota.Open(t.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(t)})
+	l, err := store.Open(t.TempDir(), store.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(t)})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := l.Close(); err != nil && !errors.Is(err, quota.ErrClosed) {
+		if err := l.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
 			t.Errorf("Close: %v", err)
 		}
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // usage builds a member's standing by hand: used messages today and this
@@ -151,7 +152,7 @@ func TestTeamThroughHandler(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 151 {
 		wg.Go(func() {
-			_, err := e.ledger.Log(context.Background(), quota.LogRequest{Member: fmt.Sprintf("U%04d", i), Kind: quota.Message, Count: 1 + i%120})
+			_, err := e.ledger.Log(context.Background(), store.LogRequest{Member: fmt.Sprintf("U%04d", i), Kind: quota.Message, Count: 1 + i%120})
 			if err != nil {
 				t.Error(err)
 			}
@@ -186,11 +187,11 @@ func TestTeamBelowThresholdFitsAck(t *testing.T) {
 	for i := range commands.DefaultBigTeam {
 		wg.Go(func() {
 			member := fmt.Sprintf("UMEMBER%04d", i)
-			if _, err := e.ledger.SetTier(context.Background(), member, "premium", "U0"); err != nil {
+			if _, err := e.ledger.SetTier(context.Background(), store.SetTierRequest{Member: member, Tier: "premium", By: "U0"}); err != nil {
 				t.Error(err)
 			}
 			for _, k := range []quota.Kind{quota.Message, quota.InMail} {
-				if _, err := e.ledger.Log(context.Background(), quota.LogRequest{Member: member, Kind: k, Count: 1000}); err != nil {
+				if _, err := e.ledger.Log(context.Background(), store.LogRequest{Member: member, Kind: k, Count: 1000}); err != nil {
 					t.Error(err)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // chartDays is how many days the chart covers, today included.
@@ -40,7 +41,7 @@ type activity struct {
 // readActivity reads the member's last chartDays days and newest entries.
 // It reads entries newest first in growing batches until it has passed the
 // oldest day; see the package doc for why entries and not summaries.
-func readActivity(ctx context.Context, l *quota.Ledger, member string, now time.Time) (activity, error) {
+func readActivity(ctx context.Context, l *store.Ledger, member string, now time.Time) (activity, error) {
 	loc := l.Location()
 	days := make([]day, chartDays)
 	p := quota.Day.Period(now, loc)

@@ -14,6 +14,7 @@ import (
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // perDay returns the chart's values for a series by day label.
@@ -130,7 +131,7 @@ func TestManyKindsAndTiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := testutil.NewClock(thursday(t))
-	l, err := quota.Open(t.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(t), Plan: plan})
+	l, err := store.Open(t.TempDir(), store.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(t), Plan: plan})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@
 // and the last entries, the newest one that still stands with an Undo
 // button while the ledger still lets it be taken back (24 hours).
 //
-// The 14 days come from the member's own entries ([quota.Ledger.History]),
-// not from fourteen team summaries ([quota.Ledger.Summary] per day). A
+// The 14 days come from the member's own entries ([store.Ledger.History]),
+// not from fourteen team summaries ([store.Ledger.Summary] per day). A
 // summary scans every member's counters for its day, so a home built from
 // summaries costs time in proportion to the team; and since every /logsend
 // asks for a republish, a team-wide burst would cost the square of the
@@ -50,6 +50,6 @@
 // [Home.HandleAction] answers a press on the home (which has no
 // response_url): it runs [commands.Handler.Action], then publishes the view
 // in place with the outcome on top. A press Slack delivers twice acts once:
-// log and undo presses carry their key to the ledger, which records nothing
-// the second time; a tier change is remembered here for a while by its key.
+// every press carries its key to the ledger, which changes nothing the
+// second time and answers as it did the first.
 package home

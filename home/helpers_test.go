@@ -21,6 +21,7 @@ import (
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -33,14 +34,14 @@ func thursday(tb testing.TB) time.Time {
 }
 
 // openLedger opens an in-memory ledger on clock c, closed at cleanup.
-func openLedger(tb testing.TB, c *testutil.Clock) *quota.Ledger {
+func openLedger(tb testing.TB, c *testutil.Clock) *store.Ledger {
 	tb.Helper()
-	l, err := quota.Open(tb.TempDir(), quota.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(tb)})
+	l, err := store.Open(tb.TempDir(), store.Options{InMemory: true, Now: c.Now, Location: testutil.NewYork(tb)})
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
 	tb.Cleanup(func() {
-		if err := l.Close(); err != nil && !errors.Is(err, quota.ErrClosed) {
+		if err := l.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
 			tb.Errorf("Close: %v", err)
 		}
 	})
@@ -53,7 +54,7 @@ func openLedger(tb testing.TB, c *testutil.Clock) *quota.Ledger {
 type env struct {
 	t      *testing.T
 	clock  *testutil.Clock
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	fake   *slackfake.Server
 	h      *commands.Handler
 	home   *home.Home
@@ -82,9 +83,9 @@ func (e *env) log(member string, kind quota.Kind, count int, note string) quota.
 	return mustLog(e.t, e.ledger, member, kind, count, note)
 }
 
-func mustLog(tb testing.TB, l *quota.Ledger, member string, kind quota.Kind, count int, note string) quota.Entry {
+func mustLog(tb testing.TB, l *store.Ledger, member string, kind quota.Kind, count int, note string) quota.Entry {
 	tb.Helper()
-	res, err := l.Log(context.Background(), quota.LogRequest{Member: member, Kind: kind, Count: count, Note: note})
+	res, err := l.Log(context.Background(), store.LogRequest{Member: member, Kind: kind, Count: count, Note: note})
 	if err != nil {
 		tb.Fatalf("Log(%s, %d %s): %v", member, count, kind, err)
 	}
@@ -93,7 +94,7 @@ func mustLog(tb testing.TB, l *quota.Ledger, member string, kind quota.Kind, cou
 
 func (e *env) setTier(member, tier string) {
 	e.t.Helper()
-	if _, err := e.ledger.SetTier(context.Background(), member, tier, member); err != nil {
+	if _, err := e.ledger.SetTier(context.Background(), store.SetTierRequest{Member: member, Tier: tier, By: member}); err != nil {
 		e.t.Fatalf("SetTier: %v", err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackretry"
 	"github.com/quotabot/quotabot/internal/wait"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Publisher publishes App Home views; *slack.Client is one.
@@ -43,11 +43,6 @@ const (
 // member's own part room for one kind, within Slack's 100 blocks.
 const MaxPageSize = blockkit.MaxHomeBlocks - teamOverhead - personalFixed - 2
 
-// KeyTTL is how long a tier change's key is remembered, so that Slack
-// delivering the same menu choice twice changes the tier once. Slack
-// redelivers within minutes.
-const KeyTTL = 10 * time.Minute
-
 // Options configure a Home. The zero value is ready to use.
 type Options struct {
 	Logger *slog.Logger // nil discards
@@ -62,15 +57,15 @@ type Options struct {
 	PageSize int
 	// Timeout bounds one publish; 0 means DefaultTimeout.
 	Timeout time.Duration
-	// Now is the clock the publishes are spaced and keys expired by; nil
-	// means time.Now. The views read the ledger's clock.
+	// Now is the clock the publishes are spaced by; nil means time.Now.
+	// The views read the ledger's clock.
 	Now func() time.Time
 }
 
 // Home builds and publishes App Home views. It is safe for concurrent use;
 // Run must be running for Refresh to have an effect.
 type Home struct {
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	cmd    *commands.Handler
 	pub    Publisher
 	log    *slog.Logger
@@ -90,8 +85,6 @@ type Home struct {
 	filled time.Time
 	// pages is the team page each admin last asked for.
 	pages map[string]int
-	// keys are tier changes already taken, by press key, with when.
-	keys map[string]time.Time
 	// users serialises the publishes of each member, so that views reach
 	// Slack in the order they were built and the latest state wins.
 	users map[string]*userLock
@@ -105,7 +98,7 @@ type userLock struct {
 
 // New returns a Home publishing through pub. h answers the presses and
 // decides who is an admin; ledger is the store behind h.
-func New(ledger *quota.Ledger, h *commands.Handler, pub Publisher, opts Options) *Home {
+func New(ledger *store.Ledger, h *commands.Handler, pub Publisher, opts Options) *Home {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -132,7 +125,6 @@ func New(ledger *quota.Ledger, h *commands.Handler, pub Publisher, opts Options)
 		dirty:  map[string]time.Time{},
 		last:   map[string]time.Time{},
 		pages:  map[string]int{},
-		keys:   map[string]time.Time{},
 		users:  map[string]*userLock{},
 		wake:   make(chan struct{}, 1),
 	}
@@ -164,18 +156,14 @@ func (h *Home) HandleAction(ctx context.Context, a commands.ActionRequest) error
 		h.mu.Unlock()
 		return h.publish(ctx, a.UserID, "")
 	}
-	notice := ""
-	if a.ActionID != commands.ActionTier || h.claim(a.Key) {
-		reply, err := h.cmd.Action(ctx, a)
-		if err != nil {
-			return fmt.Errorf("home action %s: %w", a.ActionID, err)
-		}
-		notice = reply.Text
-		if a.ActionID == commands.ActionTier {
-			h.refreshTarget(ctx, a)
-		}
+	reply, err := h.cmd.Action(ctx, a)
+	if err != nil {
+		return fmt.Errorf("home action %s: %w", a.ActionID, err)
 	}
-	return h.publish(ctx, a.UserID, notice)
+	if a.ActionID == commands.ActionTier {
+		h.refreshTarget(ctx, a)
+	}
+	return h.publish(ctx, a.UserID, reply.Text)
 }
 
 // refreshTarget republishes the home of the member whose tier a menu
@@ -189,29 +177,6 @@ func (h *Home) refreshTarget(ctx context.Context, a commands.ActionRequest) {
 	if m, err := h.ledger.Member(ctx, target); err == nil && !m.Enrolled.IsZero() {
 		h.Refresh(target)
 	}
-}
-
-// claim reports whether key is new, remembering it for KeyTTL. An empty
-// key cannot be told from another, so it is always new.
-func (h *Home) claim(key string) bool {
-	if key == "" {
-		return true
-	}
-	now := h.opts.Now()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if at, ok := h.keys[key]; ok && now.Sub(at) < KeyTTL {
-		return false
-	}
-	if len(h.keys) >= 1024 {
-		for k, at := range h.keys {
-			if now.Sub(at) >= KeyTTL {
-				delete(h.keys, k)
-			}
-		}
-	}
-	h.keys[key] = now
-	return true
 }
 
 // RefreshAfter asks for the homes a slash command may have changed once it

@@ -14,6 +14,7 @@ import (
 	"github.com/quotabot/quotabot/home"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestPublish: one views.publish whose blocks carry the member's numbers:
@@ -291,7 +292,7 @@ func TestPublishRateLimited(t *testing.T) {
 
 // bigTeam enrolls n members, U0000 and on, with a spread of use: some
 // over a limit, some at one, some near, on both tiers.
-func bigTeam(tb testing.TB, l *quota.Ledger, n int) {
+func bigTeam(tb testing.TB, l *store.Ledger, n int) {
 	tb.Helper()
 	for i := range n {
 		id := fmt.Sprintf("U%04d", i)
@@ -305,7 +306,7 @@ func bigTeam(tb testing.TB, l *quota.Ledger, n int) {
 			count = 80 + i%20
 		}
 		if i%3 == 0 {
-			if _, err := l.SetTier(context.Background(), id, "premium", "UADMIN"); err != nil {
+			if _, err := l.SetTier(context.Background(), store.SetTierRequest{Member: id, Tier: "premium", By: "UADMIN"}); err != nil {
 				tb.Fatal(err)
 			}
 			mustLog(tb, l, id, quota.InMail, 1+i%20, "")

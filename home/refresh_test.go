@@ -16,6 +16,7 @@ import (
 	"github.com/quotabot/quotabot/home"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // recorder is a Publisher that keeps what it was asked to publish, when,
@@ -79,7 +80,7 @@ var _ home.Publisher = (*recorder)(nil)
 // running starts a Home on a fresh ledger with Run going, inside the
 // current synctest bubble; Run stops and the ledger closes when the test
 // ends.
-func running(t *testing.T, opts home.Options) (*home.Home, *recorder, *quota.Ledger) {
+func running(t *testing.T, opts home.Options) (*home.Home, *recorder, *store.Ledger) {
 	t.Helper()
 	c := testutil.NewClock(thursday(t))
 	l := openLedger(t, c)

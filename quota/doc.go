@@ -1,6 +1,10 @@
 // Package quota is quotabot's domain: the sending limits a LinkedIn account
-// lives under, the members of a team who log what they sent, and the ledger
-// that keeps those counts durably in Badger.
+// lives under, the members of a team who log what they sent, and the rules
+// that say what a member has used, has left and may take back. It is pure:
+// plain types and plain functions over them, with no store, no Slack and no
+// clock of its own. The store package keeps these values durably in Badger
+// and applies these rules inside its transactions; its tests open a store,
+// this package's never do.
 //
 // # Limits
 //
@@ -12,28 +16,18 @@
 // applies at once: what a member can still send now is the smallest amount
 // left over all of them ([KindUsage.Left]).
 //
-// # The ledger
+// # Entries
 //
-// A [Ledger] records each [Entry] (who sent how many of what, and when) and
-// keeps a counter per member, kind and period beside the entries, so that a
-// reply, a team table or a month's summary reads a handful of counters rather
-// than every entry. Logging is recorded even over a limit, because the sends
-// already happened; the result says by how much.
+// An [Entry] is one logged batch of sends (who sent how many of what, and
+// when). Logging is recorded even over a limit, because the sends already
+// happened; [StandingOf] says how a use stands against its limit.
 //
-// All writes go through one goroutine that gathers concurrent requests into a
-// single Badger transaction with SyncWrites on. One fsync then covers a whole
-// group of requests (group commit), no two writers ever conflict, and a busy
-// member cannot cause the retry storms that Badger's optimistic transactions
-// suffer on a hot key. A call returns only after its write is on disk. The
-// writer keeps the counters it committed in a cache that [Ledger.Usage]
-// reads without a Badger transaction, so a member sees their own entry at
-// once. If a commit ever fails, the ledger takes no more writes
-// ([ErrStoreFailed]) until it is opened again, since it can no longer know
-// what the disk holds. A full disk is refused before the write instead
-// ([ErrDiskFull], disk.go): Badger writes through memory maps and would
-// fault, so the ledger keeps a reserve of free space and takes writes
-// again by itself once there is room.
+// # Rules
 //
-// Time comes from the clock in [Options]; nothing in this package calls
-// time.Now on its own.
+// Every rule is a function of values the caller passes, time included:
+// [Plan.CheckLog] for what may be logged at all, [Plan.Allows] for whether a
+// member's tier can send a kind, [Plan.Usage] and [Tier.Usage] for what a
+// member has used and has left in each window from the counts, [Entry.Undoable]
+// for the 24-hour undo rule, [StandingOf] for the ok / near / reached / over
+// edges, and [Plan.MemberSummary] for a member's use over a finished period.
 package quota

@@ -18,13 +18,6 @@ var (
 	ErrNothingToUndo = errors.New("nothing to undo")
 	ErrInvalidMember = errors.New("invalid member")
 	ErrNoteTooLong   = errors.New("note too long")
-	ErrLocked        = errors.New("data directory in use")
-	ErrClosed        = errors.New("ledger closed")
-	ErrReadOnly      = errors.New("ledger opened read-only")
-	ErrNoStore       = errors.New("no quotabot store here")
-	// ErrStoreFailed: a commit failed, so what the store holds is unknown;
-	// the ledger takes no more writes until it is opened again.
-	ErrStoreFailed = errors.New("the store failed a write; restart quotabot once its disk is sound")
 	// ErrNoSuchEntry: UndoEntry was given an ID that names no entry of the
 	// member's (malformed, never logged, or someone else's). It matches
 	// ErrNothingToUndo too: nothing was taken back.

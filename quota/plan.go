@@ -202,11 +202,16 @@ func (p Plan) ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
+	return "", p.unknownKind(s)
+}
+
+// unknownKind is the *UnknownError for a kind named s that p lacks.
+func (p Plan) unknownKind(s string) error {
 	names := make([]string, len(p.kinds))
 	for i, k := range p.kinds {
 		names[i] = string(k)
 	}
-	return "", &UnknownError{What: "kind", Input: s, Known: names, Suggestion: Closest(l, names)}
+	return &UnknownError{What: "kind", Input: s, Known: names, Suggestion: Closest(strings.ToLower(s), names)}
 }
 
 // Closest returns the name in names nearest to s by edit distance, if it is

@@ -128,27 +128,6 @@ func (u Usage) Kind(k Kind) (KindUsage, bool) {
 	return KindUsage{}, false
 }
 
-// LogRequest asks the ledger to record sends that already happened.
-type LogRequest struct {
-	Member string
-	Kind   Kind
-	Count  int
-	Note   string
-	// Key makes the request idempotent: a second request with the same key
-	// (a redelivered Slack command carries the same trigger_id) records
-	// nothing and returns the first one's entry. Empty means no key.
-	Key string
-}
-
-// LogResult is what a Log did.
-type LogResult struct {
-	Entry Entry
-	// Duplicate is set when the key had been seen: nothing new was recorded.
-	Duplicate bool
-	// Usage is the member's use of the entry's kind just after it.
-	Usage KindUsage
-}
-
 // Summary is a team's use over one finished period: a day or a month.
 type Summary struct {
 	Period  Period

@@ -11,6 +11,7 @@ import (
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
+	"github.com/quotabot/quotabot/store"
 )
 
 // What a firing (or the catch-up at start) posts, given when the scheduler
@@ -142,7 +143,7 @@ func TestOwed(t *testing.T) {
 			}
 			e := newEnv(t, ny, tc.started, opts...)
 			for _, k := range tc.before {
-				if err := e.ledger.SetMark(ctx, scheduler.MarkPrefix+k, "posted 1.0"); err != nil {
+				if err := e.ledger.SetPost(ctx, k, store.PostRecord{State: store.Posted, TS: "1.0"}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // DailyReset posts the reset note for the day that ended last before now,
@@ -47,7 +48,7 @@ func (s *Scheduler) postPeriod(ctx context.Context, j *job, p quota.Period) erro
 		return fmt.Errorf("%s post for %s: %w", j.name, p.Key(), err)
 	}
 	var errs []error
-	if st.kind != statePosted {
+	if st.State != store.Posted {
 		var m *message
 		if j.window == quota.Day {
 			m, err = s.dailyMessage(ctx, p)

@@ -27,18 +27,19 @@
 //
 // # Exactly once
 //
-// Each post has an outbox record in the ledger ([quota.Ledger.Mark] and
-// SetMark), keyed by kind and period ("daily/2026-11-26",
-// "monthly/2026-11"). "posting" is written durably before the post and
-// "posted <ts>" after Slack accepts it, so a repeated firing, a second
-// caller or a restart finds the post done and sends nothing. A crash
-// between the two leaves "posting": the next attempt looks the post up in
-// the channel's history (every post carries message metadata with its
-// key) and records it if it is there, or sends it if not. When the history
-// cannot be read (the app lacks channels:history, groups:history or
-// im:history) it posts anyway: a duplicate, after a crash in a window of
-// milliseconds, is visible and harmless, while a post never sent is a
-// silent loss. chat.postMessage has no idempotency key to lean on.
+// Each post has an outbox record in the ledger ([store.PostRecord], read
+// and written by [store.Ledger.Post] and SetPost), keyed by kind and period
+// ("daily/2026-11-26", "monthly/2026-11"). Posting is written durably
+// before the post and Posted, with Slack's ts, after Slack accepts it, so
+// a repeated firing, a second caller or a restart finds the post done and
+// sends nothing. A crash between the two leaves Posting: the next attempt
+// looks the post up in the channel's history (every post carries message
+// metadata with its key) and records it if it is there, or sends it if
+// not. When the history cannot be read (the app lacks channels:history,
+// groups:history or im:history) it posts anyway: a duplicate, after a
+// crash in a window of milliseconds, is visible and harmless, while a post
+// never sent is a silent loss. chat.postMessage has no idempotency key to
+// lean on.
 //
 // # Failures
 //
@@ -64,7 +65,7 @@
 // the period before it when that one fell due while the scheduler was
 // running and still has not gone out. Periods that fell due while the bot
 // was down are not posted in a flood: only the newest of them is. A period
-// that ended before the store was created ([quota.Ledger.Created]) is not
+// that ended before the store was created ([store.Ledger.Created]) is not
 // owed: a bot installed today posts no "nobody logged" note for yesterday,
 // nor a summary of last month. DailyReset and MonthlySummary, asked for a
 // period by name, post it whatever its age.

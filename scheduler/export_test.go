@@ -34,9 +34,6 @@ func (s *Scheduler) Schedules() (daily, monthly cron.Schedule) {
 // DueAt is when the post for p falls due under sched.
 func DueAt(sched cron.Schedule, p quota.Period) time.Time { return dueAt(sched, p) }
 
-// MarkPrefix is where the outbox keeps its marks in the ledger.
-const MarkPrefix = markPrefix
-
 // BuildMonthly builds the monthly summary from a summary, for benchmarks.
 func BuildMonthly(plan quota.Plan, sum quota.Summary) (string, []slack.Block) {
 	m := buildMonthly(plan, sum, nil)

@@ -17,6 +17,7 @@ import (
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
+	"github.com/quotabot/quotabot/store"
 )
 
 const channel = "C0POSTS"
@@ -27,7 +28,7 @@ type env struct {
 	dir    string
 	loc    *time.Location
 	clock  *testutil.Clock
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	fake   *slackfake.Server
 	api    *slack.Client
 	logs   *testutil.SyncBuffer
@@ -74,7 +75,7 @@ func newEnv(t testing.TB, loc *time.Location, start time.Time, opts ...envOption
 // starting up does.
 func (e *env) open() {
 	e.t.Helper()
-	l, err := quota.Open(e.dir, quota.Options{Location: e.loc, Now: e.clock.Now, InMemory: e.dir == ""})
+	l, err := store.Open(e.dir, store.Options{Location: e.loc, Now: e.clock.Now, InMemory: e.dir == ""})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -104,26 +105,26 @@ func (e *env) restart() {
 func (e *env) log(at time.Time, member string, kind quota.Kind, count int) {
 	e.t.Helper()
 	e.clock.Set(at)
-	if _, err := e.ledger.Log(context.Background(), quota.LogRequest{Member: member, Kind: kind, Count: count}); err != nil {
+	if _, err := e.ledger.Log(context.Background(), store.LogRequest{Member: member, Kind: kind, Count: count}); err != nil {
 		e.t.Fatalf("log %d %s for %s at %v: %v", count, kind, member, at, err)
 	}
 }
 
 func (e *env) setTier(member, tier string) {
 	e.t.Helper()
-	if _, err := e.ledger.SetTier(context.Background(), member, tier, "UADMIN"); err != nil {
+	if _, err := e.ledger.SetTier(context.Background(), store.SetTierRequest{Member: member, Tier: tier, By: "UADMIN"}); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-// mark returns the outbox mark for key ("daily/2026-11-26").
-func (e *env) mark(key string) string {
+// post returns the outbox record for key ("daily/2026-11-26").
+func (e *env) post(key string) store.PostRecord {
 	e.t.Helper()
-	v, _, err := e.ledger.Mark(context.Background(), scheduler.MarkPrefix+key)
+	r, err := e.ledger.Post(context.Background(), key)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return v
+	return r
 }
 
 // posted is a message the fake took.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 type entry struct {
@@ -185,16 +186,16 @@ func populate(t testing.TB, e *env, n int, day time.Time) {
 		wg.Go(func() {
 			for i := range work {
 				id := fmt.Sprintf("U%05d", i)
-				logs := []quota.LogRequest{{Member: id, Kind: quota.Message, Count: 1 + (i*37)%1000}}
+				logs := []store.LogRequest{{Member: id, Kind: quota.Message, Count: 1 + (i*37)%1000}}
 				if i%3 == 0 {
-					logs = append(logs, quota.LogRequest{Member: id, Kind: quota.Message, Count: 1000})
+					logs = append(logs, store.LogRequest{Member: id, Kind: quota.Message, Count: 1000})
 				}
 				if i%4 == 0 {
-					if _, err := e.ledger.SetTier(ctx, id, "premium", "UADMIN"); err != nil {
+					if _, err := e.ledger.SetTier(ctx, store.SetTierRequest{Member: id, Tier: "premium", By: "UADMIN"}); err != nil {
 						t.Error(err)
 						return
 					}
-					logs = append(logs, quota.LogRequest{Member: id, Kind: quota.InMail, Count: 1 + i%300})
+					logs = append(logs, store.LogRequest{Member: id, Kind: quota.InMail, Count: 1 + i%300})
 				}
 				for _, r := range logs {
 					if _, err := e.ledger.Log(ctx, r); err != nil {

@@ -10,77 +10,44 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/internal/slackretry"
+	"github.com/quotabot/quotabot/store"
 )
 
-// The outbox: one mark in the ledger per post, named markPrefix + key, where
-// key is "daily/2026-11-26", "monthly/2026-11" or, for a near-limit direct
-// message, "dm/2026-11/U123/message". Its value is one of
+// The outbox: one record in the ledger per post ([store.PostRecord]),
+// named by the post's key: "daily/2026-11-26", "monthly/2026-11" or, for a
+// near-limit direct message, "dm/2026-11/U123/message". Its state is one of
 //
-//	posting <RFC 3339 time>   a post was about to go out, or may have gone out
-//	posted <ts>               Slack took it; ts is its message timestamp
-//	failed <error>            the last attempt certainly did not post
+//	Posting     a post was about to go out, or may have gone out, since Since
+//	Posted      Slack took it; TS is its message timestamp
+//	PostFailed  the last attempt certainly did not post, for Reason
 //
-// "posting" is written, durably, before every call that may post, and
-// "posted" after Slack answers ok. A process that dies in between leaves
-// "posting"; "failed" is written when Slack's answer proves nothing was
-// posted (a 429, or ok:false), so that the next attempt needs no lookup.
-const markPrefix = "scheduler/"
+// Posting is written, durably, before every call that may post, and Posted
+// after Slack answers ok. A process that dies in between leaves Posting;
+// PostFailed is written when Slack's answer proves nothing was posted (a
+// 429, or ok:false), so that the next attempt needs no lookup.
 
 // metadataType is the event_type of the metadata every post carries, with
 // the outbox key in its payload, so that a post can be found again in the
 // channel's history.
 const metadataType = "quotabot_scheduled_post"
 
-// How far back, before the "posting" mark was written, a history lookup
+// How far back, before the Posting record was written, a history lookup
 // starts: room for the difference between our clock and Slack's.
 const historySkew = 10 * time.Minute
 
 // At most this many pages of 200 messages are read when looking for a post.
 const maxHistoryPages = 10
 
-type stateKind int
-
-const (
-	stateNone stateKind = iota
-	statePosting
-	statePosted
-	stateFailed
-)
-
-type state struct {
-	kind  stateKind
-	since time.Time // statePosting: when the first uncertain attempt began
-	ts    string    // statePosted
-}
-
 func postKey(name string, p interface{ Key() string }) string { return name + "/" + p.Key() }
 
-func (s *Scheduler) readState(ctx context.Context, key string) (state, error) {
-	v, found, err := s.ledger.Mark(ctx, markPrefix+key)
-	if err != nil || !found {
-		return state{}, err
-	}
-	word, rest, _ := strings.Cut(v, " ")
-	switch word {
-	case "posting":
-		since, err := time.Parse(time.RFC3339Nano, rest)
-		if err != nil {
-			// Unreadable: look back as far as the lookup goes.
-			since = time.Time{}
-		}
-		return state{kind: statePosting, since: since}, nil
-	case "posted":
-		return state{kind: statePosted, ts: rest}, nil
-	case "failed":
-		return state{kind: stateFailed}, nil
-	}
-	return state{}, fmt.Errorf("outbox mark %s: unknown value %q", key, v)
+func (s *Scheduler) readState(ctx context.Context, key string) (store.PostRecord, error) {
+	return s.ledger.Post(ctx, key)
 }
 
-func (s *Scheduler) setState(ctx context.Context, key, value string) error {
-	// A mark records what already happened at Slack, so it is written
+func (s *Scheduler) setState(ctx context.Context, key string, r store.PostRecord) error {
+	// A record says what already happened at Slack, so it is written
 	// even when the job is being stopped.
-	return s.ledger.SetMark(context.WithoutCancel(ctx), markPrefix+key, value)
+	return s.ledger.SetPost(context.WithoutCancel(ctx), key, r)
 }
 
 // message is a post ready to go out.
@@ -146,8 +113,8 @@ func classify(err error) failure {
 // one call, up to a cap; past that it returns the last error and the post
 // stays owed, for the next firing or the next start.
 //
-// When an earlier attempt was interrupted (the mark says "posting": the
-// process died, or a call timed out, between the mark and Slack's answer),
+// When an earlier attempt was interrupted (the record says Posting: the
+// process died, or a call timed out, between the record and Slack's answer),
 // deliver first looks for the post in the channel's history: every post
 // carries message metadata with its outbox key, and conversations.history
 // returns metadata when asked. Found, it is recorded as posted and not sent
@@ -166,10 +133,10 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 	if err != nil {
 		return err
 	}
-	if st.kind == statePosted {
+	if st.State == store.Posted {
 		return nil
 	}
-	uncertain, since := st.kind == statePosting, st.since
+	uncertain, since := st.State == store.Posting, st.Since
 	var (
 		lastErr  error
 		channels int // channel failures so far
@@ -207,7 +174,7 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 		}
 		if !uncertain {
 			since = s.now()
-			if err := s.setState(ctx, m.key, "posting "+since.UTC().Format(time.RFC3339Nano)); err != nil {
+			if err := s.setState(ctx, m.key, store.PostRecord{State: store.Posting, Since: since}); err != nil {
 				return fmt.Errorf("post %s: %w", m.key, err)
 			}
 			uncertain = true
@@ -215,7 +182,7 @@ func (s *Scheduler) deliver(ctx context.Context, m *message) error {
 		ts, err := s.post(ctx, m)
 		if err == nil {
 			s.log.Info("posted", "post", m.key, "channel", m.channel, "ts", ts)
-			if err := s.setState(ctx, m.key, "posted "+ts); err != nil {
+			if err := s.setState(ctx, m.key, store.PostRecord{State: store.Posted, TS: ts}); err != nil {
 				// Slack has it; the next attempt will find it in the
 				// history and record it then.
 				return fmt.Errorf("post %s went out as %s but was not recorded: %w", m.key, ts, err)
@@ -245,14 +212,14 @@ const (
 )
 
 // lookBack looks for an interrupted post in its channel's history since
-// the time its "posting" mark gives, and records it if found. The error is
+// the time its Posting record gives, and records it if found. The error is
 // the recording's (lookRecorded) or the lookup's (lookAgain).
 func (s *Scheduler) lookBack(ctx context.Context, m *message, since time.Time) (lookOutcome, error) {
 	ts, found, err := s.findPost(ctx, m.channel, m.key, since)
 	switch f := classify(err); {
 	case err == nil && found:
 		s.log.Info("an interrupted post had gone out; recording it", "post", m.key, "ts", ts)
-		return lookRecorded, s.setState(ctx, m.key, "posted "+ts)
+		return lookRecorded, s.setState(ctx, m.key, store.PostRecord{State: store.Posted, TS: ts})
 	case err == nil:
 		// Not there: it never went out.
 		return lookNotFound, nil
@@ -283,12 +250,12 @@ func (s *Scheduler) postFailed(m *message, err error, attempt int, channels *int
 }
 
 // giveUp ends deliver for now. When the last attempt certainly did not
-// post, the mark says "failed" so that the next try needs no lookup; when it
-// may have, "posting" stays.
+// post, the record says PostFailed so that the next try needs no lookup;
+// when it may have, Posting stays.
 func (s *Scheduler) giveUp(ctx context.Context, m *message, uncertain bool, err error) error {
 	if !uncertain {
-		if serr := s.setState(ctx, m.key, "failed "+oneLine(err.Error())); serr != nil {
-			s.log.Error("outbox mark not written", "post", m.key, "err", serr)
+		if serr := s.setState(ctx, m.key, store.PostRecord{State: store.PostFailed, Reason: oneLine(err.Error())}); serr != nil {
+			s.log.Error("outbox record not written", "post", m.key, "err", serr)
 		}
 	}
 	return fmt.Errorf("post %s: %w", m.key, err)
@@ -372,7 +339,7 @@ func (s *Scheduler) findPost(ctx context.Context, channel, key string, since tim
 		}
 		params.Cursor = resp.ResponseMetaData.NextCursor
 	}
-	// Too busy a channel to read back to the mark: say so as a refusal,
+	// Too busy a channel to read back to the record: say so as a refusal,
 	// which posts (see deliver).
 	return "", false, slack.SlackErrorResponse{Err: "history_too_long"}
 }

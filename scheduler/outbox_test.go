@@ -15,6 +15,7 @@ import (
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
+	"github.com/quotabot/quotabot/store"
 )
 
 var ctx = context.Background()
@@ -52,8 +53,8 @@ func TestRepeatedFiringsPostOnce(t *testing.T) {
 	}
 	wg.Wait()
 	wantKeys(t, e.fake, "daily/2026-11-26")
-	if got := e.mark("daily/2026-11-26"); !strings.HasPrefix(got, "posted ") {
-		t.Errorf("mark %q, want posted <ts>", got)
+	if got := e.post("daily/2026-11-26"); got.State != store.Posted || got.TS == "" {
+		t.Errorf("record %+v, want posted <ts>", got)
 	}
 	if n := len(e.fake.Calls("conversations.history")); n != 0 {
 		t.Errorf("%d history lookups for posts that were never interrupted, want 0", n)
@@ -84,7 +85,7 @@ func TestRestartDoesNotPostAgain(t *testing.T) {
 // recorded, and nothing after it reaches Slack.
 type crashingPoster struct {
 	*slack.Client
-	ledger *quota.Ledger
+	ledger *store.Ledger
 	// sent says whether the post reached Slack before the death.
 	sent bool
 	dead bool
@@ -138,8 +139,8 @@ func TestCrashBetweenMarkAndPostedPostsOnce(t *testing.T) {
 			}
 
 			e.open() // the process starts again on the same directory
-			if got := e.mark("daily/2026-11-26"); !strings.HasPrefix(got, "posting ") {
-				t.Fatalf("after the crash the mark is %q, want posting <time>", got)
+			if got := e.post("daily/2026-11-26"); got.State != store.Posting || got.Since.IsZero() {
+				t.Fatalf("after the crash the record is %+v, want posting <time>", got)
 			}
 			for range 2 {
 				if err := e.sched.DailyReset(ctx, now.Add(time.Minute)); err != nil {
@@ -147,8 +148,8 @@ func TestCrashBetweenMarkAndPostedPostsOnce(t *testing.T) {
 				}
 			}
 			wantKeys(t, e.fake, "daily/2026-11-26")
-			if got := e.mark("daily/2026-11-26"); !strings.HasPrefix(got, "posted ") {
-				t.Errorf("mark %q, want posted <ts>", got)
+			if got := e.post("daily/2026-11-26"); got.State != store.Posted || got.TS == "" {
+				t.Errorf("record %+v, want posted <ts>", got)
 			}
 			hist := e.fake.Calls("conversations.history")
 			if len(hist) != 1 {
@@ -172,7 +173,7 @@ func TestCrashBetweenMarkAndPostedPostsOnce(t *testing.T) {
 func TestCrashWithoutHistoryScopePostsAgain(t *testing.T) {
 	t.Parallel()
 	e, now := newDailyEnv(t)
-	if err := e.ledger.SetMark(ctx, scheduler.MarkPrefix+"daily/2026-11-26", "posting "+now.UTC().Format(time.RFC3339Nano)); err != nil {
+	if err := e.ledger.SetPost(ctx, "daily/2026-11-26", store.PostRecord{State: store.Posting, Since: now}); err != nil {
 		t.Fatal(err)
 	}
 	e.fake.Fail("conversations.history", slackfake.Failure{Error: "missing_scope"})
@@ -241,8 +242,8 @@ func TestTimeoutThatPostedIsNotPostedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantKeys(t, e.fake, "daily/2026-11-26")
-	if got := e.mark("daily/2026-11-26"); !strings.HasPrefix(got, "posted ") {
-		t.Errorf("mark %q, want posted", got)
+	if got := e.post("daily/2026-11-26"); got.State != store.Posted || got.TS == "" {
+		t.Errorf("record %+v, want posted", got)
 	}
 	wantLog(t, e.logs, "an interrupted post had gone out")
 }
@@ -273,8 +274,8 @@ func TestChannelNotFoundGivesUpThenNextFiringPosts(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "channel_not_found") {
 		t.Fatalf("DailyReset = %v, want channel_not_found", err)
 	}
-	if got := e.mark("daily/2026-11-26"); !strings.HasPrefix(got, "failed ") {
-		t.Errorf("mark %q, want failed <why>", got)
+	if got := e.post("daily/2026-11-26"); got.State != store.PostFailed || got.Reason == "" {
+		t.Errorf("record %+v, want failed <why>", got)
 	}
 	wantKeys(t, e.fake)
 	if err := e.sched.DailyReset(ctx, now.Add(time.Hour)); err != nil {

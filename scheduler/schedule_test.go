@@ -11,12 +11,13 @@ import (
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
+	"github.com/quotabot/quotabot/store"
 )
 
 // schedules returns the daily and monthly schedules New parsed.
 func schedules(t *testing.T, loc *time.Location, dailySpec, monthlySpec string) (cron.Schedule, cron.Schedule) {
 	t.Helper()
-	l, err := quota.Open("", quota.Options{Location: loc, InMemory: true})
+	l, err := store.Open("", store.Options{Location: loc, InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestDueAt(t *testing.T) {
 
 func TestNewRefusesBadSpecs(t *testing.T) {
 	t.Parallel()
-	l, err := quota.Open("", quota.Options{InMemory: true})
+	l, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/quotabot/quotabot/config"
 	"github.com/quotabot/quotabot/internal/wait"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Poster is the part of Slack's Web API the scheduler uses: posting,
@@ -55,7 +56,7 @@ type Options struct {
 // Scheduler posts the daily reset note and the monthly summary. Its methods
 // are safe for concurrent use.
 type Scheduler struct {
-	ledger  *quota.Ledger
+	ledger  *store.Ledger
 	poster  Poster
 	channel string
 	notify  bool
@@ -97,7 +98,7 @@ const (
 // New checks opts and returns a Scheduler that posts to opts.Channel once
 // started. It parses the cron specs with config.ParseSchedule, so a bad spec
 // is an error here, at start-up, with the fix in the message.
-func New(ledger *quota.Ledger, poster Poster, opts Options) (*Scheduler, error) {
+func New(ledger *store.Ledger, poster Poster, opts Options) (*Scheduler, error) {
 	switch {
 	case ledger == nil:
 		return nil, errors.New("scheduler: no ledger")
@@ -261,10 +262,10 @@ func (s *Scheduler) beforeStore(p quota.Period) bool {
 }
 
 // isPosted reports whether p's post is known to have gone out. A store error
-// reads as not posted: postPeriod reads the mark again and stops there.
+// reads as not posted: postPeriod reads the record again and stops there.
 func (s *Scheduler) isPosted(ctx context.Context, j *job, p quota.Period) bool {
 	st, err := s.readState(ctx, postKey(j.name, p))
-	return err == nil && st.kind == statePosted
+	return err == nil && st.State == store.Posted
 }
 
 // dueAt is when the post for p falls due: the spec's first firing after p

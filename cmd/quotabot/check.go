@@ -9,6 +9,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // check verifies the store, from its files or, while the bot runs, through
@@ -31,10 +32,10 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := mustExist(*dir); err != nil {
 		return err
 	}
-	var r quota.CheckReport
+	var r store.CheckReport
 	l, err := openForReading(*dir, cfg, stderr)
 	switch {
-	case errors.Is(err, quota.ErrLocked):
+	case errors.Is(err, store.ErrLocked):
 		if r, err = control.Check(ctx, *dir); err != nil {
 			return err
 		}
@@ -53,7 +54,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // report prints what check found.
-func report(dir string, r quota.CheckReport, stdout io.Writer) error {
+func report(dir string, r store.CheckReport, stdout io.Writer) error {
 	n := quota.FormatCount
 	if r.OK() {
 		_, err := fmt.Fprintf(stdout, "%s is whole: %s entries (%s standing) of %s members, %s counters; every table checksum verified, every counter agrees with the entries.\n",

@@ -11,7 +11,7 @@ import (
 	"runtime/debug"
 
 	"github.com/quotabot/quotabot/config"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // defaultData is --data's default, as docs/ARCHITECTURE.md §3 gives it.
@@ -60,14 +60,14 @@ func loadConfig(path string) (config.Config, error) {
 // openLedger opens the store in dir with the config's plan and zone. A
 // directory in use is refused at once with what to do about it (inUse
 // says what that is for the command at hand).
-func openLedger(dir string, cfg config.Config, log *slog.Logger, inUse string) (*quota.Ledger, error) {
-	l, err := quota.Open(dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: log})
+func openLedger(dir string, cfg config.Config, log *slog.Logger, inUse string) (*store.Ledger, error) {
+	l, err := store.Open(dir, store.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: log})
 	switch {
-	case errors.Is(err, quota.ErrLocked):
+	case errors.Is(err, store.ErrLocked):
 		return nil, fmt.Errorf("data directory %s is in use by another quotabot process: %s", dir, inUse)
-	case errors.Is(err, quota.ErrDamaged):
+	case errors.Is(err, store.ErrDamaged):
 		return nil, err // it names the directory, the file and what to do
-	case errors.Is(err, quota.ErrDiskFull):
+	case errors.Is(err, store.ErrDiskFull):
 		return nil, fmt.Errorf("%w; free some space there and try again", err)
 	case err != nil:
 		return nil, fmt.Errorf("--data %s: %w (give a directory quotabot can read and write)", dir, err)
@@ -80,16 +80,16 @@ func openLedger(dir string, cfg config.Config, log *slog.Logger, inUse string) (
 }
 
 // openForReading opens the store in dir read-only, for export and backup.
-// A directory in use comes back as quota.ErrLocked, for the caller to ask
+// A directory in use comes back as store.ErrLocked, for the caller to ask
 // the running bot instead.
-func openForReading(dir string, cfg config.Config, stderr io.Writer) (*quota.Ledger, error) {
-	l, err := quota.Open(dir, quota.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr), ReadOnly: true})
+func openForReading(dir string, cfg config.Config, stderr io.Writer) (*store.Ledger, error) {
+	l, err := store.Open(dir, store.Options{Plan: cfg.Plan, Location: cfg.Timezone, Logger: quietLog(stderr), ReadOnly: true})
 	switch {
-	case errors.Is(err, quota.ErrLocked):
+	case errors.Is(err, store.ErrLocked):
 		return nil, err
-	case errors.Is(err, quota.ErrNoStore):
+	case errors.Is(err, store.ErrNoStore):
 		return nil, fmt.Errorf("--data %s holds no quotabot data (give the data directory quotabot serve uses)", dir)
-	case errors.Is(err, quota.ErrDiskFull):
+	case errors.Is(err, store.ErrDiskFull):
 		return nil, fmt.Errorf("%w; free some space there and try again", err)
 	case err != nil:
 		return nil, fmt.Errorf("--data %s: %w", dir, err)

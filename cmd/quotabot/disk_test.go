@@ -16,6 +16,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestToolsOnFullDisk runs export, backup, check and console on a tmpfs with no
@@ -85,13 +86,13 @@ func TestToolsOnFullDisk(t *testing.T) {
 func crashedStore(t *testing.T, dir string, n int) {
 	t.Helper()
 	src := t.TempDir()
-	l, err := quota.Open(src, quota.Options{})
+	l, err := store.Open(src, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	for range n {
-		if _, err := l.Log(context.Background(), quota.LogRequest{Member: "U1", Kind: quota.Message, Count: 2}); err != nil {
+		if _, err := l.Log(context.Background(), store.LogRequest{Member: "U1", Kind: quota.Message, Count: 2}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/quotabot/quotabot/doctor"
 	"github.com/quotabot/quotabot/internal/control"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // doctorTimeout bounds the whole of doctor's talk with Slack, so that a
@@ -106,7 +106,7 @@ func dataCheck(ctx context.Context, dir string) doctor.Check {
 	}
 	// The same check serve makes before it opens the store: a store serve
 	// would refuse is not ready to serve.
-	if err := quota.Verify(dir); err != nil {
+	if err := store.Verify(dir); err != nil {
 		return doctor.Check{Name: name, Status: doctor.Fail, Detail: err.Error(),
 			Fix: "restore the latest backup into a new directory (quotabot restore --data NEWDIR BACKUP) and give serve that --data"}
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/internal/slackfake"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // doctorEnv is serve's environment pointed at fake.
@@ -112,7 +112,7 @@ func TestDoctor(t *testing.T) {
 		{
 			name: "a locked data directory",
 			setup: func(t *testing.T, fake *slackfake.Server, dir string) {
-				l, err := quota.Open(dir, quota.Options{})
+				l, err := store.Open(dir, store.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -123,7 +123,7 @@ func TestDoctor(t *testing.T) {
 		{
 			name: "a damaged store",
 			setup: func(t *testing.T, fake *slackfake.Server, dir string) {
-				l, err := quota.Open(dir, quota.Options{})
+				l, err := store.Open(dir, store.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -139,7 +139,7 @@ func TestDoctor(t *testing.T) {
 		{
 			name: "a data directory the running bot answers for",
 			setup: func(t *testing.T, fake *slackfake.Server, dir string) {
-				l, err := quota.Open(dir, quota.Options{})
+				l, err := store.Open(dir, store.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}

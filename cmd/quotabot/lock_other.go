@@ -3,5 +3,5 @@
 package main
 
 // dirLocked cannot tell on this system; opening the store still refuses a
-// directory in use, with quota.ErrLocked.
+// directory in use, with store.ErrLocked.
 func dirLocked(dir string) bool { return false }

@@ -15,7 +15,7 @@ import (
 	_ "time/tzdata" // America/New_York wherever the tests run
 
 	"github.com/quotabot/quotabot/internal/control"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // TestSettings: a setting missing or malformed stops serve at once, with
@@ -280,7 +280,7 @@ func TestLockedDir(t *testing.T) {
 			mustRun(t, nil, "/logsend 5\n", "console", "--data", dir, "--user", "U1")
 			want := mustRun(t, nil, "", "export", "--data", dir).stdout
 
-			l, err := quota.Open(dir, quota.Options{})
+			l, err := store.Open(dir, store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/quotabot/quotabot/commands"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // manifest is the part of a Slack app manifest the test checks.
@@ -69,7 +69,7 @@ func TestManifest(t *testing.T) {
 		t.Fatalf("manifest.yml does not parse: %v", err)
 	}
 
-	l, err := quota.Open("", quota.Options{InMemory: true})
+	l, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // olderBackup is a backup written by the quotabot before backups carried
 // a version and a checksum: a bare Badger stream of a store with four
 // entries that stand (and one undone).
-const olderBackup = "../../quota/testdata/badger-stream.bak"
+const olderBackup = "../../store/testdata/badger-stream.bak"
 
 // TestRestoreRefused: through the command line, from a file and from
 // standard input, an empty, truncated, damaged, random, text or older

@@ -20,8 +20,8 @@ import (
 	"github.com/quotabot/quotabot/config"
 	"github.com/quotabot/quotabot/home"
 	"github.com/quotabot/quotabot/internal/control"
-	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/scheduler"
+	"github.com/quotabot/quotabot/store"
 )
 
 // settings are serve's environment, checked.
@@ -147,7 +147,7 @@ type app struct {
 	dir      string
 	httpAddr string
 
-	ledger  *quota.Ledger
+	ledger  *store.Ledger
 	control *control.Server
 	b       *bot.Bot
 	sched   *scheduler.Scheduler
@@ -305,4 +305,4 @@ func (a *app) close() error {
 var _ bot.Home = (*home.Home)(nil)
 
 // The control socket reads the store serve opens.
-var _ control.Store = (*quota.Ledger)(nil)
+var _ control.Store = (*store.Ledger)(nil)

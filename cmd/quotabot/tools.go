@@ -13,7 +13,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/control"
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // consoleUser is who types in the console unless --user says otherwise.
@@ -151,7 +151,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	l, err := openForReading(*dir, cfg, stderr)
-	if errors.Is(err, quota.ErrLocked) {
+	if errors.Is(err, store.ErrLocked) {
 		// The running bot answers, reading the dates in its own zone.
 		return control.Export(ctx, *dir, *fromS, *toS, stdout)
 	}
@@ -200,7 +200,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	}()
 	l, err := openForReading(*dir, cfg, stderr)
 	switch {
-	case errors.Is(err, quota.ErrLocked):
+	case errors.Is(err, store.ErrLocked):
 		if err := control.Backup(ctx, *dir, w); err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ func output(path string, stdout io.Writer) (w io.Writer, commit func() error, ab
 }
 
 // restore loads a backup into a new or empty data directory; the bot must
-// be stopped. quota.Restore verifies the whole file before anything lands
+// be stopped. store.Restore verifies the whole file before anything lands
 // and builds the store beside the directory, so a refusal leaves it as it
 // was.
 func restore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -290,17 +290,17 @@ func restore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return fmt.Errorf("--data %s: %w", *dir, err)
 	}
-	opts := quota.RestoreOptions{Unverified: *unverified}
-	var got quota.Restored
+	opts := store.RestoreOptions{Unverified: *unverified}
+	var got store.Restored
 	if name == "-" {
-		got, err = quota.RestoreFrom(*dir, stdin, opts)
+		got, err = store.RestoreFrom(*dir, stdin, opts)
 	} else {
-		got, err = quota.Restore(*dir, name, opts)
+		got, err = store.Restore(*dir, name, opts)
 	}
 	switch {
-	case errors.Is(err, quota.ErrLocked):
+	case errors.Is(err, store.ErrLocked):
 		return inUse
-	case errors.Is(err, quota.ErrBackupOld):
+	case errors.Is(err, store.ErrBackupOld):
 		return fmt.Errorf("%w; restore --unverified loads it anyway, still checking its counters against its entries", err)
 	case err != nil:
 		return err

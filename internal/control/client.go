@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 // Bounds on asking the running bot, so a bot that hangs cannot hang the
@@ -41,9 +41,9 @@ func Backup(ctx context.Context, dir string, w io.Writer) error {
 }
 
 // Check is what checking the store of the bot running on dir finds.
-func Check(ctx context.Context, dir string) (quota.CheckReport, error) {
+func Check(ctx context.Context, dir string) (store.CheckReport, error) {
 	var body bytes.Buffer
-	var r quota.CheckReport
+	var r store.CheckReport
 	if err := ask(ctx, dir, "/check", &body); err != nil {
 		return r, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/quotabot/quotabot/internal/control"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 var ctx = context.Background()
@@ -52,16 +53,16 @@ func TestExportRange(t *testing.T) {
 	}
 }
 
-// store is a real store in a directory of the test's, with two entries.
-func store(t *testing.T) (dir string, l *quota.Ledger) {
+// openStore is a real store in a directory of the test's, with two entries.
+func openStore(t *testing.T) (dir string, l *store.Ledger) {
 	t.Helper()
 	dir = t.TempDir()
-	l, err := quota.Open(dir, quota.Options{})
+	l, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	for _, r := range []quota.LogRequest{{Member: "U1", Kind: quota.Message, Count: 5},
+	for _, r := range []store.LogRequest{{Member: "U1", Kind: quota.Message, Count: 5},
 		{Member: "U2", Kind: quota.Message, Count: 2, Note: "=SUM(A1)"}} {
 		if _, err := l.Log(ctx, r); err != nil {
 			t.Fatal(err)
@@ -85,7 +86,7 @@ func serve(t *testing.T, dir string, s control.Store) *control.Server {
 // gives, byte for byte.
 func TestServe(t *testing.T) {
 	t.Parallel()
-	dir, l := store(t)
+	dir, l := openStore(t)
 	// A socket file left by a process that died is replaced.
 	if err := os.WriteFile(control.Path(dir), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -141,13 +142,13 @@ func TestServe(t *testing.T) {
 
 // slowCheck is a store whose Check waits for release, then fails.
 type slowCheck struct {
-	*quota.Ledger
+	*store.Ledger
 	release chan struct{}
 }
 
-func (s slowCheck) Check(ctx context.Context) (quota.CheckReport, error) {
+func (s slowCheck) Check(ctx context.Context) (store.CheckReport, error) {
 	<-s.release
-	return quota.CheckReport{}, errors.New("table 000001.sst:\nchecksum mismatch")
+	return store.CheckReport{}, errors.New("table 000001.sst:\nchecksum mismatch")
 }
 
 // TestCheckStreams: the head of the answer to check goes out before the
@@ -155,7 +156,7 @@ func (s slowCheck) Check(ctx context.Context) (quota.CheckReport, error) {
 // failure comes in the trailer, on one line.
 func TestCheckStreams(t *testing.T) {
 	t.Parallel()
-	dir, l := store(t)
+	dir, l := openStore(t)
 	s := slowCheck{Ledger: l, release: make(chan struct{})}
 	serve(t, dir, s)
 	client := &http.Client{Transport: &http.Transport{

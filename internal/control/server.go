@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 const (
@@ -72,7 +73,7 @@ type Store interface {
 	Location() *time.Location
 	Entries(ctx context.Context, from, to time.Time) iter.Seq2[quota.Entry, error]
 	Backup(ctx context.Context, w io.Writer) error
-	Check(ctx context.Context) (quota.CheckReport, error)
+	Check(ctx context.Context) (store.CheckReport, error)
 }
 
 // Server serves the control socket for a running bot.

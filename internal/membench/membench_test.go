@@ -32,6 +32,7 @@ import (
 	"github.com/quotabot/quotabot/internal/benchref"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 var (
@@ -120,7 +121,7 @@ func seed(b *testing.B, dir string, n, members int) {
 	step := int64(365 * 24 * time.Hour / time.Duration(max(n, 1)))
 	var tick atomic.Int64
 	now := func() time.Time { return time.Unix(0, start.UnixNano()+tick.Add(step)) }
-	l, err := quota.Open(dir, quota.Options{Now: now})
+	l, err := store.Open(dir, store.Options{Now: now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func seed(b *testing.B, dir string, n, members int) {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(w), 7))
 			for next.Add(1) <= int64(n) {
-				req := quota.LogRequest{Member: benchref.Member(r, members), Kind: quota.Message, Count: 1 + r.IntN(5)}
+				req := store.LogRequest{Member: benchref.Member(r, members), Kind: quota.Message, Count: 1 + r.IntN(5)}
 				if _, err := l.Log(context.Background(), req); err != nil {
 					b.Error(err)
 					return

@@ -14,7 +14,7 @@ import (
 // writes fault with SIGBUS exactly as on a full disk in the field.
 // Elsewhere it is made up: a directory whose free space DiskFree reports
 // as the size less what the directory holds and the filler, for the
-// ledger's free-space check (quota.Options.DiskFree).
+// ledger's free-space check (store.Options.DiskFree).
 type Disk struct {
 	Dir  string // the disk's root; put the store in a directory under it
 	Real bool   // a mounted tmpfs, not a made-up disk
@@ -37,7 +37,7 @@ func NewDisk(tb testing.TB, size int64) *Disk {
 	return d
 }
 
-// DiskFree is the free-space function to give quota.Options: nil on a
+// DiskFree is the free-space function to give store.Options: nil on a
 // real disk, which statfs reads.
 func (d *Disk) DiskFree() func(string) (uint64, error) {
 	if d.Real {

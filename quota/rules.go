@@ -1,0 +1,129 @@
+package quota
+
+import (
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// The rules the store applies inside its transactions. Each is a function
+// of the values it is given, time included, so that it is tested without
+// a store and reads the same wherever it runs.
+
+// CheckMember accepts Slack-shaped member IDs: letters, digits, '_', '-'
+// and '.', at most 64 of them. Anything else (an empty ID, a NUL that
+// would run into the next part of a storage key) is ErrInvalidMember.
+func CheckMember(id string) error {
+	if id == "" || len(id) > 64 {
+		return fmt.Errorf("%w %q", ErrInvalidMember, id)
+	}
+	for _, r := range id {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return fmt.Errorf("%w %q", ErrInvalidMember, id)
+		}
+	}
+	return nil
+}
+
+// CheckLog refuses what no member may log under p: a count outside
+// MinCount..MaxCount (ErrBadCount), a kind the plan does not know (an
+// *UnknownError, ErrUnknownKind) or a note longer than MaxNote characters
+// (ErrNoteTooLong). Whether a member's tier can send the kind is Allows's
+// to say.
+func (p Plan) CheckLog(k Kind, count int, note string) error {
+	if count < MinCount || count > MaxCount {
+		return fmt.Errorf("%w: %d (%d to %d)", ErrBadCount, count, MinCount, MaxCount)
+	}
+	if !slices.Contains(p.kinds, k) {
+		return p.unknownKind(string(k))
+	}
+	if n := utf8.RuneCountInString(note); n > MaxNote {
+		return fmt.Errorf("%w (%d characters, at most %d)", ErrNoteTooLong, n, MaxNote)
+	}
+	return nil
+}
+
+// Allows says whether a member on tier t may log kind k: nil, or a
+// *NoKindError (ErrNoKind) naming the tiers of p that can send it. An
+// InMail on the free tier is refused, not recorded as over a limit of 0.
+func (p Plan) Allows(t Tier, k Kind) error {
+	if t.Has(k) {
+		return nil
+	}
+	var with []string
+	for _, name := range p.TierNames() {
+		if p.Tiers[name].Has(k) {
+			with = append(with, name)
+		}
+	}
+	return &NoKindError{Tier: t.Name, Kind: k, Tiers: with}
+}
+
+// UndoWindow is how long after it was logged an entry may be taken back.
+const UndoWindow = 24 * time.Hour
+
+// UndoableSince is the oldest an entry may be dated and still be taken
+// back at now.
+func UndoableSince(now time.Time) time.Time { return now.Add(-UndoWindow) }
+
+// Undoable reports whether e may be taken back at now: it still stands and
+// was logged at most UndoWindow before now, an entry exactly 24 hours old
+// included.
+func (e Entry) Undoable(now time.Time) bool {
+	return e.Stands() && !e.At.Before(UndoableSince(now))
+}
+
+// Usage is member m's standing at now under p: for each kind m's tier can
+// send, in the plan's order, what m has used in each window the tier
+// limits, in the period of that window holding now, cut in loc. count says
+// how much of a kind m used in a period; its error ends Usage.
+func (p Plan) Usage(m Member, now time.Time, loc *time.Location, count func(Kind, Period) (int, error)) (Usage, error) {
+	tier := p.Tier(m.Tier)
+	u := Usage{Member: m, At: now}
+	for _, k := range p.kinds {
+		if !tier.Has(k) {
+			continue
+		}
+		ku, err := tier.Usage(k, now, loc, func(pd Period) (int, error) { return count(k, pd) })
+		if err != nil {
+			return Usage{}, err
+		}
+		u.Kinds = append(u.Kinds, ku)
+	}
+	return u, nil
+}
+
+// Usage is the use of kind k under t at now: one WindowUsage per limit t
+// sets on k, shortest window first, each in the period holding now, cut in
+// loc. count says how much of k was used in a period; its error ends
+// Usage. A tier without k gives a KindUsage with no windows.
+func (t Tier) Usage(k Kind, now time.Time, loc *time.Location, count func(Period) (int, error)) (KindUsage, error) {
+	ku := KindUsage{Kind: k}
+	for _, lim := range t.Limits[k] {
+		pd := lim.Window.Period(now, loc)
+		n, err := count(pd)
+		if err != nil {
+			return KindUsage{}, err
+		}
+		ku.Windows = append(ku.Windows, WindowUsage{Limit: lim, Period: pd, Used: n})
+	}
+	return ku, nil
+}
+
+// MemberSummary is m's use over a period of window w under p, from what m
+// used of each kind in it: every kind m used or m's tier can send, in the
+// plan's order, against the limit the tier sets for w, if it sets one.
+func (p Plan) MemberSummary(m Member, w Window, used map[Kind]int) MemberSummary {
+	tier := p.Tier(m.Tier)
+	ms := MemberSummary{Member: m}
+	for _, k := range p.kinds {
+		n, usedIt := used[k]
+		if !usedIt && !tier.Has(k) {
+			continue
+		}
+		lim, has := tier.Limit(k, w)
+		ms.Kinds = append(ms.Kinds, KindSummary{Kind: k, Used: n, Limit: lim, HasLimit: has})
+	}
+	return ms
+}

@@ -1,0 +1,282 @@
+package store
+
+// This file holds the key layout, Badger's options and the encoding of
+// records.
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/quotabot/quotabot/quota"
+)
+
+// Key layout. One byte says what a key holds; IDs never contain 0x00, so it
+// separates variable-length parts and keeps prefixes unambiguous.
+//
+//	m<member>                          member record (JSON)
+//	t<member>\x00<nanos>               tier change (JSON)
+//	e<nanos>                           entry (JSON); nanos is the clock's, made unique
+//	i<member>\x00<nanos>               index of a member's entries, empty value
+//	klog:<key>, kundo:<key>            idempotency key: nanos of the entry it made; expires
+//	ktier:<key>                        idempotency key: the member record it left (JSON); expires
+//	c<window><period>\x00<member>\x00<kind>   counter, 8 bytes big-endian
+//	oscheduler/<post>                  a scheduled post's outbox record (post.go)
+//	zloc                               zone the counters' periods were cut in
+//	zseq                               the newest entry's sequence number, 8 bytes
+//	zcreated                           when the store was created (created.go)
+const (
+	pMember  = 'm'
+	pTier    = 't'
+	pEntry   = 'e'
+	pIndex   = 'i'
+	pKey     = 'k'
+	pCounter = 'c'
+	pPost    = 'o'
+)
+
+var metaLocation = []byte("zloc")
+
+// metaSeq holds the sequence number of the newest entry (entryRecord.Seq).
+var metaSeq = []byte("zseq")
+
+// keyTTL is how long an idempotency key is remembered. Slack redelivers
+// within minutes; a day leaves room for a replayed request.
+const keyTTL = 48 * time.Hour
+
+func memberKey(id string) []byte { return append([]byte{pMember}, id...) }
+
+func tierChangeKey(id string, at int64) []byte {
+	k := append([]byte{pTier}, id...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, uint64(at))
+}
+
+func entryKey(at int64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{pEntry}, uint64(at))
+}
+
+func indexPrefix(member string) []byte {
+	k := append([]byte{pIndex}, member...)
+	return append(k, 0)
+}
+
+func indexKey(member string, at int64) []byte {
+	return binary.BigEndian.AppendUint64(indexPrefix(member), uint64(at))
+}
+
+func idemKey(key string) []byte { return append([]byte{pKey}, key...) }
+
+func windowByte(w quota.Window) byte { return "?dwm"[w] }
+
+func counterPrefix(p quota.Period) []byte {
+	k := []byte{pCounter, windowByte(p.Window)}
+	k = append(k, p.Key()...)
+	return append(k, 0)
+}
+
+func counterKey(p quota.Period, member string, k quota.Kind) []byte {
+	key := append(counterPrefix(p), member...)
+	key = append(key, 0)
+	return append(key, k...)
+}
+
+// postKey is the key of a scheduled post's record. The scheduler named its
+// records "scheduler/" and the post when it stored them itself.
+func postKey(name string) []byte { return append([]byte{pPost}, "scheduler/"+name...) }
+
+// badgerOptions tunes Badger for a bot that holds a few megabytes to a
+// year of entries, not for the database server its defaults assume (64 MB
+// memtables x5, a 256 MB block cache, unbounded index memory). docs/ARCHITECTURE.md §5
+// allows 32 MiB idle and 96 MiB under load, at any store size; the figures
+// behind each choice are in internal/membench and the commits that set
+// them.
+func badgerOptions(dir string, inMemory bool, log *slog.Logger) badger.Options {
+	// The writer's batches (128 requests, notes up to MaxNote bytes that
+	// JSON may escape to six times as many) must stay under 15% of it.
+	const memtable = 4 << 20
+	if inMemory {
+		dir = ""
+	}
+	opts := badger.DefaultOptions(dir).
+		WithInMemory(inMemory).
+		// A reply says "logged" only after the entry is on disk.
+		WithSyncWrites(true).
+		// Each block is checked as it is read from disk (cached blocks
+		// were checked then), so a flipped byte is never decoded as data.
+		// Badger does not report it either: a read skips the block's
+		// table, so the key reads as missing. Damage is refused by
+		// verifyDir at open and found by verifyTables each day.
+		WithChecksumVerificationMode(options.OnBlockRead).
+		WithMemTableSize(memtable).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(4).
+		WithNumLevelZeroTablesStall(8).
+		// Compaction holds a builder, its buffers and a pooled copy of
+		// them for every table in flight, sized from the table size: small
+		// tables of one size at every level (TableSizeMultiplier below)
+		// keep that heap small: a million-entry store peaked 30 MiB lower
+		// with these than with 1 MB tables doubling per level.
+		WithBaseTableSize(512 << 10).
+		// ZSTD tables are smaller than Snappy's: less to map, to read
+		// back when merging, and to hold on disk (see compression).
+		WithCompression(compression(inMemory)).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(2 << 20).
+		WithValueLogFileSize(16 << 20).
+		// Values are small records; keeping them in the LSM tree spares
+		// value-log reads. Must stay under 15% of the memtable.
+		WithValueThreshold(4 << 10).
+		// Badger's minimum: one compactor kept for level 0, one for the rest.
+		WithNumCompactors(2).
+		// Every write goes through the ledger's single writer goroutine,
+		// so there is nothing for conflict detection to find.
+		WithDetectConflicts(false).
+		WithMetricsEnabled(false).
+		WithLogger(badgerLogger{log})
+	opts.TableSizeMultiplier = 1 // no With method for it
+	return opts
+}
+
+// compression is ZSTD on disk. A store in memory (tests) gets none: it has
+// no disk to spare, and Badger's ZSTD shares one encoder across the process,
+// whose channels belong to the synctest bubble that first used it, so a
+// second bubble's store would crash the test binary.
+func compression(inMemory bool) options.CompressionType {
+	if inMemory {
+		return options.None
+	}
+	return options.ZSTD
+}
+
+// badgerLogger sends Badger's chatter to slog: its Infof lines are
+// debugging detail, its warnings and errors are not.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Infof(f string, a ...any) {
+	b.l.Debug("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Debugf(f string, a ...any) {}
+
+// openBadger opens the store, turning Badger's directory-lock failure into
+// ErrLocked with the directory named.
+func openBadger(dir string, inMemory bool, log *slog.Logger) (*badger.DB, error) {
+	return openWith(dir, badgerOptions(dir, inMemory, log))
+}
+
+// openWith is openBadger with the options given.
+func openWith(dir string, o badger.Options) (*badger.DB, error) {
+	db, err := badger.Open(o)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("open %s: %w: another quotabot process holds it", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	return db, nil
+}
+
+// Records as stored.
+
+type memberRecord struct {
+	ID        string    `json:"id"`
+	Tier      string    `json:"tier"`
+	Enrolled  time.Time `json:"enrolled"`
+	TierSetBy string    `json:"tier_set_by,omitempty"`
+	TierSetAt time.Time `json:"tier_set_at,omitzero"`
+}
+
+func (r memberRecord) member() quota.Member { return quota.Member(r) }
+
+type entryRecord struct {
+	Member string     `json:"u"`
+	Kind   quota.Kind `json:"k"`
+	Count  int        `json:"n"`
+	Note   string     `json:"t,omitempty"`
+	Undone int64      `json:"x,omitempty"` // unix nanos
+	// Seq orders entries as they were logged, whatever the clock said;
+	// 0 in entries written before it was kept.
+	Seq uint64 `json:"s,omitempty"`
+}
+
+type tierChange struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+}
+
+func (r entryRecord) entry(at int64) quota.Entry {
+	e := quota.Entry{
+		ID:     entryID(at),
+		At:     time.Unix(0, at).UTC(),
+		Member: r.Member,
+		Kind:   r.Kind,
+		Count:  r.Count,
+		Note:   r.Note,
+	}
+	if r.Undone != 0 {
+		e.Undone = time.Unix(0, r.Undone).UTC()
+	}
+	return e
+}
+
+// entryID is an entry's public name: its nanos in hex, which sorts by time.
+func entryID(at int64) string { return fmt.Sprintf("%016x", uint64(at)) }
+
+// parseEntryID is the inverse of entryID.
+func parseEntryID(id string) (int64, error) {
+	var n uint64
+	if len(id) != 16 {
+		return 0, fmt.Errorf("entry id %q: want 16 hex digits", id)
+	}
+	if _, err := fmt.Sscanf(id, "%016x", &n); err != nil {
+		return 0, fmt.Errorf("entry id %q: %w", id, err)
+	}
+	return int64(n), nil
+}
+
+func getJSON(txn *badger.Txn, key []byte, v any) (bool, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+func getCount(txn *badger.Txn, key []byte) (int, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = item.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return fmt.Errorf("counter %q: %d bytes, want 8", key, len(b))
+		}
+		n = int(int64(binary.BigEndian.Uint64(b)))
+		return nil
+	})
+	return n, err
+}
+
+func countValue(n int) []byte { return binary.BigEndian.AppendUint64(nil, uint64(int64(n))) }

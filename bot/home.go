@@ -127,11 +127,11 @@ func DefaultHome(ctx context.Context, l Ledger, user string) (slack.HomeTabViewR
 		return slack.HomeTabViewRequest{}, err
 	}
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab,
-		Blocks: slack.Blocks{BlockSet: HomeBlocks(u.Member.Tier, commands.UsageBlocks(u))}}, nil
+		Blocks: slack.Blocks{BlockSet: HomeBlocks(u.Member.Tier, blockkit.UsageBlocks(u))}}, nil
 }
 
 // HomeBlocks lays out the App Home: a title, the member's standing (from
-// commands.UsageBlocks) and how to log, within the 100 blocks a Home tab
+// blockkit.UsageBlocks) and how to log, within the 100 blocks a Home tab
 // takes.
 func HomeBlocks(tier string, usage []slack.Block) []slack.Block {
 	mrkdwn := func(s string) *slack.TextBlockObject {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -200,14 +201,14 @@ func logReply(res quota.LogResult) Reply {
 	logged := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	blocks := []slack.Block{
 		blockkit.Section(fmt.Sprintf(":white_check_mark: Logged *%s*.", logged)),
-		blockkit.Section(kindMrkdwn(res.Usage)),
+		blockkit.Section(blockkit.KindMrkdwn(res.Usage)),
 	}
 	if e.Note != "" {
 		blocks = append(blocks, blockkit.Context("Note: "+blockkit.Escape(e.Note)))
 	}
 	blocks = append(blocks, logButtons(e))
 	return Reply{
-		Text:   fmt.Sprintf("Logged %s. %s", logged, leftText(res.Usage)),
+		Text:   fmt.Sprintf("Logged %s. %s", logged, blockkit.LeftText(res.Usage)),
 		Blocks: blocks,
 	}
 }
@@ -229,16 +230,16 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 		return Reply{}, err
 	}
 	took := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
-	text := fmt.Sprintf("Took back %s logged %s.", took, plainDate(e.At.In(h.ledger.Location())))
-	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, DateToken(e.At.In(h.ledger.Location()))))}
+	text := fmt.Sprintf("Took back %s logged %s.", took, blockkit.PlainDate(e.At.In(h.ledger.Location())))
+	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, blockkit.DateToken(e.At.In(h.ledger.Location()))))}
 	u, err := h.ledger.Usage(ctx, user)
 	if err != nil {
 		return Reply{}, err
 	}
 	// The member's tier may have changed since, and no longer have the kind.
 	if ku, ok := u.Kind(e.Kind); ok {
-		text += " " + leftText(ku)
-		blocks = append(blocks, blockkit.Section(kindMrkdwn(ku)))
+		text += " " + blockkit.LeftText(ku)
+		blocks = append(blocks, blockkit.Section(blockkit.KindMrkdwn(ku)))
 	}
 	return Reply{Text: text, Blocks: blocks}, nil
 }
@@ -258,8 +259,8 @@ func (h *Handler) show(ctx context.Context, caller, member string) (Reply, error
 		whoseText = fmt.Sprintf("Quota for <@%s>", member)
 	}
 	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("%s · tier %s", whose, u.Member.Tier))}
-	blocks = append(blocks, UsageBlocks(u)...)
-	text := fmt.Sprintf("%s (tier %s). %s", whoseText, u.Member.Tier, UsageText(u))
+	blocks = append(blocks, blockkit.UsageBlocks(u)...)
+	text := fmt.Sprintf("%s (tier %s). %s", whoseText, u.Member.Tier, blockkit.UsageText(u))
 	if missing := h.missingKinds(u); missing != "" {
 		note := missing
 		if self {
@@ -419,8 +420,8 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		// workspace's zone like every other time the bot shows.
 		e.At = e.At.In(loc)
 		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
-		line := fmt.Sprintf("• %s · *%s*", DateToken(e.At), what)
-		text := fmt.Sprintf("%s: %s", plainDate(e.At), what)
+		line := fmt.Sprintf("• %s · *%s*", blockkit.DateToken(e.At), what)
+		text := fmt.Sprintf("%s: %s", blockkit.PlainDate(e.At), what)
 		if e.Note != "" {
 			// Escaped in the fallback too: Slack reads `text` as
 			// mrkdwn, so a note's <!channel> would ping everyone.
@@ -429,7 +430,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 			text += " (" + note + ")"
 		}
 		if !e.Stands() {
-			line = fmt.Sprintf("• ~%s · %s~ · taken back", DateToken(e.At), what)
+			line = fmt.Sprintf("• ~%s · %s~ · taken back", blockkit.DateToken(e.At), what)
 			text += ", taken back"
 		}
 		lines = append(lines, line)
@@ -484,6 +485,24 @@ func packLines(lines iter.Seq[string], maxChars, maxBlocks, maxBytes int) ([]sla
 	}
 	flush()
 	return blocks, packed
+}
+
+// jsonLen is how many bytes s takes in encoding/json's output, which
+// escapes <, > and & as \u003c and the like: a mention costs 22 bytes, not
+// 12, and a Socket Mode ack is limited in bytes.
+func jsonLen(s string) int {
+	n := 2
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
+			n += 2
+		case r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029' || r < 0x20:
+			n += 6
+		default:
+			n += utf8.RuneLen(r)
+		}
+	}
+	return n
 }
 
 func (h *Handler) help(c Help) Reply {

@@ -44,9 +44,11 @@
 // 100. Left this month: 1,495 of 1,500."). Reset times are Slack date
 // tokens, so each reader sees their own zone. A window at 80% of its limit
 // warns; at 100% it says so loudly, and over it says by how much and when
-// the window resets. Replies stay within Block Kit's limits whatever the
-// input or the team's size (internal/blockkit's limits); the tests hold
-// them to the fake Slack's checks, which refuse what Slack refuses.
+// the window resets. The standing and the team table are drawn by
+// internal/blockkit, which the App Home shares, so the two read alike.
+// Replies stay within Block Kit's limits whatever the input or the team's
+// size (internal/blockkit's limits); the tests hold them to the fake
+// Slack's checks, which refuse what Slack refuses.
 //
 // Errors read as help: [Explain] is the one place an error becomes words.
 // A refusal carries the command's usage line and, for /logsend, that

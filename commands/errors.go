@@ -163,3 +163,6 @@ func (h *Handler) usage(command string) string {
 	}
 	return "Usage: `/quota help`"
 }
+
+// quote shows a member's word back to them, shortened and made inert.
+func quote(s string) string { return "“" + blockkit.Escape(clip(unescapeSlack(s), 40)) + "”" }

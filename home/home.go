@@ -319,17 +319,17 @@ func (h *Home) teamPage(ctx context.Context, admin string) (*teamPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	commands.SortTeam(team)
+	rows := blockkit.RankTeam(team)
 	size := h.opts.PageSize
-	pages := max(1, (len(team)+size-1)/size)
+	pages := max(1, (len(rows)+size-1)/size)
 	h.mu.Lock()
 	page := min(max(h.pages[admin], 1), pages)
 	h.mu.Unlock()
 	first := (page - 1) * size
 	return &teamPage{
-		members: team[first:min(first+size, len(team))],
-		summary: commands.TeamSummary(team),
-		total:   len(team), first: first, page: page, pages: pages,
+		members: rows[first:min(first+size, len(rows))],
+		summary: blockkit.TeamSummary(rows),
+		total:   len(rows), first: first, page: page, pages: pages,
 	}, nil
 }
 

@@ -78,7 +78,7 @@ func newEnv(t testing.TB, c config) *env {
 	logs := &testutil.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if c.commands.Logger == nil {
-		c.commands.Logger = bot.HandlerLogger(log)
+		c.commands.Logger = log
 	}
 	h := commands.New(l, c.commands)
 	team, err := bot.Identify(context.Background(), api, log)
@@ -316,13 +316,13 @@ type stub struct {
 	slow   bool
 }
 
-func (s *stub) Handle(ctx context.Context, req commands.Request) commands.Reply {
-	return s.handle(ctx, req)
+func (s *stub) Handle(ctx context.Context, req commands.Request) commands.Result {
+	return commands.Result{Reply: s.handle(ctx, req)}
 }
 func (s *stub) Slow(commands.Request) bool { return s.slow }
 func (s *stub) Commands() []string         { return []string{"/quota", "/logsend"} }
-func (s *stub) Action(context.Context, commands.ActionRequest) (commands.Reply, error) {
-	return commands.Reply{}, commands.ErrUnknownAction
+func (s *stub) Action(context.Context, commands.ActionRequest) (commands.Result, error) {
+	return commands.Result{}, commands.ErrUnknownAction
 }
 
 func textReply(s string) commands.Reply {

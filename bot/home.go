@@ -78,13 +78,13 @@ type Home interface {
 	// Publish publishes the member's home (app_home_opened).
 	Publish(ctx context.Context, user string) error
 	// HandleAction answers a press on a home view, which has no
-	// response_url, by publishing the home again. Its error wraps
-	// commands.ErrUnknownAction for an action that is not quotabot's.
-	HandleAction(ctx context.Context, a commands.ActionRequest) error
-	// RefreshAfter is told of every slash command once handled, and
-	// Refresh of every member a press on a message concerned, so that a
-	// home can keep up with changes made elsewhere. Both return at once.
-	RefreshAfter(req commands.Request)
+	// response_url, by publishing the home again, and returns what the
+	// press did. Its error wraps commands.ErrUnknownAction for an action
+	// that is not quotabot's.
+	HandleAction(ctx context.Context, a commands.ActionRequest) (commands.Result, error)
+	// Refresh is told of every member a slash command or a press on a
+	// message changed (commands.Result.Changed), so that the home can
+	// keep up with changes made elsewhere. It returns at once.
 	Refresh(user string)
 }
 
@@ -108,16 +108,16 @@ func (h *builtinHome) Publish(ctx context.Context, user string) error {
 	return nil
 }
 
-func (h *builtinHome) HandleAction(ctx context.Context, a commands.ActionRequest) error {
-	if _, err := h.b.h.Action(ctx, a); err != nil {
-		return err
+func (h *builtinHome) HandleAction(ctx context.Context, a commands.ActionRequest) (commands.Result, error) {
+	res, err := h.b.h.Action(ctx, a)
+	if err != nil {
+		return res, err
 	}
-	return h.Publish(ctx, a.UserID)
+	return res, h.Publish(ctx, a.UserID)
 }
 
 // The built-in home is built when opened; it has nothing to keep fresh.
-func (h *builtinHome) RefreshAfter(commands.Request) {}
-func (h *builtinHome) Refresh(string)                {}
+func (h *builtinHome) Refresh(string) {}
 
 // DefaultHome is the built-in App Home: the member's standing, as /quota
 // shows it.

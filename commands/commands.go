@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -134,26 +133,18 @@ func (h *Handler) Slow(req Request) bool {
 	return len(h.ledger.Members()) > h.bigTeam
 }
 
-// Handle answers one command. It never returns a Go error to show a user:
-// every failure is already a reply that reads as help.
-func (h *Handler) Handle(ctx context.Context, req Request) (reply Reply) {
-	defer func() {
-		// A bug in one reply must not take the transport down with it,
-		// nor leave the member with Slack's "operation_timeout".
-		if r := recover(); r != nil {
-			h.log.ErrorContext(ctx, "command panicked", "command", req.Command, "user", req.UserID,
-				"text", clip(req.Text, 200), "panic", r, "stack", string(debug.Stack()))
-			reply = Reply{Text: apology, Blocks: []slack.Block{blockkit.Section(apology)}}
-		}
-	}()
+// Handle answers one command and says what it did. It never returns a Go
+// error to show a user: every failure is already a reply that reads as
+// help, and the Result's Outcome says which kind of failure it was.
+func (h *Handler) Handle(ctx context.Context, req Request) (res Result) {
+	defer h.recoverPanic(ctx, &res, "command", "command", req.Command, "user", req.UserID, "text", clip(req.Text, 200))
 	cmd, err := Parse(h.ledger.Plan(), req.Command, req.Text)
+	res.Command = cmd
+	var reply Reply
 	if err == nil {
 		reply, err = h.run(ctx, req, cmd)
 	}
-	if err != nil {
-		return h.errorReply(ctx, req.Command, req.UserID, req.Text, err)
-	}
-	return reply
+	return h.result(ctx, req.Command, req.UserID, req.Text, cmd, reply, err)
 }
 
 func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, error) {

@@ -1,7 +1,10 @@
 // Package commands parses quotabot's slash commands and builds their
 // replies. It talks to the quota ledger and returns Block Kit; it knows
 // nothing of how a command arrived (Socket Mode, HTTP, the console), so
-// every transport ends in the same [Handler.Handle].
+// every transport ends in the same [Handler.Handle]. Handle and
+// [Handler.Action] return a [Result]: the reply, the parsed [Command], the
+// [Outcome] (ok, refused, failed) and the members changed, which is all a
+// transport needs to count, log and refresh the App Home by.
 //
 // # Grammar
 //

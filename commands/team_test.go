@@ -169,7 +169,7 @@ func TestTeamThroughHandler(t *testing.T) {
 	if e.h.Slow(commands.Request{Command: "/logsend", Text: "team"}) {
 		t.Errorf("Slow(/logsend team): got true, want false")
 	}
-	r = e.h.Handle(context.Background(), req)
+	r = e.h.Handle(context.Background(), req).Reply
 	mustFit(t, r, false)
 	if !strings.HasPrefix(r.Text, "Team quota: 151 members. 20 over a limit:") {
 		t.Errorf("got %q", r.Text[:min(len(r.Text), 120)])

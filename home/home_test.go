@@ -261,7 +261,7 @@ func TestAdmin(t *testing.T) {
 func TestUnknownAction(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	err := e.home.HandleAction(context.Background(), commands.ActionRequest{ActionID: "someone.else", UserID: "U1"})
+	_, err := e.home.HandleAction(context.Background(), commands.ActionRequest{ActionID: "someone.else", UserID: "U1"})
 	if !errors.Is(err, commands.ErrUnknownAction) {
 		t.Errorf("got %v, want ErrUnknownAction", err)
 	}

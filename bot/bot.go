@@ -29,21 +29,14 @@ type Handler interface {
 
 var _ Handler = (*commands.Handler)(nil)
 
-// Ledger is what the transports read from the store themselves: its health
-// and a member's standing for the built-in App Home.
+// Ledger is what the transports ask of the store themselves: its health,
+// for /healthz. A Ledger that is also a StoreStats is watched by the
+// metrics.
 type Ledger interface {
 	Ping() error
-	Usage(ctx context.Context, member string) (quota.Usage, error)
 }
 
 var _ Ledger = (*quota.Ledger)(nil)
-
-// Publisher publishes App Home views; *slack.Client is one.
-type Publisher interface {
-	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
-}
-
-var _ Publisher = (*slack.Client)(nil)
 
 // Defaults for Options.
 const (
@@ -83,11 +76,8 @@ type Options struct {
 	Handler Handler
 	// Ledger is the store behind Handler. Required.
 	Ledger Ledger
-	// API publishes the built-in App Home; nil leaves app_home_opened
-	// unanswered unless Home is set.
-	API Publisher
-	// Home is the App Home; nil means a built-in one: the member's
-	// standing, published through API when the tab is opened.
+	// Home is the App Home; nil leaves app_home_opened and presses on a
+	// home view unanswered.
 	Home Home
 	// SigningSecret checks HTTP requests. Required for Handler (HTTP);
 	// Socket Mode does not use it.
@@ -126,7 +116,6 @@ type Options struct {
 type Bot struct {
 	h        Handler
 	ledger   Ledger
-	api      Publisher
 	home     Home // nil: no App Home
 	secret   string
 	team     Identity
@@ -219,7 +208,7 @@ func New(opts Options) (*Bot, error) {
 	}
 	base, cancel := context.WithCancel(context.Background())
 	b := &Bot{
-		h: opts.Handler, ledger: opts.Ledger, api: opts.API, home: opts.Home, secret: opts.SigningSecret,
+		h: opts.Handler, ledger: opts.Ledger, home: opts.Home, secret: opts.SigningSecret,
 		team: opts.Team, log: opts.Logger, metrics: opts.Metrics, client: opts.HTTPClient,
 		deadline: opts.AckDeadline, drain: opts.DrainTimeout, now: opts.Now,
 		known: map[string]bool{},
@@ -229,9 +218,6 @@ func New(opts Options) (*Bot, error) {
 	}
 	if opts.Team.AppID != "" {
 		b.app.Store(&opts.Team.AppID)
-	}
-	if b.home == nil && opts.API != nil {
-		b.home = &builtinHome{b: b}
 	}
 	for _, c := range opts.Handler.Commands() {
 		b.known[c] = true

@@ -93,8 +93,7 @@
 // press on the home, which has no response_url, goes to the home, which
 // publishes itself again; every member a slash command or a press on a
 // message changed (commands.Result.Changed) is passed on so that the home
-// can keep up. Without one, a built-in home ([DefaultHome]) shows the
-// member's standing when the tab is opened.
+// can keep up. Without one, the tab is left alone.
 //
 // # Logs and metrics
 //

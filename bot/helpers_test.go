@@ -24,6 +24,7 @@ import (
 
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/home"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
@@ -52,7 +53,7 @@ type env struct {
 // config changes how newEnv builds the bot.
 type config struct {
 	commands commands.Options
-	bot      bot.Options // Handler, Ledger, API, Team and Logger are filled in unless set
+	bot      bot.Options // Handler, Ledger, Home, Team and Logger are filled in unless set
 	inMemory bool
 	dir      string        // the data directory; "" is a new temporary one
 	ledger   quota.Options // InMemory comes from inMemory
@@ -92,8 +93,10 @@ func newEnv(t testing.TB, c config) *env {
 	if o.Ledger == nil {
 		o.Ledger = l
 	}
-	if o.API == nil {
-		o.API = api
+	if o.Home == nil {
+		// The App Home serve wires, without Run: a test sees the
+		// publishes the bot asks for, not the refreshes after them.
+		o.Home = home.New(l, h, api, home.Options{Logger: log})
 	}
 	if o.Team.TeamID == "" {
 		o.Team = team

@@ -475,7 +475,7 @@ func pressPayload(t testing.TB, user, view, responseURL, actionID, value string)
 	return []byte(url.Values{"payload": {string(payload)}}.Encode())
 }
 
-// TestHomePress: a button on the built-in App Home has no response_url;
+// TestHomePress: a button on the App Home has no response_url;
 // the press is logged once and the home published again with the new
 // numbers.
 func TestHomePress(t *testing.T) {

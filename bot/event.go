@@ -2,13 +2,10 @@ package bot
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/quotabot/quotabot/commands"
-	"github.com/quotabot/quotabot/internal/blockkit"
 )
 
 // event handles one Events API event, once per event_id:
@@ -72,8 +69,9 @@ func label(typ string) string {
 }
 
 // Home is the App Home as the transports see it: they tell it what
-// happened, it publishes. The home package's Home is one; without it the
-// bot uses a built-in home that shows the member's standing.
+// happened, it publishes. The home package's Home is the one quotabot
+// uses; without one, app_home_opened and presses on a home view are
+// acknowledged and left alone.
 type Home interface {
 	// Publish publishes the member's home (app_home_opened).
 	Publish(ctx context.Context, user string) error
@@ -86,69 +84,4 @@ type Home interface {
 	// message changed (commands.Result.Changed), so that the home can
 	// keep up with changes made elsewhere. It returns at once.
 	Refresh(user string)
-}
-
-// builtinHome is the App Home when Options.Home is nil: the member's
-// standing, published when the tab is opened and after a press on it.
-type builtinHome struct{ b *Bot }
-
-func (h *builtinHome) Publish(ctx context.Context, user string) error {
-	view, err := DefaultHome(ctx, h.b.ledger, user)
-	if err != nil {
-		h.b.metrics.ledgerErrors.Inc()
-		return fmt.Errorf("home for %s: %w", user, err)
-	}
-	err = retry429(ctx, h.b.log, "views.publish", func() error {
-		_, err := h.b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("publish home for %s: %w", user, err)
-	}
-	return nil
-}
-
-func (h *builtinHome) HandleAction(ctx context.Context, a commands.ActionRequest) (commands.Result, error) {
-	res, err := h.b.h.Action(ctx, a)
-	if err != nil {
-		return res, err
-	}
-	return res, h.Publish(ctx, a.UserID)
-}
-
-// The built-in home is built when opened; it has nothing to keep fresh.
-func (h *builtinHome) Refresh(string) {}
-
-// DefaultHome is the built-in App Home: the member's standing, as /quota
-// shows it.
-func DefaultHome(ctx context.Context, l Ledger, user string) (slack.HomeTabViewRequest, error) {
-	u, err := l.Usage(ctx, user)
-	if err != nil {
-		return slack.HomeTabViewRequest{}, err
-	}
-	return slack.HomeTabViewRequest{Type: slack.VTHomeTab,
-		Blocks: slack.Blocks{BlockSet: HomeBlocks(u.Member.Tier, blockkit.UsageBlocks(u))}}, nil
-}
-
-// HomeBlocks lays out the App Home: a title, the member's standing (from
-// blockkit.UsageBlocks) and how to log, within the 100 blocks a Home tab
-// takes.
-func HomeBlocks(tier string, usage []slack.Block) []slack.Block {
-	mrkdwn := func(s string) *slack.TextBlockObject {
-		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-	}
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Your LinkedIn sending quota", false, false)),
-		slack.NewContextBlock("", mrkdwn("Tier: *"+tier+"* · change it with `/quota tier premium`")),
-	}
-	if len(usage) > blockkit.MaxHomeBlocks-len(blocks)-2 {
-		usage = usage[:blockkit.MaxHomeBlocks-len(blocks)-2]
-	}
-	blocks = append(blocks, usage...)
-	blocks = append(blocks,
-		slack.NewDividerBlock(),
-		slack.NewContextBlock("", mrkdwn("Right after sending, log it: `/logsend 5`, `/logsend 5 message intro to Acme`. "+
-			"Take one back with `/logsend undo`. See the team with `/quota team`.")),
-	)
-	return blocks
 }

@@ -59,7 +59,7 @@ func BenchmarkHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer l.Close()
-	h := commands.New(l, commands.Options{Logger: bot.HandlerLogger(nil)})
+	h := commands.New(l, commands.Options{})
 	bt, err := bot.New(bot.Options{Handler: h, Ledger: l, SigningSecret: secret, Team: bot.Identity{TeamID: slackfake.TeamID}})
 	if err != nil {
 		b.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/commands"
-	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/store"
 )
 
@@ -22,30 +21,22 @@ import (
 // *commands.Handler is the one quotabot uses; tests put in others to make a
 // reply slow or huge on purpose.
 type Handler interface {
-	Handle(ctx context.Context, req commands.Request) commands.Reply
+	Handle(ctx context.Context, req commands.Request) commands.Result
 	Slow(req commands.Request) bool
 	Commands() []string
-	Action(ctx context.Context, a commands.ActionRequest) (commands.Reply, error)
+	Action(ctx context.Context, a commands.ActionRequest) (commands.Result, error)
 }
 
 var _ Handler = (*commands.Handler)(nil)
 
-// Ledger is what the transports read from the store themselves: its health,
-// a member's standing for the App Home, and the plan commands parse against.
+// Ledger is what the transports ask of the store themselves: its health,
+// for /healthz. A Ledger that is also a StoreStats is watched by the
+// metrics.
 type Ledger interface {
 	Ping() error
-	Usage(ctx context.Context, member string) (quota.Usage, error)
-	Plan() quota.Plan
 }
 
 var _ Ledger = (*store.Ledger)(nil)
-
-// Publisher publishes App Home views; *slack.Client is one.
-type Publisher interface {
-	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
-}
-
-var _ Publisher = (*slack.Client)(nil)
 
 // Defaults for Options.
 const (
@@ -85,11 +76,8 @@ type Options struct {
 	Handler Handler
 	// Ledger is the store behind Handler. Required.
 	Ledger Ledger
-	// API publishes the built-in App Home; nil leaves app_home_opened
-	// unanswered unless Home is set.
-	API Publisher
-	// Home is the App Home; nil means a built-in one: the member's
-	// standing, published through API when the tab is opened.
+	// Home is the App Home; nil leaves app_home_opened and presses on a
+	// home view unanswered.
 	Home Home
 	// SigningSecret checks HTTP requests. Required for Handler (HTTP);
 	// Socket Mode does not use it.
@@ -128,7 +116,6 @@ type Options struct {
 type Bot struct {
 	h        Handler
 	ledger   Ledger
-	api      Publisher
 	home     Home // nil: no App Home
 	secret   string
 	team     Identity
@@ -221,7 +208,7 @@ func New(opts Options) (*Bot, error) {
 	}
 	base, cancel := context.WithCancel(context.Background())
 	b := &Bot{
-		h: opts.Handler, ledger: opts.Ledger, api: opts.API, home: opts.Home, secret: opts.SigningSecret,
+		h: opts.Handler, ledger: opts.Ledger, home: opts.Home, secret: opts.SigningSecret,
 		team: opts.Team, log: opts.Logger, metrics: opts.Metrics, client: opts.HTTPClient,
 		deadline: opts.AckDeadline, drain: opts.DrainTimeout, now: opts.Now,
 		known: map[string]bool{},
@@ -231,9 +218,6 @@ func New(opts Options) (*Bot, error) {
 	}
 	if opts.Team.AppID != "" {
 		b.app.Store(&opts.Team.AppID)
-	}
-	if b.home == nil && opts.API != nil {
-		b.home = &builtinHome{b: b}
 	}
 	for _, c := range opts.Handler.Commands() {
 		b.known[c] = true
@@ -439,7 +423,7 @@ func (b *Bot) repeat(c *call, req commands.Request, transport string) commands.R
 	}
 	ctx, cancel := context.WithTimeout(b.base, handleTimeout)
 	defer cancel()
-	return b.h.Handle(ctx, req)
+	return b.h.Handle(ctx, req).Reply
 }
 
 // handOff runs a command on a job that takes over the caller's slot, and
@@ -492,23 +476,17 @@ func (b *Bot) handOff(req commands.Request, transport string, start time.Time, d
 }
 
 // run calls the handler with a context of its own (the request's may end
-// before a deferred reply is ready), then logs and counts the outcome.
+// before a deferred reply is ready), asks the App Home to refresh whom the
+// command changed, then logs and counts the outcome.
 func (b *Bot) run(ctx context.Context, req commands.Request, transport string, start time.Time, deferred bool) commands.Reply {
 	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
-	mark := &outcomeMark{}
-	reply := b.h.Handle(withMark(ctx, mark), req)
-	if b.home != nil {
-		b.home.RefreshAfter(req)
-	}
-	outcome := "ok"
-	switch {
-	case mark.failed():
-		outcome = "error"
+	res := b.h.Handle(ctx, req)
+	b.refresh(res.Changed)
+	if res.Outcome == commands.Failed {
 		b.metrics.ledgerErrors.Inc()
-	case b.refused(req):
-		outcome = "refused"
 	}
+	outcome := outcomeLabel(res.Outcome)
 	latency := b.now().Sub(start)
 	name := b.label(req.Command)
 	b.metrics.commands.WithLabelValues(name, outcome).Inc()
@@ -519,14 +497,26 @@ func (b *Bot) run(ctx context.Context, req commands.Request, transport string, s
 		attrs = append(attrs, "via", "response_url")
 	}
 	b.log.InfoContext(ctx, "command", attrs...)
-	return reply
+	return res.Reply
 }
 
-// refused reports whether the command's text does not parse: the handler
-// answered with help and recorded nothing.
-func (b *Bot) refused(req commands.Request) bool {
-	_, err := commands.Parse(b.ledger.Plan(), req.Command, req.Text)
-	return err != nil
+// outcomeLabel is an outcome as the logs and quotabot_commands_total name
+// it: "error" for Failed, the name dashboards already use.
+func outcomeLabel(o commands.Outcome) string {
+	if o == commands.Failed {
+		return "error"
+	}
+	return o.String()
+}
+
+// refresh tells the App Home, if any, of the members a command changed.
+func (b *Bot) refresh(changed []string) {
+	if b.home == nil {
+		return
+	}
+	for _, m := range changed {
+		b.home.Refresh(m)
+	}
 }
 
 // label keeps metric labels to the commands the handler knows, so that a
@@ -561,7 +551,7 @@ func (b *Bot) deliver(ctx context.Context, url string, r commands.Reply, who ...
 
 // action runs one button press in the background, on a slot of its own.
 // A press on a message gets its reply posted to the press's response_url,
-// and the presser's App Home is refreshed; a press on the App Home itself,
+// and the App Home is told whom it changed; a press on the App Home itself,
 // which has no response_url, goes to the home, which answers by publishing
 // itself again. A repeat of a press already taken does nothing. It reports
 // false when no slot came free in time: then nothing was done, and the
@@ -590,44 +580,48 @@ func (b *Bot) action(a commands.ActionRequest, fromHome bool, transport string) 
 		ctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		defer cancel()
 		start := b.now()
-		mark := &outcomeMark{}
-		var reply commands.Reply
+		var res commands.Result
 		var err error
 		switch {
 		case fromHome && b.home != nil:
-			err = b.home.HandleAction(withMark(ctx, mark), a)
+			res, err = b.home.HandleAction(ctx, a)
 		case fromHome:
 			return
 		default:
-			reply, err = b.h.Action(withMark(ctx, mark), a)
+			res, err = b.h.Action(ctx, a)
 		}
-		outcome := "ok"
-		switch {
-		case errors.Is(err, commands.ErrUnknownAction):
-			outcome = "unknown"
-		case err != nil:
-			outcome = "error"
-		case mark.failed():
-			outcome = "error"
-			b.metrics.ledgerErrors.Inc()
-		}
-		b.metrics.actions.WithLabelValues(outcome).Inc()
-		attrs := []any{"transport", transport, "user", a.UserID, "action", a.ActionID,
-			"outcome", outcome, "latency", b.now().Sub(start)}
-		if err != nil && outcome == "error" {
-			attrs = append(attrs, "err", err)
-		}
-		b.log.Info("action", attrs...)
+		b.countAction(a, transport, start, res, err)
 		if err != nil || fromHome {
 			return
 		}
-		if b.home != nil {
-			b.home.Refresh(a.UserID)
-		}
+		b.refresh(res.Changed)
 		if a.ResponseURL == "" {
 			return
 		}
-		b.deliver(ctx, a.ResponseURL, reply, "user", a.UserID, "action", a.ActionID)
+		b.deliver(ctx, a.ResponseURL, res.Reply, "user", a.UserID, "action", a.ActionID)
 	})
 	return true
+}
+
+// countAction logs and counts how a press went: "unknown" for an action
+// that is not quotabot's, "error" when it failed or its home could not be
+// published, else "ok".
+func (b *Bot) countAction(a commands.ActionRequest, transport string, start time.Time, res commands.Result, err error) {
+	outcome := "ok"
+	switch {
+	case errors.Is(err, commands.ErrUnknownAction):
+		outcome = "unknown"
+	case err != nil:
+		outcome = "error"
+	case res.Outcome == commands.Failed:
+		outcome = "error"
+		b.metrics.ledgerErrors.Inc()
+	}
+	b.metrics.actions.WithLabelValues(outcome).Inc()
+	attrs := []any{"transport", transport, "user", a.UserID, "action", a.ActionID,
+		"outcome", outcome, "latency", b.now().Sub(start)}
+	if err != nil && outcome == "error" {
+		attrs = append(attrs, "err", err)
+	}
+	b.log.Info("action", attrs...)
 }

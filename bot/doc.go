@@ -91,19 +91,20 @@
 // The transports tell the App Home ([Options].Home, the home package's in
 // quotabot) what happened: app_home_opened publishes the member's home; a
 // press on the home, which has no response_url, goes to the home, which
-// publishes itself again; every slash command and every press on a message
-// is passed on so that the home can keep up. Without one, a built-in home
-// ([DefaultHome]) shows the member's standing when the tab is opened.
+// publishes itself again; every member a slash command or a press on a
+// message changed (commands.Result.Changed) is passed on so that the home
+// can keep up. Without one, the tab is left alone.
 //
 // # Logs and metrics
 //
 // One log line per command through log/slog: transport, user, command,
 // outcome and latency, and via=response_url for a deferred reply. The text
 // a member typed, tokens, the signing secret and response_url addresses
-// (which carry a secret of their own) are never logged. Outcomes are "ok",
-// "refused" (the text did not parse: help was shown, nothing recorded) and
-// "error" (the handler logged a failure; give commands.New a logger from
-// [HandlerLogger] so that these are told apart). [Bot.Handler] serves the
+// (which carry a secret of their own) are never logged. The outcome is the
+// handler's own commands.Result.Outcome: "ok", "refused" (the member was
+// told why and nothing was recorded: text that does not parse, no admin
+// rights, nothing to undo) and "error" (commands.Failed: the handler logged
+// a failure and the member read an apology). [Bot.Handler] serves the
 // metrics at /metrics: commands by name and outcome, their latency, store
 // errors, refused requests by reason, repeats, response_url posts and
 // Socket Mode connections, with the Go runtime's and the process's own.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/home"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
@@ -53,7 +54,7 @@ type env struct {
 // config changes how newEnv builds the bot.
 type config struct {
 	commands commands.Options
-	bot      bot.Options // Handler, Ledger, API, Team and Logger are filled in unless set
+	bot      bot.Options // Handler, Ledger, Home, Team and Logger are filled in unless set
 	inMemory bool
 	dir      string        // the data directory; "" is a new temporary one
 	ledger   store.Options // InMemory comes from inMemory
@@ -79,7 +80,7 @@ func newEnv(t testing.TB, c config) *env {
 	logs := &testutil.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if c.commands.Logger == nil {
-		c.commands.Logger = bot.HandlerLogger(log)
+		c.commands.Logger = log
 	}
 	h := commands.New(l, c.commands)
 	team, err := bot.Identify(context.Background(), api, log)
@@ -93,8 +94,10 @@ func newEnv(t testing.TB, c config) *env {
 	if o.Ledger == nil {
 		o.Ledger = l
 	}
-	if o.API == nil {
-		o.API = api
+	if o.Home == nil {
+		// The App Home serve wires, without Run: a test sees the
+		// publishes the bot asks for, not the refreshes after them.
+		o.Home = home.New(l, h, api, home.Options{Logger: log})
 	}
 	if o.Team.TeamID == "" {
 		o.Team = team
@@ -317,13 +320,13 @@ type stub struct {
 	slow   bool
 }
 
-func (s *stub) Handle(ctx context.Context, req commands.Request) commands.Reply {
-	return s.handle(ctx, req)
+func (s *stub) Handle(ctx context.Context, req commands.Request) commands.Result {
+	return commands.Result{Reply: s.handle(ctx, req)}
 }
 func (s *stub) Slow(commands.Request) bool { return s.slow }
 func (s *stub) Commands() []string         { return []string{"/quota", "/logsend"} }
-func (s *stub) Action(context.Context, commands.ActionRequest) (commands.Reply, error) {
-	return commands.Reply{}, commands.ErrUnknownAction
+func (s *stub) Action(context.Context, commands.ActionRequest) (commands.Result, error) {
+	return commands.Result{}, commands.ErrUnknownAction
 }
 
 func textReply(s string) commands.Reply {

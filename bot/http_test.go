@@ -17,6 +17,8 @@ import (
 	"github.com/quotabot/quotabot/bot"
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/quota"
+	"github.com/quotabot/quotabot/store"
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -474,7 +476,7 @@ func pressPayload(t testing.TB, user, view, responseURL, actionID, value string)
 	return []byte(url.Values{"payload": {string(payload)}}.Encode())
 }
 
-// TestHomePress: a button on the built-in App Home has no response_url;
+// TestHomePress: a button on the App Home has no response_url;
 // the press is logged once and the home published again with the new
 // numbers.
 func TestHomePress(t *testing.T) {
@@ -518,14 +520,11 @@ func (h *homeSpy) Publish(ctx context.Context, user string) error {
 	return nil
 }
 
-func (h *homeSpy) HandleAction(ctx context.Context, a commands.ActionRequest) error {
+func (h *homeSpy) HandleAction(ctx context.Context, a commands.ActionRequest) (commands.Result, error) {
 	h.record("action " + a.UserID + " " + a.ActionID)
-	return nil
+	return commands.Result{}, nil
 }
 
-func (h *homeSpy) RefreshAfter(req commands.Request) {
-	h.record("after " + req.Command + " " + req.UserID)
-}
 func (h *homeSpy) Refresh(user string) { h.record("refresh " + user) }
 
 // TestHomeHook: with a Home given, the transports tell it of a tab
@@ -551,7 +550,7 @@ func TestHomeHook(t *testing.T) {
 	do(t, signed(t, http.MethodPost, e.url+"/slack/events", "application/json", homeOpened(slackfake.TeamID, "Ev0200", "U1")))
 	next("publish U1")
 	e.command("U1", "/logsend 2")
-	next("after /logsend U1")
+	next("refresh U1")
 	do(t, signed(t, http.MethodPost, e.url+"/slack/interactive", formType,
 		pressPayload(t, "U1", string(slack.VTHomeTab), "", commands.ActionLog1, "1 message")))
 	next("action U1 " + commands.ActionLog1)
@@ -560,6 +559,51 @@ func TestHomeHook(t *testing.T) {
 	next("refresh U1")
 	if n := len(e.fake.Calls("views.publish")); n != 0 {
 		t.Errorf("got %d views.publish calls from the bot, want none: publishing is the home's", n)
+	}
+}
+
+// TestRefreshChanged: a slash command tells the App Home of each member it
+// changed (commands.Result.Changed): the caller after a log or an undo,
+// the member whose tier was set. One that only reads, or is refused,
+// tells it nothing.
+func TestRefreshChanged(t *testing.T) {
+	t.Parallel()
+	spy := &homeSpy{seen: make(chan struct{}, 64)}
+	e := newEnv(t, config{bot: bot.Options{Home: spy}, commands: commands.Options{Admins: []string{"U9"}}})
+	if _, err := e.ledger.Log(context.Background(), store.LogRequest{Member: "U2", Kind: quota.Message, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ user, line string }{
+		{"U1", "/logsend 5"},
+		{"U2", "/logsend undo"},
+		{"U9", "/quota tier <@U3|them> premium"},
+		{"U4", "/quota tier premium"},
+		{"U5", "/quota"},
+		{"U6", "/quota team"},
+		{"U7", "/logsend 5 inmial"},
+		{"U8", "/quota tier <@U3|them> free"},
+	} {
+		e.command(c.user, c.line)
+	}
+	spy.mu.Lock()
+	got := strings.Join(spy.calls, ", ")
+	spy.mu.Unlock()
+	if want := "refresh U1, refresh U2, refresh U3, refresh U4"; got != want {
+		t.Errorf("the home was told %q, want %q", got, want)
+	}
+	// The metrics count the same outcomes: a tier change refused for want
+	// of admin rights is refused like a misspelt kind.
+	_, body := do(t, mustGet(t, e.url+"/metrics"))
+	for _, want := range []string{
+		`quotabot_commands_total{command="/logsend",outcome="ok"} 2`,
+		`quotabot_commands_total{command="/logsend",outcome="refused"} 1`,
+		`quotabot_commands_total{command="/quota",outcome="ok"} 4`,
+		`quotabot_commands_total{command="/quota",outcome="refused"} 1`,
+		`quotabot_ledger_errors_total 0`,
+	} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("/metrics lacks %q:\n%s", want, grep(body, "quotabot_commands_total"))
+		}
 	}
 }
 

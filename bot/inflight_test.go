@@ -27,17 +27,17 @@ func newHolder() *holder {
 	return &holder{held: make(chan struct{}), release: make(chan struct{})}
 }
 
-func (h *holder) Handle(ctx context.Context, req commands.Request) commands.Reply {
+func (h *holder) Handle(ctx context.Context, req commands.Request) commands.Result {
 	if req.Text == "hold" {
 		close(h.held)
 		<-h.release
-		return textReply("held reply")
+		return commands.Result{Reply: textReply("held reply")}
 	}
 	return h.real.Handle(ctx, req)
 }
 func (h *holder) Slow(req commands.Request) bool { return h.real.Slow(req) }
 func (h *holder) Commands() []string             { return []string{"/quota", "/logsend"} }
-func (h *holder) Action(ctx context.Context, a commands.ActionRequest) (commands.Reply, error) {
+func (h *holder) Action(ctx context.Context, a commands.ActionRequest) (commands.Result, error) {
 	return h.real.Action(ctx, a)
 }
 

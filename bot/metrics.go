@@ -1,12 +1,9 @@
 package bot
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -169,54 +166,4 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(diskFreeDesc, prometheus.GaugeValue, float64(st.Free))
 		ch <- prometheus.MustNewConstMetric(diskNeedDesc, prometheus.GaugeValue, float64(st.Need))
 	}
-}
-
-// outcomeMark is put in a command's context; the logger from HandlerLogger
-// sets it when the handler logs an error for that command. The handler turns
-// every failure into a reply, so its log is the only sign one happened.
-type outcomeMark struct{ bad atomic.Bool }
-
-func (m *outcomeMark) failed() bool { return m.bad.Load() }
-
-type markKey struct{}
-
-func withMark(ctx context.Context, m *outcomeMark) context.Context {
-	return context.WithValue(ctx, markKey{}, m)
-}
-
-// HandlerLogger wraps the logger given to commands.New so that a command
-// the handler logs an error for is counted as outcome "error" (and in
-// quotabot_ledger_errors_total), not "ok".
-func HandlerLogger(l *slog.Logger) *slog.Logger {
-	if l == nil {
-		l = slog.New(slog.DiscardHandler)
-	}
-	return slog.New(markingHandler{l.Handler()})
-}
-
-type markingHandler struct{ slog.Handler }
-
-func (h markingHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelError {
-		if m, ok := ctx.Value(markKey{}).(*outcomeMark); ok {
-			m.bad.Store(true)
-		}
-	}
-	if !h.Handler.Enabled(ctx, r.Level) {
-		return nil
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h markingHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	// Errors must reach Handle whatever the level, to be counted.
-	return l >= slog.LevelError || h.Handler.Enabled(ctx, l)
-}
-
-func (h markingHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return markingHandler{h.Handler.WithAttrs(as)}
-}
-
-func (h markingHandler) WithGroup(name string) slog.Handler {
-	return markingHandler{h.Handler.WithGroup(name)}
 }

@@ -66,12 +66,6 @@ func retry(ctx context.Context, log *slog.Logger, what string, f func() error) e
 	return slackretry.Interactive.Do(ctx, nil, logRetry(log, what), f)
 }
 
-// retry429 is retry's name from when it retried only 429s, kept for the
-// built-in home (bot/home.go); it goes with that file.
-func retry429(ctx context.Context, log *slog.Logger, what string, f func() error) error {
-	return retry(ctx, log, what, f)
-}
-
 // logRetry logs a retry of the call named what; nil with no log.
 func logRetry(log *slog.Logger, what string) func(slackretry.Retry) {
 	if log == nil {

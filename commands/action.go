@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -76,50 +75,39 @@ func ActionsFromCallback(cb slack.InteractionCallback) []ActionRequest {
 	return out
 }
 
-// Action answers a press of one of the buttons above. The error is non-nil
-// only for an action ID that is not this package's (ErrUnknownAction), so a
-// transport can pass the action on; every other failure is a Reply that
-// reads as help, like Handle's.
-func (h *Handler) Action(ctx context.Context, a ActionRequest) (reply Reply, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			h.log.ErrorContext(ctx, "action panicked", "action", a.ActionID, "user", a.UserID,
-				"panic", r, "stack", string(debug.Stack()))
-			reply, err = Reply{Text: apology, Blocks: []slack.Block{blockkit.Section(apology)}}, nil
-		}
-	}()
+// Action answers a press of one of the buttons above and says what it
+// did. The error is non-nil only for an action ID that is not this
+// package's (ErrUnknownAction), so a transport can pass the action on;
+// every other failure is a Result whose Reply reads as help, like
+// Handle's.
+func (h *Handler) Action(ctx context.Context, a ActionRequest) (res Result, err error) {
+	defer h.recoverPanic(ctx, &res, "action", "action", a.ActionID, "user", a.UserID)
 	key := ""
 	if a.Key != "" {
 		key = "action:" + a.Key
 	}
+	var reply Reply
 	switch a.ActionID {
 	case ActionLog1, ActionLog5:
-		reply, err = h.actionLog(ctx, a, key)
-		if err != nil {
-			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, err), nil
-		}
-		return reply, nil
+		res.Command, reply, err = h.actionLog(ctx, a, key)
+		return h.result(ctx, "/logsend", a.UserID, a.Value, res.Command, reply, err), nil
 	case ActionUndo:
-		if a.Value == "" {
-			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, quota.ErrNoSuchEntry), nil
+		res.Command, err = Undo{}, quota.ErrNoSuchEntry
+		if a.Value != "" {
+			reply, err = h.undo(ctx, a.UserID, a.Value, key)
+			reply.ReplaceOriginal = true
 		}
-		reply, err = h.undo(ctx, a.UserID, a.Value, key)
-		if err != nil {
-			return h.errorReply(ctx, "/logsend", a.UserID, a.Value, err), nil
-		}
-		reply.ReplaceOriginal = true
-		return reply, nil
+		return h.result(ctx, "/logsend", a.UserID, a.Value, res.Command, reply, err), nil
 	case ActionTier:
-		c, err := parseTierValue(h.ledger.Plan(), a.Value)
+		var c SetTier
+		c, err = parseTierValue(h.ledger.Plan(), a.Value)
 		if err == nil {
+			res.Command = c
 			reply, err = h.setTier(ctx, a.UserID, c, key)
 		}
-		if err != nil {
-			return h.errorReply(ctx, "/quota", a.UserID, a.Value, err), nil
-		}
-		return reply, nil
+		return h.result(ctx, "/quota", a.UserID, a.Value, res.Command, reply, err), nil
 	}
-	return Reply{}, fmt.Errorf("action %q: %w", a.ActionID, ErrUnknownAction)
+	return Result{}, fmt.Errorf("action %q: %w", a.ActionID, ErrUnknownAction)
 }
 
 // parseTierValue reads a tier menu's value, "U123:premium", so that a
@@ -139,16 +127,18 @@ func parseTierValue(plan quota.Plan, v string) (SetTier, error) {
 	return SetTier{Member: member, Tier: t.Name}, nil
 }
 
-func (h *Handler) actionLog(ctx context.Context, a ActionRequest, key string) (Reply, error) {
+// actionLog runs a log button: its value parsed like /logsend text.
+func (h *Handler) actionLog(ctx context.Context, a ActionRequest, key string) (Command, Reply, error) {
 	cmd, err := ParseLogsend(h.ledger.Plan(), a.Value)
 	if err != nil {
-		return Reply{}, err
+		return nil, Reply{}, err
 	}
 	c, ok := cmd.(Log)
 	if !ok {
-		return Reply{}, fmt.Errorf("button value %q is not a log: %w", clip(a.Value, 40), ErrUnknownAction)
+		return nil, Reply{}, fmt.Errorf("button value %q is not a log: %w", clip(a.Value, 40), ErrUnknownAction)
 	}
-	return h.logSend(ctx, a.UserID, c, key)
+	reply, err := h.logSend(ctx, a.UserID, c, key)
+	return c, reply, err
 }
 
 // logButtons offers the next log of the same kind at one press, and an

@@ -20,10 +20,11 @@ func (e *env) press(r commands.Reply, actionID, user, key string) commands.Reply
 	if btn == nil {
 		e.t.Fatalf("no %s button on %q", actionID, r.Text)
 	}
-	got, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: actionID, Value: btn.Value, UserID: user, Key: key})
+	res, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: actionID, Value: btn.Value, UserID: user, Key: key})
 	if err != nil {
 		e.t.Fatalf("Action(%s): %v", actionID, err)
 	}
+	got := res.Reply
 	mustFit(e.t, got, true)
 	return got
 }
@@ -128,7 +129,8 @@ func TestUndoUnknownEntry(t *testing.T) {
 			e := newEnv(t, commands.Options{})
 			value := tc.value(e)
 			e.do("U1", "/logsend 2", "") // the member has an entry that stands
-			r, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: commands.ActionUndo, Value: value, UserID: "U1", Key: "k"})
+			res, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: commands.ActionUndo, Value: value, UserID: "U1", Key: "k"})
+			r := res.Reply
 			if err != nil {
 				t.Fatalf("got error %v, want a reply", err)
 			}
@@ -161,7 +163,8 @@ func TestActionRefusals(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, commands.Options{})
 			tc.action.UserID = "U1"
-			r, err := e.h.Action(context.Background(), tc.action)
+			res, err := e.h.Action(context.Background(), tc.action)
+			r := res.Reply
 			if err != nil {
 				t.Fatalf("got error %v, want a reply", err)
 			}
@@ -228,7 +231,8 @@ func TestTierAction(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
-			r, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: commands.ActionTier, Value: tc.value, UserID: tc.user, Key: "k"})
+			res, err := e.h.Action(context.Background(), commands.ActionRequest{ActionID: commands.ActionTier, Value: tc.value, UserID: tc.user, Key: "k"})
+			r := res.Reply
 			if err != nil {
 				t.Fatalf("got error %v, want a reply", err)
 			}

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -124,36 +124,29 @@ func (h *Handler) Commands() []string { return []string{"/quota", "/logsend"} }
 // team table), so a transport should acknowledge at once and post the reply
 // to req.ResponseURL.
 func (h *Handler) Slow(req Request) bool {
-	if req.Command != "/quota" {
+	// The team's size first: it is a counter read, and most teams are
+	// small enough that the text need not be parsed here as well as in
+	// Handle.
+	if req.Command != "/quota" || h.ledger.MemberCount() <= h.bigTeam {
 		return false
 	}
 	cmd, err := ParseQuota(h.ledger.Plan(), req.Text)
-	if _, ok := cmd.(Team); !ok || err != nil {
-		return false
-	}
-	return len(h.ledger.Members()) > h.bigTeam
+	_, team := cmd.(Team)
+	return team && err == nil
 }
 
-// Handle answers one command. It never returns a Go error to show a user:
-// every failure is already a reply that reads as help.
-func (h *Handler) Handle(ctx context.Context, req Request) (reply Reply) {
-	defer func() {
-		// A bug in one reply must not take the transport down with it,
-		// nor leave the member with Slack's "operation_timeout".
-		if r := recover(); r != nil {
-			h.log.ErrorContext(ctx, "command panicked", "command", req.Command, "user", req.UserID,
-				"text", clip(req.Text, 200), "panic", r, "stack", string(debug.Stack()))
-			reply = Reply{Text: apology, Blocks: []slack.Block{blockkit.Section(apology)}}
-		}
-	}()
+// Handle answers one command and says what it did. It never returns a Go
+// error to show a user: every failure is already a reply that reads as
+// help, and the Result's Outcome says which kind of failure it was.
+func (h *Handler) Handle(ctx context.Context, req Request) (res Result) {
+	defer h.recoverPanic(ctx, &res, "command", "command", req.Command, "user", req.UserID, "text", clip(req.Text, 200))
 	cmd, err := Parse(h.ledger.Plan(), req.Command, req.Text)
+	res.Command = cmd
+	var reply Reply
 	if err == nil {
 		reply, err = h.run(ctx, req, cmd)
 	}
-	if err != nil {
-		return h.errorReply(ctx, req.Command, req.UserID, req.Text, err)
-	}
-	return reply
+	return h.result(ctx, req.Command, req.UserID, req.Text, cmd, reply, err)
 }
 
 func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, error) {
@@ -201,14 +194,14 @@ func logReply(res store.LogResult) Reply {
 	logged := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	blocks := []slack.Block{
 		blockkit.Section(fmt.Sprintf(":white_check_mark: Logged *%s*.", logged)),
-		blockkit.Section(kindMrkdwn(res.Usage)),
+		blockkit.Section(blockkit.KindMrkdwn(res.Usage)),
 	}
 	if e.Note != "" {
 		blocks = append(blocks, blockkit.Context("Note: "+blockkit.Escape(e.Note)))
 	}
 	blocks = append(blocks, logButtons(e))
 	return Reply{
-		Text:   fmt.Sprintf("Logged %s. %s", logged, leftText(res.Usage)),
+		Text:   fmt.Sprintf("Logged %s. %s", logged, blockkit.LeftText(res.Usage)),
 		Blocks: blocks,
 	}
 }
@@ -230,16 +223,16 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 		return Reply{}, err
 	}
 	took := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
-	text := fmt.Sprintf("Took back %s logged %s.", took, plainDate(e.At.In(h.ledger.Location())))
-	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, DateToken(e.At.In(h.ledger.Location()))))}
+	text := fmt.Sprintf("Took back %s logged %s.", took, blockkit.PlainDate(e.At.In(h.ledger.Location())))
+	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, blockkit.DateToken(e.At.In(h.ledger.Location()))))}
 	u, err := h.ledger.Usage(ctx, user)
 	if err != nil {
 		return Reply{}, err
 	}
 	// The member's tier may have changed since, and no longer have the kind.
 	if ku, ok := u.Kind(e.Kind); ok {
-		text += " " + leftText(ku)
-		blocks = append(blocks, blockkit.Section(kindMrkdwn(ku)))
+		text += " " + blockkit.LeftText(ku)
+		blocks = append(blocks, blockkit.Section(blockkit.KindMrkdwn(ku)))
 	}
 	return Reply{Text: text, Blocks: blocks}, nil
 }
@@ -259,8 +252,8 @@ func (h *Handler) show(ctx context.Context, caller, member string) (Reply, error
 		whoseText = fmt.Sprintf("Quota for <@%s>", member)
 	}
 	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("%s · tier %s", whose, u.Member.Tier))}
-	blocks = append(blocks, UsageBlocks(u)...)
-	text := fmt.Sprintf("%s (tier %s). %s", whoseText, u.Member.Tier, UsageText(u))
+	blocks = append(blocks, blockkit.UsageBlocks(u)...)
+	text := fmt.Sprintf("%s (tier %s). %s", whoseText, u.Member.Tier, blockkit.UsageText(u))
 	if missing := h.missingKinds(u); missing != "" {
 		note := missing
 		if self {
@@ -420,8 +413,8 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		// workspace's zone like every other time the bot shows.
 		e.At = e.At.In(loc)
 		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
-		line := fmt.Sprintf("• %s · *%s*", DateToken(e.At), what)
-		text := fmt.Sprintf("%s: %s", plainDate(e.At), what)
+		line := fmt.Sprintf("• %s · *%s*", blockkit.DateToken(e.At), what)
+		text := fmt.Sprintf("%s: %s", blockkit.PlainDate(e.At), what)
 		if e.Note != "" {
 			// Escaped in the fallback too: Slack reads `text` as
 			// mrkdwn, so a note's <!channel> would ping everyone.
@@ -430,7 +423,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 			text += " (" + note + ")"
 		}
 		if !e.Stands() {
-			line = fmt.Sprintf("• ~%s · %s~ · taken back", DateToken(e.At), what)
+			line = fmt.Sprintf("• ~%s · %s~ · taken back", blockkit.DateToken(e.At), what)
 			text += ", taken back"
 		}
 		lines = append(lines, line)
@@ -485,6 +478,24 @@ func packLines(lines iter.Seq[string], maxChars, maxBlocks, maxBytes int) ([]sla
 	}
 	flush()
 	return blocks, packed
+}
+
+// jsonLen is how many bytes s takes in encoding/json's output, which
+// escapes <, > and & as \u003c and the like: a mention costs 22 bytes, not
+// 12, and a Socket Mode ack is limited in bytes.
+func jsonLen(s string) int {
+	n := 2
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
+			n += 2
+		case r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029' || r < 0x20:
+			n += 6
+		default:
+			n += utf8.RuneLen(r)
+		}
+	}
+	return n
 }
 
 func (h *Handler) help(c Help) Reply {

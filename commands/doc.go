@@ -1,7 +1,10 @@
 // Package commands parses quotabot's slash commands and builds their
 // replies. It talks to the quota ledger and returns Block Kit; it knows
 // nothing of how a command arrived (Socket Mode, HTTP, the console), so
-// every transport ends in the same [Handler.Handle].
+// every transport ends in the same [Handler.Handle]. Handle and
+// [Handler.Action] return a [Result]: the reply, the parsed [Command], the
+// [Outcome] (ok, refused, failed) and the members changed, which is all a
+// transport needs to count, log and refresh the App Home by.
 //
 // # Grammar
 //
@@ -44,9 +47,11 @@
 // 100. Left this month: 1,495 of 1,500."). Reset times are Slack date
 // tokens, so each reader sees their own zone. A window at 80% of its limit
 // warns; at 100% it says so loudly, and over it says by how much and when
-// the window resets. Replies stay within Block Kit's limits whatever the
-// input or the team's size (internal/blockkit's limits); the tests hold
-// them to the fake Slack's checks, which refuse what Slack refuses.
+// the window resets. The standing and the team table are drawn by
+// internal/blockkit, which the App Home shares, so the two read alike.
+// Replies stay within Block Kit's limits whatever the input or the team's
+// size (internal/blockkit's limits); the tests hold them to the fake
+// Slack's checks, which refuse what Slack refuses.
 //
 // Errors read as help: [Explain] is the one place an error becomes words.
 // A refusal carries the command's usage line and, for /logsend, that

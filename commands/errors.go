@@ -121,8 +121,9 @@ func Explain(err error) (string, bool) {
 // errorReply turns err into the reply a member reads: Explain's words, the
 // usage line of the command where the words alone would not say what to
 // type, and for a refused /logsend the reassurance that nothing was
-// recorded. Unexpected errors are logged with their detail.
-func (h *Handler) errorReply(ctx context.Context, command, user, text string, err error) Reply {
+// recorded. Unexpected errors are logged with their detail. The Outcome
+// is Refused for Explain's expected refusals and Failed for the rest.
+func (h *Handler) errorReply(ctx context.Context, command, user, text string, err error) (Reply, Outcome) {
 	words, expected := Explain(err)
 	if !expected {
 		h.log.ErrorContext(ctx, "command failed", "command", command, "user", user, "text", clip(text, 200), "err", err)
@@ -144,7 +145,10 @@ func (h *Handler) errorReply(ctx context.Context, command, user, text string, er
 		blocks = append(blocks, blockkit.Context(usage))
 		text += "\n" + usage
 	}
-	return Reply{Text: text, Blocks: blocks}
+	if !expected {
+		return Reply{Text: text, Blocks: blocks}, Failed
+	}
+	return Reply{Text: text, Blocks: blocks}, Refused
 }
 
 // usage is the usage line of a command, with the plan's kinds.
@@ -164,3 +168,6 @@ func (h *Handler) usage(command string) string {
 	}
 	return "Usage: `/quota help`"
 }
+
+// quote shows a member's word back to them, shortened and made inert.
+func quote(s string) string { return "“" + blockkit.Escape(clip(unescapeSlack(s), 40)) + "”" }

@@ -71,7 +71,7 @@ func FuzzParse(f *testing.F) {
 
 		ctx := context.Background()
 		for _, command := range []string{"/logsend", "/quota"} {
-			r := h.Handle(ctx, commands.Request{Command: command, Text: text, UserID: "UFUZZ"})
+			r := h.Handle(ctx, commands.Request{Command: command, Text: text, UserID: "UFUZZ"}).Reply
 			if r.Text == "" {
 				t.Fatalf("%s %q: empty reply text", command, text)
 			}

@@ -67,7 +67,7 @@ func (e *env) do(user, line, trigger string) commands.Reply {
 	e.t.Helper()
 	cmd, text, _ := strings.Cut(line, " ")
 	req := commands.Request{Command: cmd, Text: text, UserID: user, TeamID: "T1", ChannelID: "C1", TriggerID: trigger}
-	r := e.h.Handle(context.Background(), req)
+	r := e.h.Handle(context.Background(), req).Reply
 	mustFit(e.t, r, !e.h.Slow(req))
 	return r
 }

@@ -170,7 +170,7 @@ func TestTeamThroughHandler(t *testing.T) {
 	if e.h.Slow(commands.Request{Command: "/logsend", Text: "team"}) {
 		t.Errorf("Slow(/logsend team): got true, want false")
 	}
-	r = e.h.Handle(context.Background(), req)
+	r = e.h.Handle(context.Background(), req).Reply
 	mustFit(t, r, false)
 	if !strings.HasPrefix(r.Text, "Team quota: 151 members. 20 over a limit:") {
 		t.Errorf("got %q", r.Text[:min(len(r.Text), 120)])
@@ -214,8 +214,8 @@ func commaInt(n int) string {
 
 var _ = time.Second
 
-// TestTeamPieces: SortTeam, TeamLine and TeamSummary, which the App Home
-// pages the team with, agree with the /quota team table.
+// TestTeamPieces: blockkit's RankTeam, Line and TeamSummary, which the App
+// Home pages the team with, agree with the /quota team table.
 func TestTeamPieces(t *testing.T) {
 	t.Parallel()
 	team := []quota.Usage{
@@ -225,25 +225,25 @@ func TestTeamPieces(t *testing.T) {
 		usage(t, "UAT", 100, 300),
 		usage(t, "UALSO", 1, 10),
 	}
-	commands.SortTeam(team)
+	rows := blockkit.RankTeam(team)
 	var got []string
-	for _, u := range team {
-		got = append(got, u.Member.ID)
+	for _, r := range rows {
+		got = append(got, r.Usage.Member.ID)
 	}
 	if want := "UOVER UAT UNEAR UALSO UQUIET"; strings.Join(got, " ") != want {
-		t.Errorf("SortTeam: got %v, want %s", got, want)
+		t.Errorf("RankTeam: got %v, want %s", got, want)
 	}
 	reply := commands.TeamReply(team, thursday(t), blockkit.MaxBlocks, 14_000)
 	table := blocksJSON(t, reply)
-	for _, u := range team {
-		if line := commands.TeamLine(u); !strings.Contains(table, line) {
-			t.Errorf("TeamLine %q is not in the table %s", line, table)
+	for _, r := range rows {
+		if line := r.Line(); !strings.Contains(table, line) {
+			t.Errorf("Line %q is not in the table %s", line, table)
 		}
 	}
-	if want := "5 members · :red_circle: 1 over a limit · :large_orange_circle: 1 at a limit · :large_yellow_circle: 1 at 80% or more"; commands.TeamSummary(team) != want {
-		t.Errorf("TeamSummary: got %q, want %q", commands.TeamSummary(team), want)
+	if want := "5 members · :red_circle: 1 over a limit · :large_orange_circle: 1 at a limit · :large_yellow_circle: 1 at 80% or more"; blockkit.TeamSummary(rows) != want {
+		t.Errorf("TeamSummary: got %q, want %q", blockkit.TeamSummary(rows), want)
 	}
-	if line := commands.TeamLine(team[0]); !strings.HasPrefix(line, ":red_circle: <@UOVER> · messages *120/100 today (20 over)*") {
-		t.Errorf("TeamLine of the member over: got %q", line)
+	if line := rows[0].Line(); !strings.HasPrefix(line, ":red_circle: <@UOVER> · messages *120/100 today (20 over)*") {
+		t.Errorf("Line of the member over: got %q", line)
 	}
 }

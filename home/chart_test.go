@@ -149,7 +149,7 @@ func TestManyKindsAndTiers(t *testing.T) {
 	}
 	rec := &recorder{}
 	h := home.New(l, commands.New(l, commands.Options{Admins: []string{"U000"}}), rec, home.Options{})
-	err = h.HandleAction(context.Background(), commands.ActionRequest{ActionID: commands.ActionLog1, Value: "1 kind59", UserID: "U000"})
+	_, err = h.HandleAction(context.Background(), commands.ActionRequest{ActionID: commands.ActionLog1, Value: "1 kind59", UserID: "U000"})
 	if err != nil {
 		t.Fatal(err)
 	}

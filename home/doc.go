@@ -40,11 +40,12 @@
 // # Keeping it fresh
 //
 // [Home.Refresh] asks for a member's home to be published again and returns
-// at once. One goroutine, [Home.Run], drains the members so marked: at most
-// one publish per member per [Options.Interval], built when it is sent so
-// the latest state wins, at most [Options.PerMinute] publishes a minute in
-// all (views.publish is a Tier 4 method), and none at all while Slack's
-// Retry-After from a 429 runs. A burst of /logsend therefore costs a
+// at once; the transports call it for every member a command's
+// [commands.Result] names as changed. One goroutine, [Home.Run], drains the
+// members so marked: at most one publish per member per [Options.Interval],
+// built when it is sent so the latest state wins, at most
+// [Options.PerMinute] publishes a minute in all (views.publish is a Tier 4
+// method), and none at all while Slack's Retry-After from a 429 runs. A burst of /logsend therefore costs a
 // publish or two, not one per command.
 //
 // [Home.HandleAction] answers a press on the home (which has no

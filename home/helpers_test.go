@@ -144,7 +144,7 @@ func (e *env) press(user, actionID, value, key string) published {
 	e.t.Helper()
 	before := len(e.fake.Calls("views.publish"))
 	a := commands.ActionRequest{ActionID: actionID, Value: value, UserID: user, TeamID: slackfake.TeamID, Key: key}
-	if err := e.home.HandleAction(context.Background(), a); err != nil {
+	if _, err := e.home.HandleAction(context.Background(), a); err != nil {
 		e.t.Fatalf("HandleAction(%s %q): %v", actionID, value, err)
 	}
 	return e.onlyNew(before, user)

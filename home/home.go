@@ -141,11 +141,13 @@ func (h *Home) Publish(ctx context.Context, user string) error {
 // HandleAction answers a press on a home view: a page button, or one of
 // commands' actions (Log 1, Log 5, Undo, the tier menu), which
 // commands.Handler.Action runs, checking admin rights itself. Then it
-// publishes the presser's home in place, with what the press did on top.
-// A press Slack delivers twice acts once (see the package doc). The error
-// wraps commands.ErrUnknownAction for an action that is not quotabot's,
-// and is otherwise the publish's.
-func (h *Home) HandleAction(ctx context.Context, a commands.ActionRequest) error {
+// publishes the presser's home in place, with what the press did on top,
+// and asks for the home of anyone else the press changed (the member whose
+// tier the menu set). A press Slack delivers twice acts once (see the
+// package doc). The Result is the action's (zero for a page button or a
+// repeat); the error wraps commands.ErrUnknownAction for an action that is
+// not quotabot's, and is otherwise the publish's.
+func (h *Home) HandleAction(ctx context.Context, a commands.ActionRequest) (commands.Result, error) {
 	if strings.HasPrefix(a.ActionID, ActionPage) {
 		page, err := strconv.Atoi(a.Value)
 		if err != nil || page < 1 {
@@ -154,49 +156,18 @@ func (h *Home) HandleAction(ctx context.Context, a commands.ActionRequest) error
 		h.mu.Lock()
 		h.pages[a.UserID] = page
 		h.mu.Unlock()
-		return h.publish(ctx, a.UserID, "")
+		return commands.Result{}, h.publish(ctx, a.UserID, "")
 	}
-	reply, err := h.cmd.Action(ctx, a)
+	res, err := h.cmd.Action(ctx, a)
 	if err != nil {
-		return fmt.Errorf("home action %s: %w", a.ActionID, err)
+		return res, fmt.Errorf("home action %s: %w", a.ActionID, err)
 	}
-	if a.ActionID == commands.ActionTier {
-		h.refreshTarget(ctx, a)
-	}
-	return h.publish(ctx, a.UserID, reply.Text)
-}
-
-// refreshTarget republishes the home of the member whose tier a menu
-// changed, if it is someone else who is enrolled: a forged value naming
-// nobody costs no publish.
-func (h *Home) refreshTarget(ctx context.Context, a commands.ActionRequest) {
-	target, _, _ := strings.Cut(a.Value, ":")
-	if target == a.UserID {
-		return
-	}
-	if m, err := h.ledger.Member(ctx, target); err == nil && !m.Enrolled.IsZero() {
-		h.Refresh(target)
-	}
-}
-
-// RefreshAfter asks for the homes a slash command may have changed once it
-// has been handled: the caller's after a /logsend, and after /quota tier
-// the member whose tier it set. Commands that only read change nothing.
-func (h *Home) RefreshAfter(req commands.Request) {
-	cmd, err := commands.Parse(h.ledger.Plan(), req.Command, req.Text)
-	if err != nil {
-		return
-	}
-	switch c := cmd.(type) {
-	case commands.Log, commands.Undo:
-		h.Refresh(req.UserID)
-	case commands.SetTier:
-		if c.Member != "" {
-			h.Refresh(c.Member)
-		} else {
-			h.Refresh(req.UserID)
+	for _, m := range res.Changed {
+		if m != a.UserID {
+			h.Refresh(m)
 		}
 	}
+	return res, h.publish(ctx, a.UserID, res.Reply.Text)
 }
 
 func (h *Home) publish(ctx context.Context, user, notice string) error {
@@ -284,17 +255,17 @@ func (h *Home) teamPage(ctx context.Context, admin string) (*teamPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	commands.SortTeam(team)
+	rows := blockkit.RankTeam(team)
 	size := h.opts.PageSize
-	pages := max(1, (len(team)+size-1)/size)
+	pages := max(1, (len(rows)+size-1)/size)
 	h.mu.Lock()
 	page := min(max(h.pages[admin], 1), pages)
 	h.mu.Unlock()
 	first := (page - 1) * size
 	return &teamPage{
-		members: team[first:min(first+size, len(team))],
-		summary: commands.TeamSummary(team),
-		total:   len(team), first: first, page: page, pages: pages,
+		members: rows[first:min(first+size, len(rows))],
+		summary: blockkit.TeamSummary(rows),
+		total:   len(rows), first: first, page: page, pages: pages,
 	}, nil
 }
 

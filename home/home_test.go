@@ -12,6 +12,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/home"
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/store"
@@ -261,7 +262,7 @@ func TestAdmin(t *testing.T) {
 func TestUnknownAction(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	err := e.home.HandleAction(context.Background(), commands.ActionRequest{ActionID: "someone.else", UserID: "U1"})
+	_, err := e.home.HandleAction(context.Background(), commands.ActionRequest{ActionID: "someone.else", UserID: "U1"})
 	if !errors.Is(err, commands.ErrUnknownAction) {
 		t.Errorf("got %v, want ErrUnknownAction", err)
 	}
@@ -322,11 +323,14 @@ func TestTeamPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "UADMIN")
 	bigTeam(t, e.ledger, 500)
-	team, err := e.ledger.TeamUsage(context.Background())
+	usages, err := e.ledger.TeamUsage(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	commands.SortTeam(team)
+	var team []quota.Usage // as /quota team orders them
+	for _, r := range blockkit.RankTeam(usages) {
+		team = append(team, r.Usage)
+	}
 
 	p := e.publish("UADMIN")
 	var seen []string

@@ -200,30 +200,3 @@ func TestRefreshRetryAfter(t *testing.T) {
 		}
 	})
 }
-
-// TestRefreshAfter: slash commands that change something refresh the
-// homes they concern; those that only read refresh nothing.
-func TestRefreshAfter(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h, rec, _ := running(t, home.Options{})
-		for _, req := range []commands.Request{
-			{Command: "/logsend", Text: "5", UserID: "U1"},
-			{Command: "/logsend", Text: "undo", UserID: "U2"},
-			{Command: "/quota", Text: "tier <@U3|them> premium", UserID: "U9"},
-			{Command: "/quota", Text: "tier premium", UserID: "U4"},
-			{Command: "/quota", Text: "", UserID: "U5"},
-			{Command: "/quota", Text: "team", UserID: "U6"},
-			{Command: "/logsend", Text: "5 inmial", UserID: "U7"},
-		} {
-			h.RefreshAfter(req)
-		}
-		synctest.Wait()
-		var got []string
-		for _, c := range rec.published() {
-			got = append(got, c.user)
-		}
-		if strings.Join(got, " ") != "U1 U2 U3 U4" {
-			t.Errorf("refreshed %v, want U1 U2 U3 U4", got)
-		}
-	})
-}

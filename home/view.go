@@ -39,8 +39,8 @@ const personalFixed = 11 + recentLen + 1
 
 // teamPage is the part of the team an admin's home shows.
 type teamPage struct {
-	members []quota.Usage // this page, in table order
-	summary string        // commands.TeamSummary of the whole team
+	members []blockkit.TeamRow // this page, in table order
+	summary string             // blockkit.TeamSummary of the whole team
 	total   int
 	first   int // index in the whole team of members[0]
 	page    int // from 1
@@ -74,7 +74,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(blockkit.Plain("Your LinkedIn sending quota")),
 		blockkit.Context(fmt.Sprintf("Tier *%s* · change it with `/quota tier %s` · as of %s",
-			blockkit.Escape(u.Member.Tier), blockkit.Escape(otherTier(c.plan, u.Member.Tier)), commands.DateToken(c.now))),
+			blockkit.Escape(u.Member.Tier), blockkit.Escape(otherTier(c.plan, u.Member.Tier)), blockkit.DateToken(c.now))),
 	}
 	if c.notice != "" {
 		blocks = append(blocks, blockkit.Section(c.notice))
@@ -91,7 +91,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 		}
 		one := u
 		one.Kinds = []quota.KindUsage{ku}
-		blocks = append(blocks, commands.UsageBlocks(one)...)
+		blocks = append(blocks, blockkit.UsageBlocks(one)...)
 		blocks = append(blocks, logButtons(ku.Kind))
 	}
 	if missing := missingKinds(c.plan, u); missing != "" {
@@ -179,7 +179,7 @@ func entryBlocks(es []quota.Entry, now time.Time) []slack.Block {
 	}
 	blocks := []slack.Block{blockkit.Section("*Last entries*, newest first")}
 	for _, e := range shown {
-		at := commands.DateToken(e.At.In(now.Location()))
+		at := blockkit.DateToken(e.At.In(now.Location()))
 		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 		line := fmt.Sprintf("%s · *%s*", at, what)
 		if e.Note != "" {
@@ -214,13 +214,14 @@ func teamBlocks(plan quota.Plan, t teamPage) []slack.Block {
 	}
 	blocks = append(blocks, blockkit.Context(summary))
 	tiers := plan.TierNames()
-	for _, u := range t.members {
+	for _, r := range t.members {
+		m := r.Usage.Member
 		var acc *slack.Accessory
-		if menu := tierMenu(u.Member, tiers); menu != nil {
+		if menu := tierMenu(m, tiers); menu != nil {
 			acc = slack.NewAccessory(menu)
 		}
-		blocks = append(blocks, slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(commands.TeamLine(u), blockkit.MaxSectionText)), nil,
-			acc, slack.SectionBlockOptionBlockID("team."+u.Member.ID)))
+		blocks = append(blocks, slack.NewSectionBlock(blockkit.Mrkdwn(blockkit.Clip(r.Line(), blockkit.MaxSectionText)), nil,
+			acc, slack.SectionBlockOptionBlockID("team."+m.ID)))
 	}
 	var nav []slack.BlockElement
 	if t.page > 1 {

@@ -175,9 +175,9 @@ func (a *app) openStore(cfg config.Config) error {
 // start wires the command core, the App Home, the scheduler and the
 // transports to the open store, and starts them.
 func (a *app) start(ctx context.Context, cfg config.Config, set settings, api *slack.Client, team bot.Identity, ln net.Listener) error {
-	h := commands.New(a.ledger, commands.Options{Admins: cfg.Admins, Users: api, Logger: bot.HandlerLogger(a.log)})
+	h := commands.New(a.ledger, commands.Options{Admins: cfg.Admins, Users: api, Logger: a.log})
 	hm := home.New(a.ledger, h, api, home.Options{Logger: a.log})
-	b, err := bot.New(bot.Options{Handler: h, Ledger: a.ledger, API: api, Home: hm, SigningSecret: set.signingSecret, Team: team, Logger: a.log})
+	b, err := bot.New(bot.Options{Handler: h, Ledger: a.ledger, Home: hm, SigningSecret: set.signingSecret, Team: team, Logger: a.log})
 	if err != nil {
 		return err
 	}

@@ -82,9 +82,9 @@ func console(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			out = "Type a slash command, such as /logsend 5, /quota or /quota help."
 		} else {
 			cmd, text, _ := strings.Cut(line, " ")
-			reply := h.Handle(ctx, commands.Request{Command: cmd, Text: escapeMentions(strings.TrimSpace(text)),
+			res := h.Handle(ctx, commands.Request{Command: cmd, Text: escapeMentions(strings.TrimSpace(text)),
 				UserID: *user, ChannelID: "CONSOLE"})
-			out = unescapeText(reply.Text)
+			out = unescapeText(res.Reply.Text)
 		}
 		if _, err := fmt.Fprintln(stdout, out); err != nil {
 			return err

@@ -1,7 +1,9 @@
-// Package blockkit builds the few Block Kit pieces that the slash-command
+// Package blockkit builds the Block Kit pieces that the slash-command
 // replies, the scheduled posts and the App Home share, each clipped to
 // Slack's limits so that a text that grew unexpectedly is shortened rather
-// than refused.
+// than refused: sections and the like, a member's standing as /quota and
+// the App Home show it (render.go), and the team table's order and lines,
+// which /quota team and the App Home's pages share (team.go).
 package blockkit
 
 import (

@@ -1,15 +1,13 @@
-package commands
+package blockkit
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
-	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -22,16 +20,16 @@ const barCells = 10
 // own title; the /quota reply does the same.
 func UsageBlocks(u quota.Usage) []slack.Block {
 	if len(u.Kinds) == 0 {
-		return []slack.Block{blockkit.Section("Nothing to count on this tier.")}
+		return []slack.Block{Section("Nothing to count on this tier.")}
 	}
 	var blocks []slack.Block
 	for i, ku := range u.Kinds {
 		// A plan with dozens of kinds must still fit in one message.
-		if i == blockkit.MaxBlocks-5 {
-			blocks = append(blocks, blockkit.Context(fmt.Sprintf("and %s more kinds", quota.FormatCount(len(u.Kinds)-i))))
+		if i == MaxBlocks-5 {
+			blocks = append(blocks, Context(fmt.Sprintf("and %s more kinds", quota.FormatCount(len(u.Kinds)-i))))
 			break
 		}
-		blocks = append(blocks, blockkit.Section(kindMrkdwn(ku)))
+		blocks = append(blocks, Section(KindMrkdwn(ku)))
 	}
 	return blocks
 }
@@ -42,15 +40,15 @@ func UsageBlocks(u quota.Usage) []slack.Block {
 func UsageText(u quota.Usage) string {
 	var parts []string
 	for _, ku := range u.Kinds {
-		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", blockkit.Title(ku.Kind), quota.FormatCount(ku.Left()), leftText(ku)))
+		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", Title(ku.Kind), quota.FormatCount(ku.Left()), LeftText(ku)))
 	}
 	return strings.Join(parts, " ")
 }
 
-// kindMrkdwn is one kind's section: title and what is left now, a bar per
+// KindMrkdwn is one kind's section: title and what is left now, a bar per
 // window, then the warnings.
-func kindMrkdwn(ku quota.KindUsage) string {
-	s := "*" + blockkit.Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
+func KindMrkdwn(ku quota.KindUsage) string {
+	s := "*" + Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
 	for _, w := range ku.Windows {
 		s += "\n" + windowLine(w)
 	}
@@ -66,13 +64,13 @@ func windowLine(w quota.WindowUsage) string {
 	if w.Over() > 0 {
 		used = "*" + used + ", " + quota.FormatCount(w.Over()) + " over*"
 	}
-	return "`" + Bar(w) + "` " + used + " · resets " + DateToken(w.ResetsAt())
+	return "`" + bar(w) + "` " + used + " · resets " + DateToken(w.ResetsAt())
 }
 
-// Bar draws a window's use in ten cells, like `▓▓▓▓▓▓░░░░` for 60 of 100.
+// bar draws a window's use in ten cells, like `▓▓▓▓▓▓░░░░` for 60 of 100.
 // Any use shows at least one cell and a bar is full only when nothing is
 // left, so neither "none yet" nor "all gone" is ever misread.
-func Bar(w quota.WindowUsage) string {
+func bar(w quota.WindowUsage) string {
 	filled := 0
 	switch {
 	case w.Standing() >= quota.Reached:
@@ -87,9 +85,9 @@ func Bar(w quota.WindowUsage) string {
 	return strings.Repeat("▓", filled) + strings.Repeat("░", barCells-filled)
 }
 
-// leftText is "Left today: 95 of 100. Left this month: 1,495 of 1,500."
+// LeftText is "Left today: 95 of 100. Left this month: 1,495 of 1,500."
 // followed by the warnings in words.
-func leftText(ku quota.KindUsage) string {
+func LeftText(ku quota.KindUsage) string {
 	var parts []string
 	for _, w := range ku.Windows {
 		parts = append(parts, "Left "+w.Limit.Window.Adverb()+": "+quota.FormatCount(w.Left())+" of "+quota.FormatCount(w.Limit.Max)+".")
@@ -117,12 +115,12 @@ func warnings(ku quota.KindUsage) []warning {
 		case quota.Over:
 			loud = append(loud, warning{
 				mrkdwn: fmt.Sprintf(":rotating_light: *Over %s's %s limit by %s.* None left until %s.", adv, noun, quota.FormatCount(w.Over()), DateToken(when)),
-				text:   fmt.Sprintf("Over %s's %s limit by %s: none left until %s.", adv, noun, quota.FormatCount(w.Over()), plainDate(when)),
+				text:   fmt.Sprintf("Over %s's %s limit by %s: none left until %s.", adv, noun, quota.FormatCount(w.Over()), PlainDate(when)),
 			})
 		case quota.Reached:
 			loud = append(loud, warning{
-				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", blockkit.UpperFirst(adv), noun, DateToken(when)),
-				text:   fmt.Sprintf("%s's %s limit reached: none left until %s.", blockkit.UpperFirst(adv), noun, plainDate(when)),
+				mrkdwn: fmt.Sprintf(":no_entry: *%s's %s limit reached.* None left until %s.", UpperFirst(adv), noun, DateToken(when)),
+				text:   fmt.Sprintf("%s's %s limit reached: none left until %s.", UpperFirst(adv), noun, PlainDate(when)),
 			})
 		case quota.Near:
 			pct := w.Used * 100 / w.Limit.Max
@@ -138,49 +136,11 @@ func warnings(ku quota.KindUsage) []warning {
 	return near
 }
 
-// standingOf returns a member's worst standing over every kind and window,
-// and the largest share of a limit used, for ordering.
-func standingOf(u quota.Usage) (quota.Standing, float64) {
-	s, frac := quota.Within, 0.0
-	for _, ku := range u.Kinds {
-		for _, w := range ku.Windows {
-			frac = max(frac, w.Fraction())
-			// The team view flags who used something; a limit of 0
-			// no one has used is not news.
-			if w.Used > 0 {
-				s = max(s, w.Standing())
-			}
-		}
-	}
-	return s, frac
-}
-
 // DateToken shows t in each reader's own time zone; the fallback, for
 // clients that cannot, is t in the workspace's zone.
 func DateToken(t time.Time) string {
-	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^{date_short_pretty} {time}|" + plainDate(t) + ">"
+	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^{date_short_pretty} {time}|" + PlainDate(t) + ">"
 }
 
-// plainDate is t in the workspace's zone, in words: "Fri 27 Nov 00:00 UTC".
-func plainDate(t time.Time) string { return t.Format("Mon 2 Jan 15:04 MST") }
-
-// quote shows a member's word back to them, shortened and made inert.
-func quote(s string) string { return "“" + blockkit.Escape(clip(unescapeSlack(s), 40)) + "”" }
-
-// jsonLen is how many bytes s takes in encoding/json's output, which
-// escapes <, > and & as \u003c and the like: a mention costs 22 bytes, not
-// 12, and a Socket Mode ack is limited in bytes.
-func jsonLen(s string) int {
-	n := 2
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
-			n += 2
-		case r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029' || r < 0x20:
-			n += 6
-		default:
-			n += utf8.RuneLen(r)
-		}
-	}
-	return n
-}
+// PlainDate is t in the workspace's zone, in words: "Fri 27 Nov 00:00 UTC".
+func PlainDate(t time.Time) string { return t.Format("Mon 2 Jan 15:04 MST") }

@@ -10,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/quotabot/quotabot/internal/slackid"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -127,7 +128,7 @@ func (d *decoder) channel(n ast.Node, cfg *Config) *Error {
 	if err != nil || node == nil {
 		return err
 	}
-	if !slackID(id, "CGD") {
+	if !slackid.Channel(id) {
 		hint := ""
 		if strings.HasPrefix(id, "#") {
 			hint = "that is the channel's name, and the name can change; "
@@ -184,31 +185,16 @@ func (d *decoder) admins(n ast.Node, cfg *Config) *Error {
 func userIDProblem(id string) string {
 	const want = "want an ID such as U0123ABCD (in Slack, open the member's profile, then ⋮, Copy member ID)"
 	switch {
-	case slackID(id, "UW"):
+	case slackid.User(id):
 		return ""
 	case strings.HasPrefix(id, "<@"):
 		inner := strings.TrimSuffix(strings.TrimPrefix(id, "<@"), ">")
 		inner, _, _ = strings.Cut(inner, "|")
 		return fmt.Sprintf("%q is a mention; write the bare ID, %q", id, inner)
-	case slackID(strings.ToUpper(id), "UW"):
+	case slackid.User(strings.ToUpper(id)):
 		return fmt.Sprintf("%q: Slack IDs are upper case; write %q", id, strings.ToUpper(id))
 	}
 	return fmt.Sprintf("%q is not a Slack user ID: %s", id, want)
-}
-
-// slackID reports whether s looks like a Slack ID starting with one of the
-// letters in prefixes: upper-case letters and digits, as Slack issues them.
-// It does not insist on a length, since Slack has changed it before.
-func slackID(s, prefixes string) bool {
-	if len(s) < 3 || len(s) > 32 || !strings.ContainsRune(prefixes, rune(s[0])) {
-		return false
-	}
-	for _, r := range s[1:] {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func (d *decoder) notify(n ast.Node, cfg *Config) *Error {

@@ -49,11 +49,11 @@ func wantLimit(t *testing.T, c config.Config, tier string, k quota.Kind, w quota
 func TestDefault(t *testing.T) {
 	t.Parallel()
 	c := config.Default()
-	if c.Timezone != time.UTC || c.TimezoneName != "UTC" {
-		t.Errorf("timezone: got %v (%q), want UTC", c.Timezone, c.TimezoneName)
+	if c.Timezone != time.UTC {
+		t.Errorf("timezone: got %v, want UTC", c.Timezone)
 	}
-	if c.Schedule.Daily != "0 0 * * *" || c.Schedule.Monthly != "0 9 1 * *" {
-		t.Errorf("schedule: got %+v, want daily 0 0 * * *, monthly 0 9 1 * *", c.Schedule)
+	if c.Schedule.Daily.Spec != "0 0 * * *" || c.Schedule.Monthly.Spec != "0 9 1 * *" {
+		t.Errorf("schedule: got %v, want daily 0 0 * * *, monthly 0 9 1 * *", c.Schedule)
 	}
 	if c.DefaultTier != "free" || c.Plan.DefaultTier != "free" {
 		t.Errorf("default tier: got %q (plan %q), want free", c.DefaultTier, c.Plan.DefaultTier)
@@ -64,9 +64,9 @@ func TestDefault(t *testing.T) {
 	if got, want := c.Plan.Tiers, quota.DefaultPlan().Tiers; !reflect.DeepEqual(got, want) {
 		t.Errorf("tiers: got %v, want %v", got, want)
 	}
-	for _, spec := range []string{c.Schedule.Daily, c.Schedule.Monthly} {
-		if _, err := config.ParseSchedule(spec); err != nil {
-			t.Errorf("default schedule %q: %v", spec, err)
+	for _, s := range []config.Cron{c.Schedule.Daily, c.Schedule.Monthly} {
+		if _, err := config.ParseSchedule(s.Spec); err != nil || s.Schedule == nil {
+			t.Errorf("default schedule %q: %v, parsed %v", s.Spec, err, s.Schedule)
 		}
 	}
 }
@@ -83,19 +83,19 @@ func TestParse(t *testing.T) {
 			name: "the design's example config",
 			src:  mustRead(t, "design.yml"),
 			check: func(t *testing.T, c config.Config) {
-				if c.TimezoneName != "America/New_York" || c.Timezone.String() != "America/New_York" {
-					t.Errorf("timezone: got %q (%v), want America/New_York", c.TimezoneName, c.Timezone)
+				if c.Timezone.String() != "America/New_York" {
+					t.Errorf("timezone: got %v, want America/New_York", c.Timezone)
 				}
 				if c.Channel != "C0123ABCD" {
 					t.Errorf("channel: got %q, want C0123ABCD", c.Channel)
 				}
-				if c.Schedule != (config.Schedule{Daily: "0 0 * * *", Monthly: "0 9 1 * *"}) {
-					t.Errorf("schedule: got %+v, want the defaults", c.Schedule)
+				if c.Schedule.Daily.Spec != "0 0 * * *" || c.Schedule.Monthly.Spec != "0 9 1 * *" {
+					t.Errorf("schedule: got %v, want the defaults", c.Schedule)
 				}
 				if c.DefaultTier != "free" || c.Plan.DefaultTier != "free" {
 					t.Errorf("default tier: got %q (plan %q), want free", c.DefaultTier, c.Plan.DefaultTier)
 				}
-				if !slices.Equal(c.Admins, []string{"U0123ABCD"}) || !c.IsAdmin("U0123ABCD") || c.IsAdmin("U999") {
+				if !slices.Equal(c.Admins, []string{"U0123ABCD"}) || !slices.Contains(c.Admins, "U0123ABCD") || slices.Contains(c.Admins, "U999") {
 					t.Errorf("admins: got %v, want [U0123ABCD]", c.Admins)
 				}
 				if got, want := c.Plan.TierNames(), []string{"free", "premium", "sales_navigator"}; !slices.Equal(got, want) {
@@ -191,8 +191,8 @@ func TestParse(t *testing.T) {
 			name: "descriptors, quoted",
 			src:  "schedule:\n  daily: '@daily'\n  monthly: \"@every 720h\"\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.Schedule.Daily != "@daily" || c.Schedule.Monthly != "@every 720h" {
-					t.Errorf("schedule: got %+v, want @daily and @every 720h", c.Schedule)
+				if c.Schedule.Daily.Spec != "@daily" || c.Schedule.Monthly.Spec != "@every 720h" {
+					t.Errorf("schedule: got %v, want @daily and @every 720h", c.Schedule)
 				}
 			},
 		},
@@ -200,8 +200,8 @@ func TestParse(t *testing.T) {
 			name: "one schedule set, the other left at its default",
 			src:  "schedule:\n  daily: 30 17 * * 1-5\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.Schedule != (config.Schedule{Daily: "30 17 * * 1-5", Monthly: "0 9 1 * *"}) {
-					t.Errorf("schedule: got %+v, want daily 30 17 * * 1-5 and the default monthly", c.Schedule)
+				if c.Schedule.Daily.Spec != "30 17 * * 1-5" || c.Schedule.Monthly.Spec != "0 9 1 * *" {
+					t.Errorf("schedule: got %v, want daily 30 17 * * 1-5 and the default monthly", c.Schedule)
 				}
 			},
 		},
@@ -221,8 +221,8 @@ func TestParse(t *testing.T) {
 			name: "a byte order mark and a %YAML directive",
 			src:  "\ufeff%YAML 1.2\n---\ntimezone: Asia/Kolkata\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.TimezoneName != "Asia/Kolkata" {
-					t.Errorf("timezone: got %q, want Asia/Kolkata", c.TimezoneName)
+				if c.Timezone.String() != "Asia/Kolkata" {
+					t.Errorf("timezone: got %v, want Asia/Kolkata", c.Timezone)
 				}
 			},
 		},
@@ -230,8 +230,8 @@ func TestParse(t *testing.T) {
 			name: "Windows line endings",
 			src:  "timezone: Europe/Berlin\r\nchannel: G0123ABCD\r\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.TimezoneName != "Europe/Berlin" || c.Channel != "G0123ABCD" {
-					t.Errorf("got timezone %q, channel %q, want Europe/Berlin, G0123ABCD", c.TimezoneName, c.Channel)
+				if c.Timezone.String() != "Europe/Berlin" || c.Channel != "G0123ABCD" {
+					t.Errorf("got timezone %v, channel %q, want Europe/Berlin, G0123ABCD", c.Timezone, c.Channel)
 				}
 			},
 		},

@@ -118,7 +118,7 @@ func (d *decoder) timezone(n ast.Node, cfg *Config) *Error {
 	if lerr != nil {
 		return d.errAt(node, path, "unknown time zone %q (want an IANA name such as America/New_York, Europe/Berlin or UTC)", name)
 	}
-	cfg.Timezone, cfg.TimezoneName = loc, name
+	cfg.Timezone = loc
 	return nil
 }
 
@@ -139,15 +139,16 @@ func (d *decoder) channel(n ast.Node, cfg *Config) *Error {
 	return nil
 }
 
-func (d *decoder) schedule(n ast.Node, path string, spec *string) *Error {
+func (d *decoder) schedule(n ast.Node, path string, sched *Cron) *Error {
 	s, node, err := d.str(n, path, `a cron spec such as "0 9 1 * *"`)
 	if err != nil || node == nil {
 		return err
 	}
-	if _, serr := ParseSchedule(s); serr != nil {
+	c, serr := ParseSchedule(s)
+	if serr != nil {
 		return d.errAt(node, path, "%v", serr)
 	}
-	*spec = s
+	*sched = c
 	return nil
 }
 

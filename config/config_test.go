@@ -188,6 +188,39 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
+			name: "a key written out wins over a merged one, wherever the merge key is",
+			src: "tiers:\n  a: {<<: {message: {day: 1}, inmail: {day: 2}}, inmail: {day: 3}}\n" +
+				"  b: {inmail: {day: 3}, <<: {message: {day: 1}, inmail: {day: 2}}}\n" +
+				"<<: {timezone: Asia/Tokyo, channel: C0123ABCD}\ntimezone: Europe/Berlin\n",
+			check: func(t *testing.T, c config.Config) {
+				for _, tier := range []string{"a", "b"} {
+					wantLimit(t, c, tier, quota.InMail, quota.Day, 3)
+					wantLimit(t, c, tier, quota.Message, quota.Day, 1)
+				}
+				if c.Timezone.String() != "Europe/Berlin" || c.Channel != "C0123ABCD" {
+					t.Errorf("got timezone %v, channel %q, want Europe/Berlin, C0123ABCD", c.Timezone, c.Channel)
+				}
+			},
+		},
+		{
+			name: "an earlier merge wins over a later one",
+			src:  "tiers:\n  a: &a {message: {day: 1}}\n  b: &b {message: {day: 2}, inmail: {day: 2}}\n  c: {<<: [*a, *b]}\n",
+			check: func(t *testing.T, c config.Config) {
+				wantLimit(t, c, "c", quota.Message, quota.Day, 1)
+				wantLimit(t, c, "c", quota.InMail, quota.Day, 2)
+			},
+		},
+		{
+			name: "an alias is to the nearest anchor of its name before it",
+			src: "tiers:\n  a: &x {message: {day: 1}}\n  b: *x\n  c: {<<: *x}\n" +
+				"  d: &x {message: {day: 2}}\n  e: *x\n  f: {<<: *x}\n",
+			check: func(t *testing.T, c config.Config) {
+				for tier, want := range map[string]int{"b": 1, "c": 1, "e": 2, "f": 2} {
+					wantLimit(t, c, tier, quota.Message, quota.Day, want)
+				}
+			},
+		},
+		{
 			name: "descriptors, quoted",
 			src:  "schedule:\n  daily: '@daily'\n  monthly: \"@every 720h\"\n",
 			check: func(t *testing.T, c config.Config) {
@@ -265,6 +298,7 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		// Unknown keys.
 		{"unknown setting", "timezone: UTC\ntimezon: UTC\n", 2, "timezon", `unknown setting (settings: timezone, channel, schedule, default_tier, admins, notify_near_limit, tiers); did you mean "timezone"?`},
+		{"several unknown settings", "timezone: UTC\ntimezon: UTC\nchanel: C0123ABCD\ntierz:\nadmin:\n", 2, "timezon", `did you mean "timezone"?`},
 		{"unknown schedule setting", "schedule:\n  daily: \"0 0 * * *\"\n  weekly: \"0 0 * * 1\"\n", 3, "schedule.weekly", "unknown setting (schedule settings: daily, monthly)"},
 		{"key that is not a name", "timezone: UTC\n1: 2\n", 2, "", "want a name as the key, got the number 1"},
 		{"key that is not a name, deep", "tiers:\n  free:\n    message: {true: 3}\n", 3, "tiers.free.message", "want a name as the key, got true"},
@@ -343,11 +377,13 @@ func TestParseRefuses(t *testing.T) {
 		{"unclosed bracket", "admins: [U0123ABCD\n", 1, "", "YAML syntax"},
 		{"tag", "timezone: !!str UTC\n", 1, "timezone", "YAML tags such as !!str are not needed"},
 		{"unknown alias", "timezone: UTC\nchannel: *chan\n", 2, "channel", "alias *chan has no anchor &chan before it"},
+		{"alias of another setting's value", "admins: [&a U0123ABCD]\nchannel: *a\n", 1, "channel", `"U0123ABCD" is not a Slack channel ID`},
 		{"alias used before its anchor", "channel: *c\ntiers: {x: &c 1}\n", 1, "channel", "alias *c has no anchor &c before it"},
 		{"alias inside its own anchor", "tiers:\n  gold: &g\n    message: {<<: *g}\n", 3, "tiers.gold.message", "alias *g is inside the anchor &g it refers to"},
 		{"merge inside its own anchor", "<<: &a {<<: *a}\n", 1, "", "alias *a is inside the anchor &a"},
 		{"merge keys that double at every level", mergeBomb(30), 12, "tiers", "aliases and merge keys expand the file to more than 10000 values"},
 		{"nesting without end", "tiers: " + strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + "\n", 1, "tiers", "the YAML nests too deeply"},
+		{"merge of a list into the top", "<<: [{timezone: UTC}]\n", 1, "", "a merge key (<<) here takes one mapping, not a list"},
 		{"merge of a scalar", "tiers:\n  gold:\n    <<: 5\n", 3, "tiers.gold", "a merge key (<<) takes a mapping or a list of mappings, got the number 5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

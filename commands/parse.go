@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/quotabot/quotabot/internal/slackid"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -416,13 +417,8 @@ func parseMention(s string) (string, error) {
 	if i := strings.IndexByte(id, '|'); i >= 0 {
 		id = id[:i]
 	}
-	if len(id) < 2 || len(id) > 64 || (id[0] != 'U' && id[0] != 'W') {
+	if !slackid.User(id) {
 		return "", ErrBadMention
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return "", ErrBadMention
-		}
 	}
 	return id, nil
 }

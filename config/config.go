@@ -5,23 +5,18 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/quotabot/quotabot/quota"
 )
 
 // Config is quotabot's configuration, checked: a Config from Load, Parse or
-// Default holds a loaded time zone, schedules that ParseSchedule accepts, a
+// Default holds a loaded time zone, schedules parsed by ParseSchedule, a
 // plan whose default tier exists and admins that look like Slack user IDs.
 type Config struct {
 	// Timezone is where days, ISO weeks and months begin and where the
 	// schedules run. Never nil.
 	Timezone *time.Location
-	// TimezoneName is the IANA name Timezone was loaded from ("UTC" by
-	// default), for messages and for comparing with the name the ledger
-	// recorded its counters under.
-	TimezoneName string
 	// Channel is the Slack channel ID the scheduled posts go to, such as
 	// C0123ABCD. Empty means no scheduled posts.
 	Channel string
@@ -43,15 +38,15 @@ type Config struct {
 	Plan quota.Plan
 }
 
-// Schedule holds the cron specs of the scheduled posts, as written in the
-// file; ParseSchedule turns each into a cron.Schedule.
+// Schedule says when the scheduled posts go out: each a cron spec parsed
+// once, here, for the scheduler to run.
 type Schedule struct {
 	// Daily posts the reset note with yesterday's totals. Default
 	// DefaultDaily, at midnight.
-	Daily string
+	Daily Cron
 	// Monthly posts last month's summary. Default DefaultMonthly, at nine
 	// on the 1st.
-	Monthly string
+	Monthly Cron
 }
 
 // DefaultTierName is the tier a new member starts on unless the file says
@@ -71,11 +66,10 @@ const maxFileSize = 1 << 20
 // as the default, no admins, no near-limit DMs.
 func Default() Config {
 	return Config{
-		Timezone:     time.UTC,
-		TimezoneName: "UTC",
-		Schedule:     Schedule{Daily: DefaultDaily, Monthly: DefaultMonthly},
-		DefaultTier:  DefaultTierName,
-		Plan:         quota.DefaultPlan(),
+		Timezone:    time.UTC,
+		Schedule:    Schedule{Daily: mustParseSchedule(DefaultDaily), Monthly: mustParseSchedule(DefaultMonthly)},
+		DefaultTier: DefaultTierName,
+		Plan:        quota.DefaultPlan(),
 	}
 }
 
@@ -106,6 +100,3 @@ func readError(path string, err error) error {
 	}
 	return &Error{File: path, Reason: "cannot read the config file: " + reason + " (check the --config path)", Err: err}
 }
-
-// IsAdmin reports whether the Slack user id is one of the configured admins.
-func (c Config) IsAdmin(id string) bool { return slices.Contains(c.Admins, id) }

@@ -49,11 +49,11 @@ func wantLimit(t *testing.T, c config.Config, tier string, k quota.Kind, w quota
 func TestDefault(t *testing.T) {
 	t.Parallel()
 	c := config.Default()
-	if c.Timezone != time.UTC || c.TimezoneName != "UTC" {
-		t.Errorf("timezone: got %v (%q), want UTC", c.Timezone, c.TimezoneName)
+	if c.Timezone != time.UTC {
+		t.Errorf("timezone: got %v, want UTC", c.Timezone)
 	}
-	if c.Schedule.Daily != "0 0 * * *" || c.Schedule.Monthly != "0 9 1 * *" {
-		t.Errorf("schedule: got %+v, want daily 0 0 * * *, monthly 0 9 1 * *", c.Schedule)
+	if c.Schedule.Daily.Spec != "0 0 * * *" || c.Schedule.Monthly.Spec != "0 9 1 * *" {
+		t.Errorf("schedule: got %v, want daily 0 0 * * *, monthly 0 9 1 * *", c.Schedule)
 	}
 	if c.DefaultTier != "free" || c.Plan.DefaultTier != "free" {
 		t.Errorf("default tier: got %q (plan %q), want free", c.DefaultTier, c.Plan.DefaultTier)
@@ -64,9 +64,9 @@ func TestDefault(t *testing.T) {
 	if got, want := c.Plan.Tiers, quota.DefaultPlan().Tiers; !reflect.DeepEqual(got, want) {
 		t.Errorf("tiers: got %v, want %v", got, want)
 	}
-	for _, spec := range []string{c.Schedule.Daily, c.Schedule.Monthly} {
-		if _, err := config.ParseSchedule(spec); err != nil {
-			t.Errorf("default schedule %q: %v", spec, err)
+	for _, s := range []config.Cron{c.Schedule.Daily, c.Schedule.Monthly} {
+		if _, err := config.ParseSchedule(s.Spec); err != nil || s.Schedule == nil {
+			t.Errorf("default schedule %q: %v, parsed %v", s.Spec, err, s.Schedule)
 		}
 	}
 }
@@ -83,19 +83,19 @@ func TestParse(t *testing.T) {
 			name: "the design's example config",
 			src:  mustRead(t, "design.yml"),
 			check: func(t *testing.T, c config.Config) {
-				if c.TimezoneName != "America/New_York" || c.Timezone.String() != "America/New_York" {
-					t.Errorf("timezone: got %q (%v), want America/New_York", c.TimezoneName, c.Timezone)
+				if c.Timezone.String() != "America/New_York" {
+					t.Errorf("timezone: got %v, want America/New_York", c.Timezone)
 				}
 				if c.Channel != "C0123ABCD" {
 					t.Errorf("channel: got %q, want C0123ABCD", c.Channel)
 				}
-				if c.Schedule != (config.Schedule{Daily: "0 0 * * *", Monthly: "0 9 1 * *"}) {
-					t.Errorf("schedule: got %+v, want the defaults", c.Schedule)
+				if c.Schedule.Daily.Spec != "0 0 * * *" || c.Schedule.Monthly.Spec != "0 9 1 * *" {
+					t.Errorf("schedule: got %v, want the defaults", c.Schedule)
 				}
 				if c.DefaultTier != "free" || c.Plan.DefaultTier != "free" {
 					t.Errorf("default tier: got %q (plan %q), want free", c.DefaultTier, c.Plan.DefaultTier)
 				}
-				if !slices.Equal(c.Admins, []string{"U0123ABCD"}) || !c.IsAdmin("U0123ABCD") || c.IsAdmin("U999") {
+				if !slices.Equal(c.Admins, []string{"U0123ABCD"}) || !slices.Contains(c.Admins, "U0123ABCD") || slices.Contains(c.Admins, "U999") {
 					t.Errorf("admins: got %v, want [U0123ABCD]", c.Admins)
 				}
 				if got, want := c.Plan.TierNames(), []string{"free", "premium", "sales_navigator"}; !slices.Equal(got, want) {
@@ -188,11 +188,44 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
+			name: "a key written out wins over a merged one, wherever the merge key is",
+			src: "tiers:\n  a: {<<: {message: {day: 1}, inmail: {day: 2}}, inmail: {day: 3}}\n" +
+				"  b: {inmail: {day: 3}, <<: {message: {day: 1}, inmail: {day: 2}}}\n" +
+				"<<: {timezone: Asia/Tokyo, channel: C0123ABCD}\ntimezone: Europe/Berlin\n",
+			check: func(t *testing.T, c config.Config) {
+				for _, tier := range []string{"a", "b"} {
+					wantLimit(t, c, tier, quota.InMail, quota.Day, 3)
+					wantLimit(t, c, tier, quota.Message, quota.Day, 1)
+				}
+				if c.Timezone.String() != "Europe/Berlin" || c.Channel != "C0123ABCD" {
+					t.Errorf("got timezone %v, channel %q, want Europe/Berlin, C0123ABCD", c.Timezone, c.Channel)
+				}
+			},
+		},
+		{
+			name: "an earlier merge wins over a later one",
+			src:  "tiers:\n  a: &a {message: {day: 1}}\n  b: &b {message: {day: 2}, inmail: {day: 2}}\n  c: {<<: [*a, *b]}\n",
+			check: func(t *testing.T, c config.Config) {
+				wantLimit(t, c, "c", quota.Message, quota.Day, 1)
+				wantLimit(t, c, "c", quota.InMail, quota.Day, 2)
+			},
+		},
+		{
+			name: "an alias is to the nearest anchor of its name before it",
+			src: "tiers:\n  a: &x {message: {day: 1}}\n  b: *x\n  c: {<<: *x}\n" +
+				"  d: &x {message: {day: 2}}\n  e: *x\n  f: {<<: *x}\n",
+			check: func(t *testing.T, c config.Config) {
+				for tier, want := range map[string]int{"b": 1, "c": 1, "e": 2, "f": 2} {
+					wantLimit(t, c, tier, quota.Message, quota.Day, want)
+				}
+			},
+		},
+		{
 			name: "descriptors, quoted",
 			src:  "schedule:\n  daily: '@daily'\n  monthly: \"@every 720h\"\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.Schedule.Daily != "@daily" || c.Schedule.Monthly != "@every 720h" {
-					t.Errorf("schedule: got %+v, want @daily and @every 720h", c.Schedule)
+				if c.Schedule.Daily.Spec != "@daily" || c.Schedule.Monthly.Spec != "@every 720h" {
+					t.Errorf("schedule: got %v, want @daily and @every 720h", c.Schedule)
 				}
 			},
 		},
@@ -200,8 +233,8 @@ func TestParse(t *testing.T) {
 			name: "one schedule set, the other left at its default",
 			src:  "schedule:\n  daily: 30 17 * * 1-5\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.Schedule != (config.Schedule{Daily: "30 17 * * 1-5", Monthly: "0 9 1 * *"}) {
-					t.Errorf("schedule: got %+v, want daily 30 17 * * 1-5 and the default monthly", c.Schedule)
+				if c.Schedule.Daily.Spec != "30 17 * * 1-5" || c.Schedule.Monthly.Spec != "0 9 1 * *" {
+					t.Errorf("schedule: got %v, want daily 30 17 * * 1-5 and the default monthly", c.Schedule)
 				}
 			},
 		},
@@ -221,8 +254,8 @@ func TestParse(t *testing.T) {
 			name: "a byte order mark and a %YAML directive",
 			src:  "\ufeff%YAML 1.2\n---\ntimezone: Asia/Kolkata\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.TimezoneName != "Asia/Kolkata" {
-					t.Errorf("timezone: got %q, want Asia/Kolkata", c.TimezoneName)
+				if c.Timezone.String() != "Asia/Kolkata" {
+					t.Errorf("timezone: got %v, want Asia/Kolkata", c.Timezone)
 				}
 			},
 		},
@@ -230,8 +263,8 @@ func TestParse(t *testing.T) {
 			name: "Windows line endings",
 			src:  "timezone: Europe/Berlin\r\nchannel: G0123ABCD\r\n",
 			check: func(t *testing.T, c config.Config) {
-				if c.TimezoneName != "Europe/Berlin" || c.Channel != "G0123ABCD" {
-					t.Errorf("got timezone %q, channel %q, want Europe/Berlin, G0123ABCD", c.TimezoneName, c.Channel)
+				if c.Timezone.String() != "Europe/Berlin" || c.Channel != "G0123ABCD" {
+					t.Errorf("got timezone %v, channel %q, want Europe/Berlin, G0123ABCD", c.Timezone, c.Channel)
 				}
 			},
 		},
@@ -265,6 +298,7 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		// Unknown keys.
 		{"unknown setting", "timezone: UTC\ntimezon: UTC\n", 2, "timezon", `unknown setting (settings: timezone, channel, schedule, default_tier, admins, notify_near_limit, tiers); did you mean "timezone"?`},
+		{"several unknown settings", "timezone: UTC\ntimezon: UTC\nchanel: C0123ABCD\ntierz:\nadmin:\n", 2, "timezon", `did you mean "timezone"?`},
 		{"unknown schedule setting", "schedule:\n  daily: \"0 0 * * *\"\n  weekly: \"0 0 * * 1\"\n", 3, "schedule.weekly", "unknown setting (schedule settings: daily, monthly)"},
 		{"key that is not a name", "timezone: UTC\n1: 2\n", 2, "", "want a name as the key, got the number 1"},
 		{"key that is not a name, deep", "tiers:\n  free:\n    message: {true: 3}\n", 3, "tiers.free.message", "want a name as the key, got true"},
@@ -343,11 +377,13 @@ func TestParseRefuses(t *testing.T) {
 		{"unclosed bracket", "admins: [U0123ABCD\n", 1, "", "YAML syntax"},
 		{"tag", "timezone: !!str UTC\n", 1, "timezone", "YAML tags such as !!str are not needed"},
 		{"unknown alias", "timezone: UTC\nchannel: *chan\n", 2, "channel", "alias *chan has no anchor &chan before it"},
+		{"alias of another setting's value", "admins: [&a U0123ABCD]\nchannel: *a\n", 1, "channel", `"U0123ABCD" is not a Slack channel ID`},
 		{"alias used before its anchor", "channel: *c\ntiers: {x: &c 1}\n", 1, "channel", "alias *c has no anchor &c before it"},
 		{"alias inside its own anchor", "tiers:\n  gold: &g\n    message: {<<: *g}\n", 3, "tiers.gold.message", "alias *g is inside the anchor &g it refers to"},
 		{"merge inside its own anchor", "<<: &a {<<: *a}\n", 1, "", "alias *a is inside the anchor &a"},
 		{"merge keys that double at every level", mergeBomb(30), 12, "tiers", "aliases and merge keys expand the file to more than 10000 values"},
 		{"nesting without end", "tiers: " + strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + "\n", 1, "tiers", "the YAML nests too deeply"},
+		{"merge of a list into the top", "<<: [{timezone: UTC}]\n", 1, "", "a merge key (<<) here takes one mapping, not a list"},
 		{"merge of a scalar", "tiers:\n  gold:\n    <<: 5\n", 3, "tiers.gold", "a merge key (<<) takes a mapping or a list of mappings, got the number 5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

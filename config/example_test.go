@@ -36,7 +36,7 @@ tiers:
 
 func ExampleParseSchedule() {
 	cfg := config.Default()
-	monthly, err := config.ParseSchedule(cfg.Schedule.Monthly)
+	monthly, err := config.ParseSchedule(cfg.Schedule.Monthly.Spec)
 	if err != nil {
 		fmt.Println(err)
 		return

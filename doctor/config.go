@@ -22,28 +22,22 @@ func Config(cfg config.Config, path string, err error, now time.Time) []Check {
 	if path != "" {
 		what = path + " loads"
 	}
-	checks := []Check{pass("config", fmt.Sprintf("%s (timezone %s, default tier %s)", what, cfg.TimezoneName, cfg.DefaultTier))}
+	checks := []Check{pass("config", fmt.Sprintf("%s (timezone %s, default tier %s)", what, cfg.Timezone, cfg.DefaultTier))}
 	if cfg.Channel == "" {
 		return checks
 	}
-	for _, s := range []struct{ setting, spec string }{
-		{"schedule.daily", cfg.Schedule.Daily},
-		{"schedule.monthly", cfg.Schedule.Monthly},
-	} {
-		checks = append(checks, scheduleCheck(s.setting, s.spec, cfg.Timezone, now))
-	}
+	checks = append(checks, scheduleCheck("schedule.daily", cfg.Schedule.Daily, cfg.Timezone, now),
+		scheduleCheck("schedule.monthly", cfg.Schedule.Monthly, cfg.Timezone, now))
 	return checks
 }
 
-func scheduleCheck(setting, spec string, loc *time.Location, now time.Time) Check {
-	sched, err := config.ParseSchedule(spec)
-	if err != nil {
-		return fail(setting, err.Error(), "fix "+setting+" in the config")
-	}
+// scheduleCheck shows a schedule's next two runs; the config has parsed
+// it, and refused a spec that never fires.
+func scheduleCheck(setting string, sched config.Cron, loc *time.Location, now time.Time) Check {
 	first := sched.Next(now.In(loc))
 	second := sched.Next(first)
 	if first.IsZero() {
-		return fail(setting, fmt.Sprintf("%q never runs", spec), "give a cron spec that fires, such as \"0 0 * * *\"")
+		return fail(setting, fmt.Sprintf("%q never runs", sched.Spec), "give a cron spec that fires, such as \"0 0 * * *\"")
 	}
-	return pass(setting, fmt.Sprintf("%q next runs %s, then %s", spec, first.Format(runLayout), second.Format(runLayout)))
+	return pass(setting, fmt.Sprintf("%q next runs %s, then %s", sched.Spec, first.Format(runLayout), second.Format(runLayout)))
 }

@@ -17,7 +17,7 @@ func TestConfigShowsNextRunsInTheZone(t *testing.T) {
 	t.Parallel()
 	ny := testutil.NewYork(t)
 	cfg := config.Default()
-	cfg.Timezone, cfg.TimezoneName, cfg.Channel = ny, "America/New_York", "C0123ABCD"
+	cfg.Timezone, cfg.Channel = ny, "C0123ABCD"
 	// The evening before New York falls back (1 November 2026).
 	now := time.Date(2026, 10, 31, 20, 0, 0, 0, ny)
 	checks := doctor.Config(cfg, "quotabot.yml", nil, now)

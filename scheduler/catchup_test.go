@@ -136,7 +136,7 @@ func TestOwed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			opts := []envOption{inMemory(), withOptions(func(o *scheduler.Options) {
-				o.Daily, o.Monthly = tc.daily, tc.monthly
+				o.Daily, o.Monthly = specs(t, tc.daily, tc.monthly)
 			})}
 			if !tc.created.IsZero() {
 				opts = append(opts, createdAt(tc.created))

@@ -54,7 +54,7 @@
 // # Schedules and catch-up
 //
 // [Scheduler.Start] runs both jobs with robfig/cron v3 in the ledger's time
-// zone, specs parsed by config.ParseSchedule (five fields or a descriptor
+// zone, on the schedules the config parsed (five fields or a descriptor
 // such as @daily or @every 1h), wrapped as
 // cron.WithChain(cron.SkipIfStillRunning, cron.Recover) so that a panic is
 // logged and the job still runs next time.

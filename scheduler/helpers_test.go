@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/quotabot/quotabot/config"
 	"github.com/quotabot/quotabot/internal/slackfake"
 	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
@@ -59,6 +60,7 @@ func newEnv(t testing.TB, loc *time.Location, start time.Time, opts ...envOption
 		logs: &testutil.SyncBuffer{}, sleeps: &sleeps{},
 	}
 	e.opts = scheduler.Options{Channel: channel}
+	e.opts.Daily, e.opts.Monthly = specs(t, "", "")
 	e.created = start.AddDate(-1, 0, 0)
 	for _, o := range opts {
 		o(e)
@@ -69,6 +71,23 @@ func newEnv(t testing.TB, loc *time.Location, start time.Time, opts ...envOption
 	e.open()
 	e.clock.Set(start)
 	return e
+}
+
+// specs parses the daily and monthly specs as the config does, for
+// Options; "" is the config's default.
+func specs(t testing.TB, daily, monthly string) (scheduler.Schedule, scheduler.Schedule) {
+	t.Helper()
+	def := config.Default().Schedule
+	parse := func(spec string, c config.Cron) scheduler.Schedule {
+		if spec != "" {
+			var err error
+			if c, err = config.ParseSchedule(spec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return scheduler.Schedule(c)
+	}
+	return parse(daily, def.Daily), parse(monthly, def.Monthly)
 }
 
 // open opens the ledger and makes a new scheduler on it, as a process

@@ -129,7 +129,7 @@ func TestCrashBetweenMarkAndPostedPostsOnce(t *testing.T) {
 			t.Parallel()
 			e, now := newDailyEnv(t)
 			s, err := scheduler.New(e.ledger, &crashingPoster{Client: e.api, ledger: e.ledger, sent: tc.sent},
-				scheduler.Options{Channel: channel, Now: e.clock.Now})
+				scheduler.Options{Channel: channel, Daily: e.opts.Daily, Monthly: e.opts.Monthly, Now: e.clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,7 +14,8 @@ import (
 	"github.com/quotabot/quotabot/store"
 )
 
-// schedules returns the daily and monthly schedules New parsed.
+// schedules returns the daily and monthly schedules New was given, parsed
+// from the specs as the config parses them.
 func schedules(t *testing.T, loc *time.Location, dailySpec, monthlySpec string) (cron.Schedule, cron.Schedule) {
 	t.Helper()
 	l, err := store.Open("", store.Options{Location: loc, InMemory: true})
@@ -22,7 +23,9 @@ func schedules(t *testing.T, loc *time.Location, dailySpec, monthlySpec string) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = l.Close() })
-	s, err := scheduler.New(l, apiOf(newFake(t)), scheduler.Options{Channel: channel, Daily: dailySpec, Monthly: monthlySpec})
+	opts := scheduler.Options{Channel: channel}
+	opts.Daily, opts.Monthly = specs(t, dailySpec, monthlySpec)
+	s, err := scheduler.New(l, apiOf(newFake(t)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +149,7 @@ func TestDueAt(t *testing.T) {
 	}
 }
 
-func TestNewRefusesBadSpecs(t *testing.T) {
+func TestNewRefusesMissingOptions(t *testing.T) {
 	t.Parallel()
 	l, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
@@ -154,18 +157,16 @@ func TestNewRefusesBadSpecs(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = l.Close() })
 	api := apiOf(newFake(t))
+	// Bad specs are the config's to refuse (config.ParseSchedule).
+	d, m := specs(t, "", "")
 	for _, tc := range []struct {
 		name string
 		opts scheduler.Options
 		want string
 	}{
-		{"no channel", scheduler.Options{}, "channel"},
-		{"six fields", scheduler.Options{Channel: channel, Daily: "0 0 0 * * *"}, "schedule.daily"},
-		{"garbage", scheduler.Options{Channel: channel, Monthly: "every month"}, "schedule.monthly"},
-		{"malformed TZ prefix, which can panic robfig/cron", scheduler.Options{Channel: channel, Daily: "TZ=Nowhere/Nothing 0 0 * * *"}, "schedule.daily"},
-		{"CRON_TZ without a spec", scheduler.Options{Channel: channel, Daily: "CRON_TZ="}, "schedule.daily"},
-		{"never fires", scheduler.Options{Channel: channel, Monthly: "0 0 30 2 *"}, "schedule.monthly"},
-		{"@every too short", scheduler.Options{Channel: channel, Daily: "@every 1s"}, "schedule.daily"},
+		{"no channel", scheduler.Options{Daily: d, Monthly: m}, "channel"},
+		{"no daily schedule", scheduler.Options{Channel: channel, Monthly: m}, "schedule.daily"},
+		{"no monthly schedule", scheduler.Options{Channel: channel, Daily: d}, "schedule.monthly"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
-	"github.com/quotabot/quotabot/config"
 	"github.com/quotabot/quotabot/internal/wait"
 	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/store"
@@ -38,10 +36,10 @@ type Options struct {
 	// Channel is the ID of the channel the posts go to, such as C0123ABCD.
 	// Required.
 	Channel string
-	// Daily and Monthly are cron specs, five fields or a descriptor, run in
-	// the ledger's time zone; empty means config.DefaultDaily ("0 0 * * *")
-	// and config.DefaultMonthly ("0 9 1 * *").
-	Daily, Monthly string
+	// Daily and Monthly say when the posts go out, read in the ledger's
+	// time zone: the config's schedules, parsed and checked there.
+	// Required.
+	Daily, Monthly Schedule
 	// NotifyNearLimit sends a direct message to each member who has used
 	// 80% or more of a monthly limit, once per member, kind and month.
 	NotifyNearLimit bool
@@ -51,6 +49,14 @@ type Options struct {
 	// compared with it to narrow a history lookup, so outside tests it
 	// should be the real time.
 	Now func() time.Time
+}
+
+// Schedule is when a post goes out: a cron spec, as robfig/cron parsed
+// it, and the spec as written, for the log. It has the shape of
+// config.Cron, which converts to it.
+type Schedule struct {
+	cron.Schedule
+	Spec string
 }
 
 // Scheduler posts the daily reset note and the monthly summary. Its methods
@@ -96,8 +102,7 @@ const (
 )
 
 // New checks opts and returns a Scheduler that posts to opts.Channel once
-// started. It parses the cron specs with config.ParseSchedule, so a bad spec
-// is an error here, at start-up, with the fix in the message.
+// started.
 func New(ledger *store.Ledger, poster Poster, opts Options) (*Scheduler, error) {
 	switch {
 	case ledger == nil:
@@ -106,12 +111,10 @@ func New(ledger *store.Ledger, poster Poster, opts Options) (*Scheduler, error) 
 		return nil, errors.New("scheduler: no Slack client to post with")
 	case opts.Channel == "":
 		return nil, errors.New("scheduler: no channel: set `channel` in the config to the ID of the channel for the daily and monthly posts, such as C0123ABCD")
-	}
-	if opts.Daily == "" {
-		opts.Daily = config.DefaultDaily
-	}
-	if opts.Monthly == "" {
-		opts.Monthly = config.DefaultMonthly
+	case opts.Daily.Schedule == nil:
+		return nil, errors.New("scheduler: schedule.daily: no schedule")
+	case opts.Monthly.Schedule == nil:
+		return nil, errors.New("scheduler: schedule.monthly: no schedule")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -130,19 +133,8 @@ func New(ledger *store.Ledger, poster Poster, opts Options) (*Scheduler, error) 
 		sleep:       wait.For,
 		postTimeout: 30 * time.Second,
 	}
-	for i, j := range []struct {
-		name, setting, spec string
-		window              quota.Window
-	}{
-		{"daily", "schedule.daily", opts.Daily, quota.Day},
-		{"monthly", "schedule.monthly", opts.Monthly, quota.Month},
-	} {
-		sched, err := config.ParseSchedule(j.spec)
-		if err != nil {
-			return nil, fmt.Errorf("scheduler: %s: %w", j.setting, err)
-		}
-		s.jobs[i] = job{name: j.name, window: j.window, spec: j.spec, schedule: sched, mu: new(sync.Mutex)}
-	}
+	s.jobs[daily] = job{name: "daily", window: quota.Day, spec: opts.Daily.Spec, schedule: opts.Daily.Schedule, mu: new(sync.Mutex)}
+	s.jobs[monthly] = job{name: "monthly", window: quota.Month, spec: opts.Monthly.Spec, schedule: opts.Monthly.Schedule, mu: new(sync.Mutex)}
 	return s, nil
 }
 

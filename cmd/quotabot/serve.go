@@ -201,8 +201,8 @@ func (a *app) startScheduler(ctx context.Context, cfg config.Config, api *slack.
 		a.log.Info("no channel in the config: the daily and monthly posts are off (set channel: C0123ABCD to turn them on)")
 		return nil
 	}
-	sched, err := scheduler.New(a.ledger, api, scheduler.Options{Channel: cfg.Channel, Daily: cfg.Schedule.Daily,
-		Monthly: cfg.Schedule.Monthly, NotifyNearLimit: cfg.NotifyNearLimit, Logger: a.log})
+	sched, err := scheduler.New(a.ledger, api, scheduler.Options{Channel: cfg.Channel, Daily: scheduler.Schedule(cfg.Schedule.Daily),
+		Monthly: scheduler.Schedule(cfg.Schedule.Monthly), NotifyNearLimit: cfg.NotifyNearLimit, Logger: a.log})
 	if err != nil {
 		return err
 	}

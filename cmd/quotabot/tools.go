@@ -13,6 +13,7 @@ import (
 
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/control"
+	"github.com/quotabot/quotabot/internal/slackid"
 	"github.com/quotabot/quotabot/store"
 )
 
@@ -120,10 +121,18 @@ func readLines(ctx context.Context, r io.Reader) (<-chan string, <-chan error) {
 }
 
 // bareMention is "@U123ABC" typed in the console, where no Slack client
-// turns a mention into <@U123ABC>.
-var bareMention = regexp.MustCompile(`(^|\s)@([UW][A-Z0-9]{2,})\b`)
+// turns a mention into <@U123ABC>; it is one when slackid.User says so.
+var bareMention = regexp.MustCompile(`(^|\s)@([A-Z0-9]+)\b`)
 
-func escapeMentions(s string) string { return bareMention.ReplaceAllString(s, "$1<@$2>") }
+func escapeMentions(s string) string {
+	return bareMention.ReplaceAllStringFunc(s, func(m string) string {
+		lead, id, _ := strings.Cut(m, "@")
+		if !slackid.User(id) {
+			return m
+		}
+		return lead + "<@" + id + ">"
+	})
+}
 
 // export writes the entries as CSV, from the store or, while the bot runs,
 // from the bot.

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Kind is a sort of send that has limits: "message", "inmail", or one the
@@ -29,27 +31,63 @@ func (k Kind) Noun(n int) string {
 	return name + "s"
 }
 
-// Limit is the most a member may send of one kind in one window.
+// Limit is the most a member may send of one kind in one window: a
+// calendar window (Window), or a rolling span (Span, with Window zero) such
+// as the last 7 days.
 type Limit struct {
 	Window Window
+	Span   time.Duration
 	Max    int
+}
+
+// Rolling reports whether the limit counts over a rolling span.
+func (l Limit) Rolling() bool { return l.Span > 0 }
+
+// SameWindow reports whether l and o limit the same window.
+func (l Limit) SameWindow(o Limit) bool { return l.Window == o.Window && l.Span == o.Span }
+
+// WindowName is how the config and the commands write the window: "day",
+// "week", "month", or a span such as "7d" or "36h".
+func (l Limit) WindowName() string {
+	if !l.Rolling() {
+		return l.Window.String()
+	}
+	return FormatSpan(l.Span)
+}
+
+// less orders limits as they are shown: calendar windows shortest first,
+// then rolling spans shortest first.
+func (l Limit) less(o Limit) bool {
+	if l.Rolling() != o.Rolling() {
+		return !l.Rolling()
+	}
+	if l.Rolling() {
+		return l.Span < o.Span
+	}
+	return l.Window < o.Window
 }
 
 // Tier is a kind of account, with its limits per kind.
 type Tier struct {
 	Name string
-	// Limits holds, for each kind the tier can send, one limit per window,
-	// shortest window first. A kind not here cannot be sent on this tier.
+	// Limits holds, for each kind the tier limits by windows, one limit per
+	// window, calendar windows shortest first, then rolling spans.
 	Limits map[Kind][]Limit
+	// Credits holds the kinds paid for with credits. A kind in neither
+	// map cannot be sent on this tier.
+	Credits map[Kind]Credits
 }
 
 // Has reports whether the tier can send kind k at all.
-func (t Tier) Has(k Kind) bool { return len(t.Limits[k]) > 0 }
+func (t Tier) Has(k Kind) bool {
+	_, credits := t.Credits[k]
+	return len(t.Limits[k]) > 0 || credits
+}
 
-// Limit returns the tier's limit for k in window w, if it has one.
+// Limit returns the tier's limit for k in calendar window w, if it has one.
 func (t Tier) Limit(k Kind, w Window) (Limit, bool) {
 	for _, l := range t.Limits[k] {
-		if l.Window == w {
+		if l.Window == w && !l.Rolling() {
 			return l, true
 		}
 	}
@@ -75,12 +113,12 @@ const (
 // DefaultTiers returns the built-in tiers: free and premium with the numbers
 // from LinkedIn's published limits.
 func DefaultTiers() map[string]Tier {
-	messages := []Limit{{Day, DefaultMessagesPerDay}, {Month, DefaultMessagesPerMonth}}
+	messages := []Limit{{Window: Day, Max: DefaultMessagesPerDay}, {Window: Month, Max: DefaultMessagesPerMonth}}
 	return map[string]Tier{
 		"free": {Name: "free", Limits: map[Kind][]Limit{Message: messages}},
 		"premium": {Name: "premium", Limits: map[Kind][]Limit{
 			Message: slices.Clone(messages),
-			InMail:  {{Day, DefaultInMailsPerDay}, {Month, DefaultInMailsPerMonth}},
+			InMail:  {{Window: Day, Max: DefaultInMailsPerDay}, {Window: Month, Max: DefaultInMailsPerMonth}},
 		}},
 	}
 }
@@ -111,16 +149,13 @@ func NewPlan(tiers map[string]Tier, defaultTier string) (Plan, error) {
 				return Plan{}, fmt.Errorf("%w: tier %s: %v", ErrInvalidPlan, name, err)
 			}
 			ls = slices.Clone(ls)
-			sort.Slice(ls, func(i, j int) bool { return ls[i].Window < ls[j].Window })
+			sort.Slice(ls, func(i, j int) bool { return ls[i].less(ls[j]) })
 			for i, l := range ls {
-				if l.Window < Day || l.Window > Month {
-					return Plan{}, fmt.Errorf("%w: tier %s, kind %s: unknown window %d", ErrInvalidPlan, name, k, l.Window)
+				if err := validLimit(l); err != nil {
+					return Plan{}, fmt.Errorf("%w: tier %s, kind %s: %v", ErrInvalidPlan, name, k, err)
 				}
-				if l.Max < 0 {
-					return Plan{}, fmt.Errorf("%w: tier %s, kind %s: %s limit %d is negative", ErrInvalidPlan, name, k, l.Window, l.Max)
-				}
-				if i > 0 && ls[i-1].Window == l.Window {
-					return Plan{}, fmt.Errorf("%w: tier %s, kind %s: two %s limits", ErrInvalidPlan, name, k, l.Window)
+				if i > 0 && ls[i-1].SameWindow(l) {
+					return Plan{}, fmt.Errorf("%w: tier %s, kind %s: two %s limits", ErrInvalidPlan, name, k, l.WindowName())
 				}
 			}
 			if len(ls) > 0 {
@@ -129,6 +164,14 @@ func NewPlan(tiers map[string]Tier, defaultTier string) (Plan, error) {
 			}
 		}
 		t.Limits = limits
+		credits, err := validCredits(name, t.Credits)
+		if err != nil {
+			return Plan{}, err
+		}
+		for k := range credits {
+			seen[k] = true
+		}
+		t.Credits = credits
 		p.Tiers[name] = t
 	}
 	if _, ok := p.Tiers[defaultTier]; !ok {
@@ -148,6 +191,83 @@ func NewPlan(tiers map[string]Tier, defaultTier string) (Plan, error) {
 	slices.Sort(extra)
 	p.kinds = append(p.kinds, extra...)
 	return p, nil
+}
+
+// validLimit checks one limit: a known calendar window or a rolling span
+// of whole hours from an hour to a year, and a limit not below zero.
+func validLimit(l Limit) error {
+	switch {
+	case l.Rolling() && l.Window != 0:
+		return fmt.Errorf("a limit is a calendar window or a span, not both")
+	case l.Rolling() && (l.Span < MinSpan || l.Span > MaxSpan || l.Span%time.Hour != 0):
+		return fmt.Errorf("span %v: want whole hours from %s to %s", l.Span, FormatSpan(MinSpan), FormatSpan(MaxSpan))
+	case !l.Rolling() && (l.Window < Day || l.Window > Month):
+		return fmt.Errorf("unknown window %d", l.Window)
+	case l.Max < 0:
+		return fmt.Errorf("%s limit %d is negative", l.WindowName(), l.Max)
+	}
+	return nil
+}
+
+// validCredits checks a tier's credit kinds and fills in the default
+// renewal day, the 1st.
+func validCredits(tier string, credits map[Kind]Credits) (map[Kind]Credits, error) {
+	if len(credits) == 0 {
+		return nil, nil
+	}
+	out := make(map[Kind]Credits, len(credits))
+	for k, c := range credits {
+		if err := validKindName(string(k)); err != nil {
+			return nil, fmt.Errorf("%w: tier %s: %v", ErrInvalidPlan, tier, err)
+		}
+		if c.RenewDay == 0 {
+			c.RenewDay = 1
+		}
+		switch {
+		case c.Grant < 1:
+			return nil, fmt.Errorf("%w: tier %s, kind %s: a monthly grant of %d credits; want 1 or more", ErrInvalidPlan, tier, k, c.Grant)
+		case c.Cap < c.Grant:
+			return nil, fmt.Errorf("%w: tier %s, kind %s: a cap of %d is below the grant of %d", ErrInvalidPlan, tier, k, c.Cap, c.Grant)
+		case c.RenewDay < 1 || c.RenewDay > 31:
+			return nil, fmt.Errorf("%w: tier %s, kind %s: renewal day %d; want 1 to 31", ErrInvalidPlan, tier, k, c.RenewDay)
+		}
+		out[k] = c
+	}
+	return out, nil
+}
+
+// The spans a rolling window may have.
+const (
+	MinSpan = time.Hour
+	MaxSpan = 366 * 24 * time.Hour
+)
+
+// ParseSpan reads a rolling window's span: whole days ("7d") or whole
+// hours ("36h"), from an hour to a year.
+func ParseSpan(s string) (time.Duration, error) {
+	bad := fmt.Errorf("%w %q: want day, week, month, or a span of days or hours such as 7d or 24h", ErrUnknownWindow, s)
+	if len(s) < 2 {
+		return 0, bad
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour}[s[len(s)-1]]
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if unit == 0 || err != nil || n < 1 || s[0] == '+' || s[0] == '0' {
+		return 0, bad
+	}
+	d := time.Duration(min(n, int(MaxSpan/time.Hour)+1)) * unit
+	if d < MinSpan || d > MaxSpan {
+		return 0, fmt.Errorf("%w %q: a span runs from %s to %s", ErrUnknownWindow, s, FormatSpan(MinSpan), FormatSpan(MaxSpan))
+	}
+	return d, nil
+}
+
+// FormatSpan writes a span as ParseSpan reads it: "7d", or "36h" when it
+// is not whole days.
+func FormatSpan(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
 }
 
 func validKindName(s string) error {

@@ -1,0 +1,157 @@
+package quota
+
+import "time"
+
+// Credits is how a kind is paid for on the tiers that grant credits, as
+// LinkedIn's paid plans grant InMail credits: Grant more each month on
+// RenewDay, the unused ones banked up to Cap, and a credit given back
+// (refunded) when an InMail gets a reply within RefundDays.
+type Credits struct {
+	Grant int
+	Cap   int
+	// RenewDay is the day of the month the grant comes, 1 to 31; a month
+	// without that day renews on its last day.
+	RenewDay int
+}
+
+// RefundDays is how long after sending an InMail a reply gives its credit
+// back: a refund is never more than was spent over that many days.
+const RefundDays = 90
+
+// CreditMove is one standing entry of a credit kind: a send spends Count
+// credits; a refund gives Count back.
+type CreditMove struct {
+	At     time.Time
+	Count  int
+	Refund bool
+}
+
+// CreditPeriod is the account of one renewal period, from one renewal (or
+// the moment the member started on the tier) to the next.
+type CreditPeriod struct {
+	Start, End time.Time
+	// Opening is the balance at Start, after the grant; Granted what the
+	// grant added and Lost what the cap took of it.
+	Opening, Granted, Lost int
+	Spent, Refunded        int
+}
+
+// Closing is the balance at the period's end, before the next grant; it
+// is negative when more was spent than the balance held.
+func (p CreditPeriod) Closing() int { return p.Opening - p.Spent + p.Refunded }
+
+// CreditBalance is a member's credits at a moment.
+type CreditBalance struct {
+	Credits Credits
+	At      time.Time
+	// Balance is what is left to spend now; negative when more was sent
+	// than there were credits.
+	Balance int
+	// Period is the renewal period At falls in; it renews at Period.End.
+	Period CreditPeriod
+	// Renewal is what the next grant will add if nothing more is spent or
+	// refunded, and LostAtRenewal what the cap will take of the grant then.
+	Renewal, LostAtRenewal int
+	// Refundable is the most a refund may give back now.
+	Refundable int
+}
+
+// RenewsAt is when the next grant comes.
+func (b CreditBalance) RenewsAt() time.Time { return b.Period.End }
+
+// Renewal returns the first renewal after t: local midnight of the renew
+// day (or the month's last day) in loc.
+func (c Credits) Renewal(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	y, m, _ := t.Date()
+	for {
+		r := midnight(y, m, min(c.RenewDay, daysIn(y, m)), loc)
+		if r.After(t) {
+			return r
+		}
+		m++
+		if m > time.December {
+			y, m = y+1, time.January
+		}
+	}
+}
+
+// daysIn returns the number of days in month m of year y.
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 12, 0, 0, 0, time.UTC).Day()
+}
+
+// grant applies one renewal to a balance: the grant is banked up to the
+// cap, but a renewal never takes away what is already banked (a cap the
+// config lowered leaves the balance above it until it is spent).
+func (c Credits) grant(balance int) (opening, granted, lost int) {
+	opening = min(balance+c.Grant, max(c.Cap, balance))
+	granted = opening - balance
+	return opening, granted, c.Grant - granted
+}
+
+// CreditPeriods replays moves over the renewal periods from start (when the
+// member began on a tier with these credits, holding one grant) up to and
+// including the period that holds until. Moves before start do not count;
+// they were spent under another tier. Renewals fall in loc.
+func CreditPeriods(c Credits, start time.Time, moves []CreditMove, until time.Time, loc *time.Location) []CreditPeriod {
+	opening, granted, lost := c.grant(0)
+	p := CreditPeriod{Start: start, End: c.Renewal(start, loc), Opening: opening, Granted: granted, Lost: lost}
+	var periods []CreditPeriod
+	for {
+		for _, m := range moves {
+			if m.At.Before(p.Start) || !m.At.Before(p.End) {
+				continue
+			}
+			if m.Refund {
+				p.Refunded += m.Count
+			} else {
+				p.Spent += m.Count
+			}
+		}
+		periods = append(periods, p)
+		if until.Before(p.End) {
+			return periods
+		}
+		opening, granted, lost := c.grant(p.Closing())
+		p = CreditPeriod{Start: p.End, End: c.Renewal(p.End, loc), Opening: opening, Granted: granted, Lost: lost}
+	}
+}
+
+// CreditsAt is the balance at now. A move dated after now (a clock that
+// stepped back) counts in the period it is dated in.
+func CreditsAt(c Credits, start time.Time, moves []CreditMove, now time.Time, loc *time.Location) CreditBalance {
+	periods := CreditPeriods(c, start, moves, now, loc)
+	p := periods[len(periods)-1]
+	b := CreditBalance{Credits: c, At: now, Period: p, Balance: p.Closing()}
+	for _, m := range moves {
+		if !m.At.Before(p.End) && !m.At.Before(start) {
+			if m.Refund {
+				b.Balance += m.Count
+			} else {
+				b.Balance -= m.Count
+			}
+		}
+	}
+	_, b.Renewal, b.LostAtRenewal = c.grant(p.Closing())
+	b.Refundable = Refundable(moves, now)
+	return b
+}
+
+// Refundable is the most a refund may give back at now: what was spent
+// over the last RefundDays days, less what was refunded over them.
+func Refundable(moves []CreditMove, now time.Time) int {
+	from := now.Add(-RefundDays * 24 * time.Hour)
+	n := 0
+	for _, m := range moves {
+		if !m.At.After(from) || m.At.After(now) {
+			continue
+		}
+		if m.Refund {
+			n -= m.Count
+		} else {
+			n += m.Count
+		}
+	}
+	return max(0, n)
+}

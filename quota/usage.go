@@ -63,16 +63,22 @@ func (w WindowUsage) Fraction() float64 {
 // limits it by.
 type KindUsage struct {
 	Kind    Kind
-	Windows []WindowUsage // shortest window first
+	Windows []WindowUsage // calendar windows, shortest first
+	Rolling []RollingUsage
 }
 
 // Left is what the member can still send now: the least left over all
-// windows.
+// windows, calendar and rolling.
 func (k KindUsage) Left() int {
 	left := -1
 	for _, w := range k.Windows {
 		if left < 0 || w.Left() < left {
 			left = w.Left()
+		}
+	}
+	for _, r := range k.Rolling {
+		if left < 0 || r.Left() < left {
+			left = r.Left()
 		}
 	}
 	return max(left, 0)

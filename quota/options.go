@@ -34,17 +34,20 @@ func badgerOptions(dir string, inMemory bool, log *slog.Logger) badger.Options {
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(4).
 		WithNumLevelZeroTablesStall(8).
-		// Compaction holds a builder, its buffers and a pooled copy of
-		// them for every table in flight, sized from the table size: small
-		// tables of one size at every level (TableSizeMultiplier below)
-		// keep that heap small: a million-entry store peaked 30 MiB lower
-		// with these than with 1 MB tables doubling per level.
-		WithBaseTableSize(512 << 10).
+		// Compaction builds up to 8 tables at once, plus one per
+		// subcompaction, each in a builder that holds the table both
+		// uncompressed and compressed (the table size counts compressed
+		// bytes, so that is several times the size) and, at its end, a
+		// 3 MB index buffer: small tables of one size at every level
+		// (TableSizeMultiplier below) keep that heap small.
+		WithBaseTableSize(128 << 10).
 		// ZSTD tables are smaller than Snappy's: less to map, to read
 		// back when merging, and to hold on disk (see compression).
 		WithCompression(compression(inMemory)).
+		// Badger requires a block cache for compressed tables. There is
+		// no index cache: without encryption a table's index is read in
+		// place from its map, and an index cache would never be used.
 		WithBlockCacheSize(4 << 20).
-		WithIndexCacheSize(2 << 20).
 		WithValueLogFileSize(16 << 20).
 		// Values are small records; keeping them in the LSM tree spares
 		// value-log reads. Must stay under 15% of the memtable.

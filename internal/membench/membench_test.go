@@ -278,9 +278,10 @@ func (c *child) idle(b *testing.B, d time.Duration) row {
 	c.rss.reset()
 	from := c.scrape(b)
 	time.Sleep(d)
-	c.heapProfile(b)
+	// Read before the profile, which the child allocates to write.
 	cur := c.rss.current()
 	peak, _, _ := c.rss.peaks()
+	c.heapProfile(b)
 	r := row{name: "idle after reopen", peak: cur.rss, anon: cur.anon, file: cur.file}
 	to := c.scrape(b)
 	r.level0, r.gc = to.level0, gcShare(from, to)

@@ -94,10 +94,11 @@ func main() {
 // defaultMemoryLimit is Go's soft memory limit when GOMEMLIMIT is unset.
 // Badger's compactions allocate and drop megabytes of table buffers at a
 // time; with no limit the collector lets the heap grow to twice what is
-// live, and a million-entry store took the process to 200 MiB. docs/ARCHITECTURE.md
-// §5 allows 96 MiB in all, and Badger's memory-mapped files take their
-// share of that outside the heap.
-const defaultMemoryLimit = 64 << 20
+// live, and a million-entry store took the process to 200 MiB.
+// docs/ARCHITECTURE.md §5 allows 96 MiB in all, and the binary's text
+// (about 14 MiB) and Badger's memory-mapped tables (about 35 MiB for a
+// million entries) take their share of that outside the heap.
+const defaultMemoryLimit = 48 << 20
 
 // setMemoryLimit sets the default soft memory limit unless GOMEMLIMIT says
 // otherwise (the runtime has then applied it already).

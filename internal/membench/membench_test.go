@@ -44,6 +44,7 @@ var (
 	oneFor   = flag.Duration("membench.one", 60*time.Second, "how long one client logs")
 	seeded   = flag.String("membench.seeded", "", "`directory` of a seeded store to start from (copied), seeded and kept there if it holds none")
 	profiles = flag.String("membench.profiles", "", "`directory` for the child's heap profiles (idle, many, one); none if empty")
+	binary   = flag.String("membench.bin", "", "quotabot `binary` to run (built with -tags quotabench for profiles); built from this tree if empty")
 )
 
 const secret = "membench-signing-secret"
@@ -155,6 +156,9 @@ func seed(b *testing.B, dir string, n, members int) {
 // a heap profile.
 func build(b *testing.B) string {
 	b.Helper()
+	if *binary != "" {
+		return *binary
+	}
 	bin := filepath.Join(b.TempDir(), "quotabot")
 	out, err := exec.Command("go", "build", "-tags", "quotabench", "-o", bin, "github.com/quotabot/quotabot/cmd/quotabot").CombinedOutput()
 	if err != nil {
@@ -275,13 +279,15 @@ func (c *child) idle(b *testing.B, d time.Duration) row {
 	c.rss.reset()
 	from := c.scrape(b)
 	time.Sleep(d)
-	c.heapProfile(b)
+	// Read before the profile, which the child allocates to write.
 	cur := c.rss.current()
 	peak, _, _ := c.rss.peaks()
+	c.heapProfile(b)
 	r := row{name: "idle after reopen", peak: cur.rss, anon: cur.anon, file: cur.file}
 	to := c.scrape(b)
 	r.level0, r.gc = to.level0, gcShare(from, to)
-	fmt.Printf("idle: %.1f MiB at the end, %.1f MiB at most\n", cur.rss/(1<<20), peak/(1<<20))
+	fmt.Printf("idle: %.1f MiB at the end (%s), %.1f MiB at most\n",
+		cur.rss/(1<<20), readSmaps(c.cmd.Process.Pid), peak/(1<<20))
 	return r
 }
 
@@ -319,6 +325,7 @@ func (c *child) phase(b *testing.B, name string, n int, d time.Duration) row {
 		b.Fatalf("%s: no request answered", name)
 	}
 	peak, anon, file := c.rss.peaks()
+	fmt.Printf("%s: at the peak, %s\n", name, c.rss.at())
 	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
 	r := row{name: name, peak: peak, anon: anon, file: file, ops: len(all),
 		rate: float64(len(all)) / d.Seconds(), p99: ms(all[len(all)*99/100]), maxLat: ms(all[len(all)-1])}

@@ -24,9 +24,6 @@ const ActionPage = "quotabot.home.page"
 // recentLen is how many entries the home lists.
 const recentLen = 5
 
-// undoWindow is how far back the ledger lets an entry be taken back.
-const undoWindow = 24 * time.Hour
-
 // teamOverhead is the team section's blocks besides the members: a
 // divider, a header, the summary line and the page buttons.
 const teamOverhead = 4
@@ -167,7 +164,7 @@ func entryBlocks(es []quota.Entry, now time.Time) []slack.Block {
 	undo := -1
 	for i, e := range es {
 		if e.Stands() {
-			if now.Sub(e.At) < undoWindow {
+			if e.Undoable(now) {
 				undo = i
 			}
 			break

@@ -87,6 +87,7 @@ type Ledger struct {
 	// commitTxn commits a batch; tests put a failing disk in front of it.
 	commitTxn func(*badger.Txn) error
 	disk      *diskGuard // refuses writes while the disk is full (disk.go)
+	pageout   *pager     // pages out the table mappings (pageout_linux.go)
 }
 
 // Open opens (creating if need be) the ledger in dir. A directory another
@@ -157,6 +158,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	}
 	go l.writer()
 	go l.gcLoop(opts.InMemory || opts.ReadOnly)
+	l.pageout = startPageout(dir, opts.InMemory)
 	return l, nil
 }
 
@@ -339,6 +341,7 @@ func (l *Ledger) Close() error {
 	<-l.done
 	close(l.stopGC)
 	<-l.gcDone
+	l.pageout.Stop()
 	if err := l.disk.roomToClose(); err != nil {
 		// Badger's Close would fault flushing the memtable; its synced
 		// log holds every entry, so leave the store as a crash would.

@@ -577,7 +577,7 @@ func usageCounts(us ...quota.Usage) map[string]cachedCount {
 func (l *Ledger) usage(m quota.Member, now time.Time, count func([]byte) (int, error)) (quota.Usage, error) {
 	return l.plan.Usage(m, now, l.loc, func(k quota.Kind, p quota.Period) (int, error) {
 		return count(counterKey(p, m.ID, k))
-	})
+	}, nil)
 }
 
 // History returns the member's newest n entries, newest first, undone

@@ -305,7 +305,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 			count := l.writerCount(txn, b)
 			ku, err := l.plan.Tier(m.Tier).Usage(e.Kind, now, l.loc, func(p quota.Period) (int, error) {
 				return count(counterKey(p, e.Member, e.Kind))
-			})
+			}, nil)
 			if err != nil {
 				return LogResult{}, storeError{err}
 			}
@@ -649,7 +649,7 @@ func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int
 		b.counts[string(key)] = cachedCount{n: n, end: p.End().UnixNano()}
 		used[w] = n
 	}
-	return tier.Usage(r.Kind, t, l.loc, func(p quota.Period) (int, error) { return used[p.Window], nil })
+	return tier.Usage(r.Kind, t, l.loc, func(p quota.Period) (int, error) { return used[p.Window], nil }, nil)
 }
 
 // writerCount reads counters as the writer sees them mid-batch: what this

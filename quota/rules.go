@@ -77,15 +77,20 @@ func (e Entry) Undoable(now time.Time) bool {
 // Usage is member m's standing at now under p: for each kind m's tier can
 // send, in the plan's order, what m has used in each window the tier
 // limits, in the period of that window holding now, cut in loc. count says
-// how much of a kind m used in a period; its error ends Usage.
-func (p Plan) Usage(m Member, now time.Time, loc *time.Location, count func(Kind, Period) (int, error)) (Usage, error) {
+// how much of a kind m used in a period, sent what m sent of a kind since
+// an instant (see Tier.Usage); an error of either ends Usage.
+func (p Plan) Usage(m Member, now time.Time, loc *time.Location, count func(Kind, Period) (int, error), sent func(Kind, time.Time) ([]Sent, error)) (Usage, error) {
 	tier := p.Tier(m.Tier)
 	u := Usage{Member: m, At: now}
 	for _, k := range p.kinds {
 		if !tier.Has(k) {
 			continue
 		}
-		ku, err := tier.Usage(k, now, loc, func(pd Period) (int, error) { return count(k, pd) })
+		var sentK func(time.Time) ([]Sent, error)
+		if sent != nil {
+			sentK = func(since time.Time) ([]Sent, error) { return sent(k, since) }
+		}
+		ku, err := tier.Usage(k, now, loc, func(pd Period) (int, error) { return count(k, pd) }, sentK)
 		if err != nil {
 			return Usage{}, err
 		}
@@ -94,19 +99,43 @@ func (p Plan) Usage(m Member, now time.Time, loc *time.Location, count func(Kind
 	return u, nil
 }
 
-// Usage is the use of kind k under t at now: one WindowUsage per limit t
-// sets on k, shortest window first, each in the period holding now, cut in
-// loc. count says how much of k was used in a period; its error ends
-// Usage. A tier without k gives a KindUsage with no windows.
-func (t Tier) Usage(k Kind, now time.Time, loc *time.Location, count func(Period) (int, error)) (KindUsage, error) {
+// Usage is the use of kind k under t at now: one WindowUsage per calendar
+// limit t sets on k, shortest window first, each in the period holding
+// now, cut in loc, and one RollingUsage per rolling limit, shortest span
+// first. count says how much of k was used in a period; sent gives the
+// standing entries of k dated at or after an instant, those dated after
+// now included, and is called once, for the longest span (nil will do for
+// a tier without rolling limits). An error of either ends Usage. A tier
+// without k gives a KindUsage with no windows.
+func (t Tier) Usage(k Kind, now time.Time, loc *time.Location, count func(Period) (int, error), sent func(time.Time) ([]Sent, error)) (KindUsage, error) {
 	ku := KindUsage{Kind: k}
+	var longest time.Duration
 	for _, lim := range t.Limits[k] {
+		if lim.Rolling() {
+			longest = max(longest, lim.Span)
+			continue
+		}
 		pd := lim.Window.Period(now, loc)
 		n, err := count(pd)
 		if err != nil {
 			return KindUsage{}, err
 		}
 		ku.Windows = append(ku.Windows, WindowUsage{Limit: lim, Period: pd, Used: n})
+	}
+	if longest == 0 {
+		return ku, nil
+	}
+	if sent == nil {
+		return KindUsage{}, fmt.Errorf("usage of %s: a rolling limit and nothing to read what was sent", k)
+	}
+	ss, err := sent(now.Add(-longest))
+	if err != nil {
+		return KindUsage{}, err
+	}
+	for _, lim := range t.Limits[k] {
+		if lim.Rolling() {
+			ku.Rolling = append(ku.Rolling, Rolling(lim.Span, lim.Max, ss, now))
+		}
 	}
 	return ku, nil
 }

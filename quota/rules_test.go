@@ -185,7 +185,7 @@ func TestUsage(t *testing.T) {
 		"invite 2026-W10":    100,
 		"inmail 2026-03-08":  7, // not a kind of sales
 	}
-	u, err := p.Usage(quota.Member{ID: "U1", Tier: "sales"}, now, ny, c.count)
+	u, err := p.Usage(quota.Member{ID: "U1", Tier: "sales"}, now, ny, c.count, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestUsage(t *testing.T) {
 	}
 
 	// A member whose tier the config dropped reads as on the default tier.
-	u, err = p.Usage(quota.Member{ID: "U2", Tier: "gone"}, now, ny, c.count)
+	u, err = p.Usage(quota.Member{ID: "U2", Tier: "gone"}, now, ny, c.count, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,13 +226,13 @@ func TestUsage(t *testing.T) {
 
 	// Counts past a limit: over, nothing left.
 	c["message 2026-03-08"] = 130
-	u, _ = p.Usage(quota.Member{ID: "U1", Tier: "sales"}, now, ny, c.count)
+	u, _ = p.Usage(quota.Member{ID: "U1", Tier: "sales"}, now, ny, c.count, nil)
 	if ku := u.Kinds[0]; ku.Left() != 0 || len(ku.Over()) != 1 || ku.Over()[0].Over() != 30 || ku.Windows[0].Standing() != quota.Over {
 		t.Errorf("130 of 100 today: got left %d, over %+v; want 0 left, the day 30 over", ku.Left(), ku.Over())
 	}
 
 	boom := errors.New("the store is gone")
-	if _, err := p.Usage(quota.Member{ID: "U1", Tier: "sales"}, now, ny, func(quota.Kind, quota.Period) (int, error) { return 0, boom }); !errors.Is(err, boom) {
+	if _, err := p.Usage(quota.Member{ID: "U1", Tier: "sales"}, now, ny, func(quota.Kind, quota.Period) (int, error) { return 0, boom }, nil); !errors.Is(err, boom) {
 		t.Errorf("Usage with a failing count: got %v, want its error", err)
 	}
 }
@@ -243,13 +243,13 @@ func TestTierUsage(t *testing.T) {
 	t.Parallel()
 	free := quota.DefaultPlan().Tier("free")
 	now := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
-	ku, err := free.Usage(quota.InMail, now, time.UTC, func(quota.Period) (int, error) { return 3, nil })
+	ku, err := free.Usage(quota.InMail, now, time.UTC, func(quota.Period) (int, error) { return 3, nil }, nil)
 	if err != nil || ku.Kind != quota.InMail || len(ku.Windows) != 0 {
 		t.Errorf("free's InMail usage: got %+v, %v; want no windows", ku, err)
 	}
 	ku, _ = free.Usage(quota.Message, now, time.UTC, func(p quota.Period) (int, error) {
 		return map[quota.Window]int{quota.Day: 40, quota.Month: 1490}[p.Window], nil
-	})
+	}, nil)
 	if ku.Left() != 10 || ku.Binding().Limit.Window != quota.Month || ku.Binding().ResetsAt() != time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) {
 		t.Errorf("free's messages, 40 today and 1,490 this month: got %d left bound by %s, want 10 bound by the month", ku.Left(), ku.Binding().Limit.Window)
 	}
@@ -289,5 +289,45 @@ func TestMemberSummary(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestTierUsageRolling: a rolling limit is read from what was sent since
+// its span began, not from a period's count, and sits beside the
+// calendar windows, shortest span first.
+func TestTierUsageRolling(t *testing.T) {
+	t.Parallel()
+	p, err := quota.NewPlan(map[string]quota.Tier{"sales": {Limits: map[quota.Kind][]quota.Limit{
+		"invite": {{Span: 7 * 24 * time.Hour, Max: 100}, {Window: quota.Day, Max: 30}, {Span: 36 * time.Hour, Max: 40}},
+	}}}, "sales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)
+	sent := []quota.Sent{{At: now.Add(-6 * 24 * time.Hour), Count: 50}, {At: now.Add(-time.Hour), Count: 20}}
+	var since []time.Time
+	ku, err := p.Tier("sales").Usage("invite", now, time.UTC, func(quota.Period) (int, error) { return 20, nil },
+		func(t time.Time) ([]quota.Sent, error) { since = append(since, t); return sent, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(since) != 1 || !since[0].Equal(now.Add(-7*24*time.Hour)) {
+		t.Errorf("sent asked since %v, want once, since 7 days before now", since)
+	}
+	if len(ku.Windows) != 1 || ku.Windows[0].Limit.Window != quota.Day || ku.Windows[0].Used != 20 {
+		t.Errorf("calendar windows: got %+v, want the day with 20 used", ku.Windows)
+	}
+	want := []quota.RollingUsage{
+		quota.Rolling(36*time.Hour, 40, sent, now),
+		quota.Rolling(7*24*time.Hour, 100, sent, now),
+	}
+	if !slices.Equal(ku.Rolling, want) || ku.Rolling[0].Used != 20 || ku.Rolling[1].Used != 70 {
+		t.Errorf("rolling: got %+v, want %+v", ku.Rolling, want)
+	}
+	if ku.Left() != 10 {
+		t.Errorf("left: got %d, want 10 (the day's)", ku.Left())
+	}
+	if _, err := p.Tier("sales").Usage("invite", now, time.UTC, func(quota.Period) (int, error) { return 0, nil }, nil); err == nil {
+		t.Error("a rolling limit with no sent func: got no error")
 	}
 }

@@ -40,9 +40,12 @@ func (r *CheckReport) problem(format string, args ...any) {
 // Check reads the whole store in one transaction and reports where it
 // disagrees with itself: a table block whose checksum fails, an entry
 // that does not decode, an entry without its index key or member record,
-// an index key without its entry, and every counter that differs from a
-// recount of the entries that stand, in the zone the counters were cut
-// in. Every table's file is verified again first, as it is now.
+// an index key without its entry, a standing entry missing from the
+// rolling index or a key there for none, and every counter that differs
+// from a recount of the entries that stand, in the zone the counters were
+// cut in. Every table's file is verified again first, as it is now. The
+// rolling index is checked once it is built (a store opened read-only
+// before its first open by this version has none).
 func (l *Ledger) Check(ctx context.Context) (CheckReport, error) {
 	var r CheckReport
 	if err := l.verifyTables(); err != nil {
@@ -57,12 +60,17 @@ func (l *Ledger) Check(ctx context.Context) (CheckReport, error) {
 		if err != nil {
 			return err
 		}
-		want, err := checkEntries(ctx, txn, loc, members, &r)
+		want, err := checkEntries(ctx, txn, loc, members, l.rollingBuilt, &r)
 		if err != nil {
 			return err
 		}
 		if err := checkIndex(txn, &r); err != nil {
 			return err
+		}
+		if l.rollingBuilt {
+			if err := checkRolling(txn, &r); err != nil {
+				return err
+			}
 		}
 		return checkCounters(txn, want, &r)
 	})
@@ -113,8 +121,9 @@ func checkMembers(txn *badger.Txn, r *CheckReport) (map[string]bool, error) {
 }
 
 // checkEntries reads every entry, checks it stands on its index key and
-// member, and returns the counters a recount of them gives.
-func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, members map[string]bool, r *CheckReport) (map[string]int, error) {
+// member, and a standing one on its rolling index key when rolling is set,
+// and returns the counters a recount of them gives.
+func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, members map[string]bool, rolling bool, r *CheckReport) (map[string]int, error) {
 	want := map[string]int{}
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}, PrefetchValues: true, PrefetchSize: 100})
 	defer it.Close()
@@ -148,6 +157,11 @@ func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, memb
 			continue
 		}
 		r.Standing++
+		if rolling {
+			if _, err := txn.Get(rollingKey(e.Member, e.Kind, at)); err != nil {
+				r.problem("entry %s of %s: not in the rolling index (%v)", entryID(at), e.Member, err)
+			}
+		}
 		recountEntry(want, at, e, loc)
 	}
 	return want, nil

@@ -26,6 +26,12 @@
 // fault, so the ledger keeps a reserve of free space and takes writes
 // again by itself once there is room.
 //
+// A rolling limit (so many over the last 7 days) has no period for a
+// counter to hold. The ledger indexes every standing entry by member, kind
+// and time, its count beside it, in the transaction that logs it, and
+// reads a member's span from there (rolling.go). A store written before
+// the index was kept has it built once, at its first open.
+//
 // The scheduler keeps its outbox here too: one [PostRecord] per scheduled
 // post ([Ledger.Post], [Ledger.SetPost]).
 //

@@ -84,6 +84,9 @@ type Ledger struct {
 	damaged atomic.Pointer[error]
 	counts  *counterCache
 	created time.Time // see Created
+	// rollingBuilt is set once the rolling index holds every standing
+	// entry (rolling.go); only a store opened read-only goes without.
+	rollingBuilt bool
 	// commitTxn commits a batch; tests put a failing disk in front of it.
 	commitTxn func(*badger.Txn) error
 	disk      *diskGuard // refuses writes while the disk is full (disk.go)
@@ -151,6 +154,9 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	err = l.load()
 	if err == nil {
 		err = l.loadCreated()
+	}
+	if err == nil {
+		err = l.buildRolling()
 	}
 	if err != nil {
 		db.Close()
@@ -230,20 +236,10 @@ func (l *Ledger) load() error {
 func (l *Ledger) recount() error {
 	counts := map[string]int{}
 	err := l.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}, PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			at := int64(binary.BigEndian.Uint64(it.Item().Key()[1:]))
-			var r entryRecord
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
-				return err
-			}
-			if r.Undone != 0 {
-				continue
-			}
+		return eachStanding(txn, func(at int64, r entryRecord) error {
 			recountEntry(counts, at, r, l.loc)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("recount: %w", err)
@@ -263,6 +259,27 @@ func (l *Ledger) recount() error {
 	}
 	if err := wb.Flush(); err != nil {
 		return fmt.Errorf("recount: %w", err)
+	}
+	return nil
+}
+
+// eachStanding calls fn with every standing entry in txn's view, oldest
+// first, until fn fails.
+func eachStanding(txn *badger.Txn, fn func(at int64, r entryRecord) error) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}, PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		at := int64(binary.BigEndian.Uint64(it.Item().Key()[1:]))
+		var r entryRecord
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
+			return fmt.Errorf("entry %s: %w", entryID(at), err)
+		}
+		if r.Undone != 0 {
+			continue
+		}
+		if err := fn(at, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -513,7 +530,8 @@ func (l *Ledger) Usage(ctx context.Context, member string) (quota.Usage, error) 
 	now := l.Now()
 	var u quota.Usage
 	err = l.counts.read(func(count func([]byte) (int, error)) error {
-		u, err = l.usage(m, now, count)
+		// What was sent over a rolling span is not cached.
+		u, err = l.usage(m, now, count, func(quota.Kind, time.Time) ([]quota.Sent, error) { return nil, errNotCached })
 		return err
 	})
 	if err == nil {
@@ -521,7 +539,7 @@ func (l *Ledger) Usage(ctx context.Context, member string) (quota.Usage, error) 
 	}
 	seq := l.counts.version()
 	err = l.db.View(func(txn *badger.Txn) error {
-		u, err = l.usage(m, now, txnCount(txn))
+		u, err = l.usage(m, now, txnCount(txn), l.sentIn(txn, m.ID))
 		return err
 	})
 	if err != nil {
@@ -543,7 +561,7 @@ func (l *Ledger) TeamUsage(ctx context.Context) ([]quota.Usage, error) {
 			if i%256 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			u, err := l.usage(m, now, count)
+			u, err := l.usage(m, now, count, l.sentIn(txn, m.ID))
 			if err != nil {
 				return err
 			}
@@ -576,11 +594,17 @@ func usageCounts(us ...quota.Usage) map[string]cachedCount {
 	return out
 }
 
-// usage builds m's standing at now, reading each counter with count.
-func (l *Ledger) usage(m quota.Member, now time.Time, count func([]byte) (int, error)) (quota.Usage, error) {
+// usage builds m's standing at now, reading each counter with count and
+// what m sent over a rolling span with sent.
+func (l *Ledger) usage(m quota.Member, now time.Time, count func([]byte) (int, error), sent func(quota.Kind, time.Time) ([]quota.Sent, error)) (quota.Usage, error) {
 	return l.plan.Usage(m, now, l.loc, func(k quota.Kind, p quota.Period) (int, error) {
 		return count(counterKey(p, m.ID, k))
-	})
+	}, sent)
+}
+
+// sentIn reads what member sent over a rolling span from txn.
+func (l *Ledger) sentIn(txn *badger.Txn, member string) func(quota.Kind, time.Time) ([]quota.Sent, error) {
+	return func(k quota.Kind, since time.Time) ([]quota.Sent, error) { return l.txnSent(txn, member, k, since) }
 }
 
 // History returns the member's newest n entries, newest first, undone

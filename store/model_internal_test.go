@@ -119,8 +119,9 @@ func runModel(t *testing.T, seed uint64, end ending, batches int) {
 	// end and the fall-back night, whose day is 25 hours long.
 	clock := testutil.NewClock(time.Date(2026, 10, 31, 20, 0, 0, 0, loc))
 	dir := t.TempDir()
-	opts := Options{Location: loc, Now: clock.Now}
-	r := &modelRun{t: t, seed: seed, l: openModelLedger(t, dir, opts), m: newModel(quota.DefaultPlan(), loc)}
+	plan := modelPlan(t)
+	opts := Options{Location: loc, Now: clock.Now, Plan: plan}
+	r := &modelRun{t: t, seed: seed, l: openModelLedger(t, dir, opts), m: newModel(plan, loc)}
 	l := r.l
 
 	// readBehind has a reader read Badger just before the commit lands
@@ -232,6 +233,20 @@ func runModel(t *testing.T, seed uint64, end ending, batches int) {
 	r.checkStore(ctx, "after reopening")
 }
 
+// modelPlan is the built-in plan with rolling limits added, spans short
+// enough that the clock's hours take entries out of them within a run.
+func modelPlan(t *testing.T) quota.Plan {
+	tiers := quota.DefaultTiers()
+	tiers["free"].Limits[quota.Message] = append(tiers["free"].Limits[quota.Message], quota.Limit{Span: 12 * time.Hour, Max: 300})
+	tiers["premium"].Limits[quota.InMail] = append(tiers["premium"].Limits[quota.InMail],
+		quota.Limit{Span: 6 * time.Hour, Max: 30}, quota.Limit{Span: 2 * time.Hour, Max: 10})
+	p, err := quota.NewPlan(tiers, "free")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func openModelLedger(t *testing.T, dir string, opts Options) *Ledger {
 	t.Helper()
 	l, err := Open(dir, opts)
@@ -294,7 +309,7 @@ func (r *modelRun) readBehind(ctx context.Context) (fill func()) {
 			if err != nil {
 				return err
 			}
-			u, err := l.usage(m, now, txnCount(txn))
+			u, err := l.usage(m, now, txnCount(txn), l.sentIn(txn, m.ID))
 			if err != nil {
 				return err
 			}
@@ -786,11 +801,22 @@ func (m *model) add(r entryRecord, at int64, n int) {
 }
 
 // used returns the member's count of kind k in each window the tier
-// limits, in the periods that hold t.
+// limits: in the periods that hold t, and for a rolling limit the sum of
+// the standing entries not yet a span old at t, later ones included.
 func (m *model) used(tier quota.Tier, member string, k quota.Kind, t time.Time) []int {
 	var out []int
 	for _, lim := range tier.Limits[k] {
-		out = append(out, m.counts[string(counterKey(lim.Window.Period(t, m.loc), member, k))])
+		if !lim.Rolling() {
+			out = append(out, m.counts[string(counterKey(lim.Window.Period(t, m.loc), member, k))])
+			continue
+		}
+		n := 0
+		for _, at := range m.index[member] {
+			if r := m.entries[at]; r.Kind == k && r.Undone == 0 && time.Unix(0, at).Add(lim.Span).After(t) {
+				n += r.Count
+			}
+		}
+		out = append(out, n)
 	}
 	return out
 }
@@ -858,6 +884,9 @@ func usedOf(ku quota.KindUsage) []int {
 	var out []int
 	for _, w := range ku.Windows {
 		out = append(out, w.Used)
+	}
+	for _, r := range ku.Rolling {
+		out = append(out, r.Used)
 	}
 	return out
 }

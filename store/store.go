@@ -27,10 +27,12 @@ import (
 //	klog:<key>, kundo:<key>            idempotency key: nanos of the entry it made; expires
 //	ktier:<key>                        idempotency key: the member record it left (JSON); expires
 //	c<window><period>\x00<member>\x00<kind>   counter, 8 bytes big-endian
+//	r<member>\x00<kind>\x00<nanos>     rolling index: a standing entry's count, 8 bytes (rolling.go)
 //	oscheduler/<post>                  a scheduled post's outbox record (post.go)
 //	zloc                               zone the counters' periods were cut in
 //	zseq                               the newest entry's sequence number, 8 bytes
 //	zcreated                           when the store was created (created.go)
+//	zrolling                           the rolling index holds every standing entry (rolling.go)
 const (
 	pMember  = 'm'
 	pTier    = 't'
@@ -39,6 +41,7 @@ const (
 	pKey     = 'k'
 	pCounter = 'c'
 	pPost    = 'o'
+	pRolling = 'r'
 )
 
 var metaLocation = []byte("zloc")

@@ -305,7 +305,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 			count := l.writerCount(txn, b)
 			ku, err := l.plan.Tier(m.Tier).Usage(e.Kind, now, l.loc, func(p quota.Period) (int, error) {
 				return count(counterKey(p, e.Member, e.Kind))
-			})
+			}, l.writerSentOf(txn, b, e.Member, e.Kind))
 			if err != nil {
 				return LogResult{}, storeError{err}
 			}
@@ -331,6 +331,9 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		return LogResult{}, storeError{err}
 	}
 	if err := txn.Set(indexKey(req.Member, at), nil); err != nil {
+		return LogResult{}, storeError{err}
+	}
+	if err := txn.Set(rollingKey(req.Member, req.Kind, at), countValue(req.Count)); err != nil {
 		return LogResult{}, storeError{err}
 	}
 	if isNew {
@@ -450,6 +453,9 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, member, key string, t
 	rec.Undone = max(now.UnixNano(), 1)
 	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return quota.Entry{}, err
+	}
+	if err := txn.Delete(rollingKey(rec.Member, rec.Kind, at)); err != nil {
+		return quota.Entry{}, storeError{err}
 	}
 	if key != "" {
 		if err := l.setKey(txn, b, "undo:"+key, at); err != nil {
@@ -649,7 +655,17 @@ func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int
 		b.counts[string(key)] = cachedCount{n: n, end: p.End().UnixNano()}
 		used[w] = n
 	}
-	return tier.Usage(r.Kind, t, l.loc, func(p quota.Period) (int, error) { return used[p.Window], nil })
+	ku, err := tier.Usage(r.Kind, t, l.loc, func(p quota.Period) (int, error) { return used[p.Window], nil },
+		l.writerSentOf(txn, b, r.Member, r.Kind))
+	if err != nil {
+		return quota.KindUsage{}, storeError{err}
+	}
+	return ku, nil
+}
+
+// writerSentOf is writerSent for one member and kind, as Tier.Usage takes it.
+func (l *Ledger) writerSentOf(txn *badger.Txn, b *batchState, member string, k quota.Kind) func(time.Time) ([]quota.Sent, error) {
+	return func(since time.Time) ([]quota.Sent, error) { return l.writerSent(txn, b, member, k, since) }
 }
 
 // writerCount reads counters as the writer sees them mid-batch: what this

@@ -252,15 +252,19 @@ func freeAt(r quota.RollingUsage) time.Time { return r.NextFree.In(r.At.Location
 
 // lastSpan is a rolling span as a reply says it: "the last 7 days", "the
 // last 36 hours", "the last hour".
-func lastSpan(d time.Duration) string {
+func lastSpan(d time.Duration) string { return "the last " + SpanNoun(d) }
+
+// SpanNoun is a rolling span in words: "7 days", "36 hours", "hour". A
+// span of one day reads "24 hours", which "today" cannot be mistaken for.
+func SpanNoun(d time.Duration) string {
 	days, hours := int(d/(24*time.Hour)), int(d/time.Hour)
 	switch {
 	case d%(24*time.Hour) == 0 && days > 1:
-		return fmt.Sprintf("the last %d days", days)
+		return fmt.Sprintf("%d days", days)
 	case hours == 1:
-		return "the last hour"
+		return "hour"
 	}
-	return fmt.Sprintf("the last %d hours", hours)
+	return fmt.Sprintf("%d hours", hours)
 }
 
 // spanAdjective is a rolling span before a noun: "7-day", "36-hour".

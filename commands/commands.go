@@ -350,7 +350,7 @@ func (h *Handler) setTier(ctx context.Context, caller string, c SetTier, key str
 }
 
 // tierLimits is "messages 100 a day and 1,500 a month; InMails 20 a day and
-// 300 a month."
+// 300 a month; invitations 30 a day and 100 in any 7 days."
 func tierLimits(plan quota.Plan, t quota.Tier) string {
 	var kinds []string
 	for _, k := range plan.Kinds() {
@@ -359,6 +359,10 @@ func tierLimits(plan quota.Plan, t quota.Tier) string {
 		}
 		var ws []string
 		for _, l := range t.Limits[k] {
+			if l.Rolling() {
+				ws = append(ws, fmt.Sprintf("%s in any %s", quota.FormatCount(l.Max), blockkit.SpanNoun(l.Span)))
+				continue
+			}
 			ws = append(ws, fmt.Sprintf("%s a %s", quota.FormatCount(l.Max), l.Window))
 		}
 		kinds = append(kinds, k.Noun(2)+" "+strings.Join(ws, " and "))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
@@ -44,5 +45,23 @@ func TestClipText(t *testing.T) {
 	}
 	if got := blockkit.Clip(s, 5); got != "éééé…" {
 		t.Errorf("got %q, want éééé…", got)
+	}
+}
+
+// TestTierLimitsRolling: /quota tier names a rolling window by its span.
+func TestTierLimitsRolling(t *testing.T) {
+	t.Parallel()
+	tiers := quota.DefaultTiers()
+	tiers["recruiter"] = quota.Tier{Limits: map[quota.Kind][]quota.Limit{
+		quota.Message: {{Window: quota.Day, Max: 100}},
+		"invite":      {{Span: 7 * 24 * time.Hour, Max: 100}, {Window: quota.Day, Max: 30}, {Span: 36 * time.Hour, Max: 60}},
+	}}
+	plan, err := quota.NewPlan(tiers, "free")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "messages 100 a day; invitations 30 a day and 60 in any 36 hours and 100 in any 7 days."
+	if got := tierLimits(plan, plan.Tier("recruiter")); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

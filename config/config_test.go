@@ -287,6 +287,49 @@ func isDefault(t *testing.T, c config.Config) {
 	}
 }
 
+// TestParseRolling holds that rolling windows reach the plan beside the
+// calendar ones, in the plan's order, whichever way a span is written.
+func TestParseRolling(t *testing.T) {
+	t.Parallel()
+	src := `tiers:
+  gold:
+    message: {day: 100, month: 1500}
+    invite: {7d: 100, day: 30, 36h: 50}
+  silver:
+    invite: {168h: 80}
+  recruiter:
+    <<: {invite: {1d: 20}}
+    message: {24h: 40}
+`
+	c, err := config.Parse("quotabot.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = time.Hour
+	for _, tc := range []struct {
+		tier string
+		kind quota.Kind
+		want []quota.Limit
+	}{
+		{"gold", quota.Message, []quota.Limit{{Window: quota.Day, Max: 100}, {Window: quota.Month, Max: 1500}}},
+		{"gold", "invite", []quota.Limit{{Window: quota.Day, Max: 30}, {Span: 36 * h, Max: 50}, {Span: 168 * h, Max: 100}}},
+		{"silver", "invite", []quota.Limit{{Span: 168 * h, Max: 80}}},
+		{"recruiter", "invite", []quota.Limit{{Span: 24 * h, Max: 20}}},
+		{"recruiter", quota.Message, []quota.Limit{{Span: 24 * h, Max: 40}}},
+	} {
+		if got := c.Plan.Tiers[tc.tier].Limits[tc.kind]; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s %s: got %+v, want %+v", tc.tier, tc.kind, got, tc.want)
+		}
+	}
+	if l := c.Plan.Tiers["gold"].Limits["invite"][2]; !l.Rolling() || l.WindowName() != "7d" {
+		t.Errorf("gold invite 7d: got rolling %v, name %q", l.Rolling(), l.WindowName())
+	}
+	if got, want := c.Plan.Kinds(), []quota.Kind{quota.Message, quota.InMail, "invite"}; !slices.Equal(got, want) {
+		t.Errorf("kinds: got %v, want %v", got, want)
+	}
+	checkValid(t, c)
+}
+
 func TestParseRefuses(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -319,6 +362,21 @@ func TestParseRefuses(t *testing.T) {
 		// Windows, kinds and tiers.
 		{"unknown window", "tiers:\n  premium:\n    inmail: {day: 20, year: 300}\n", 3, "tiers.premium.inmail.year", `unknown window "year" (want day, week or month)`},
 		{"window in the plural", "tiers:\n  premium:\n    inmail:\n      days: 20\n", 4, "tiers.premium.inmail.days", `did you mean "day"?`},
+		{"span in weeks", "tiers:\n  gold:\n    invite: {7w: 100}\n", 3, "tiers.gold.invite.7w", `unknown window "7w": a rolling window is whole days or whole hours, from 1h to 366d, such as 7d or 36h`},
+		{"span of nothing", "tiers:\n  gold:\n    invite: {0d: 100}\n", 3, "tiers.gold.invite.0d", "span 0d is shorter than an hour"},
+		{"span under an hour", "tiers:\n  gold:\n    invite: {0.5h: 100}\n", 3, "tiers.gold.invite.'0.5h'", "span 0.5h is shorter than an hour"},
+		{"span of part days", "tiers:\n  gold:\n    invite: {7.5d: 100}\n", 3, "tiers.gold.invite.'7.5d'", "span 7.5d is not whole days: write it in hours, 180h"},
+		{"span of part hours", "tiers:\n  gold:\n    invite: {1.5h: 100}\n", 3, "tiers.gold.invite.'1.5h'", "span 1.5h is not whole hours"},
+		{"span with trailing text", "tiers:\n  gold:\n    invite: {8760h1: 100}\n", 3, "tiers.gold.invite.8760h1", `unknown window "8760h1"`},
+		{"span over a year", "tiers:\n  gold:\n    invite: {367d: 100}\n", 3, "tiers.gold.invite.367d", "span 367d is longer than a year"},
+		{"span over a year in hours", "tiers:\n  gold:\n    invite: {8785h: 100}\n", 3, "tiers.gold.invite.8785h", "span 8785h is longer than a year"},
+		{"span with a leading zero", "tiers:\n  gold:\n    invite: {07d: 100}\n", 3, "tiers.gold.invite.07d", "span 07d: write it as 7d"},
+		{"span with a point", "tiers:\n  gold:\n    invite: {7.0d: 100}\n", 3, "tiers.gold.invite.'7.0d'", "span 7.0d: write it as 7d"},
+		{"span in capitals", "tiers:\n  gold:\n    invite: {7D: 100}\n", 3, "tiers.gold.invite.7D", "write the unit in lower case, 7d"},
+		{"span in exponent form", "tiers:\n  gold:\n    invite: {1e3h: 100}\n", 3, "tiers.gold.invite.1e3h", `unknown window "1e3h"`},
+		{"span with a limit in words", "tiers:\n  gold:\n    invite: {7d: many}\n", 3, "tiers.gold.invite.7d", `got "many"`},
+		{"span with a negative limit", "tiers:\n  gold:\n    invite: {7d: -1}\n", 3, "tiers.gold.invite.7d", "limit -1 is negative"},
+		{"span with no limit", "tiers:\n  gold:\n    invite:\n      7d:\n", 4, "tiers.gold.invite.7d", "got nothing"},
 		{"kind with no windows", "tiers:\n  sales_navigator:\n    message: {day: 150}\n    invite:\n", 4, "tiers.sales_navigator.invite", "kind invite has no limits: give at least one window (day, week or month), such as invite: {day: 100, month: 1500}"},
 		{"kind with an empty mapping", "tiers:\n  sales_navigator:\n    invite: {}\n", 3, "tiers.sales_navigator.invite", "kind invite has no limits"},
 		{"kind given a number", "tiers:\n  free:\n    message: 100\n", 3, "tiers.free.message", "want a mapping of windows to limits, such as message: {day: 100, month: 1500}, got the number 100"},
@@ -367,6 +425,9 @@ func TestParseRefuses(t *testing.T) {
 		// Duplicates.
 		{"duplicate setting", "timezone: UTC\nchannel: C0123ABCD\ntimezone: Europe/Berlin\n", 3, "timezone", "timezone is given twice (first on line 1); keep one"},
 		{"duplicate tier", "tiers:\n  gold:\n    message: {day: 1}\n  gold:\n    message: {day: 2}\n", 4, "tiers.gold", "gold is given twice (first on line 2)"},
+		{"duplicate span", "tiers:\n  gold:\n    invite: {7d: 1, 7d: 2}\n", 3, "tiers.gold.invite.7d", "7d is given twice"},
+		{"span in days and in hours", "tiers:\n  gold:\n    invite:\n      7d: 100\n      day: 30\n      168h: 90\n", 6, "tiers.gold.invite.168h", "168h is the same window as 7d (line 4), written another way; keep one"},
+		{"span in hours and in days on one line", "tiers:\n  gold:\n    invite: {24h: 1, 1d: 2}\n", 3, "tiers.gold.invite.1d", "1d is the same window as 24h (line 3)"},
 		{"duplicate window", "tiers:\n  gold:\n    message: {day: 1, day: 2}\n", 3, "tiers.gold.message.day", "day is given twice"},
 
 		// The shape of the file.

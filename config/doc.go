@@ -31,8 +31,11 @@
 // # Tiers
 //
 // The tiers section maps a tier's name to its kinds of send, and each kind
-// to its limits per window: day, week (ISO, from Monday) or month, each a
-// whole number from 0 to [MaxLimit]. Every window given applies at once. A
+// to its limits per window: day, week (ISO, from Monday) or month, or a
+// rolling span of whole days or hours from 1h to 366d such as 7d or 36h
+// (so many over the last 7 days), each a whole number from 0 to
+// [MaxLimit]. Every window given applies at once; 7d and 168h are one
+// window, and giving both is refused. A
 // tier named in the file replaces the built-in tier of that name entirely
 // (so a premium that only lists message has no InMail); built-in tiers the
 // file does not name stay as they are. Any other name adds a tier, and any

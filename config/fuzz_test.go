@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quotabot/quotabot/config"
 	"github.com/quotabot/quotabot/quota"
@@ -62,8 +63,10 @@ func checkValid(t *testing.T, c config.Config) {
 				t.Errorf("tier %s, kind %q: got %v and %d limits, want a known kind with limits", name, k, err, len(limits))
 			}
 			for _, l := range limits {
-				if l.Max < 0 || l.Max > config.MaxLimit || l.Window < quota.Day || l.Window > quota.Month {
-					t.Errorf("tier %s, kind %s: got limit %d per %v, want 0 to %d per day, week or month", name, k, l.Max, l.Window, config.MaxLimit)
+				calendar := !l.Rolling() && l.Window >= quota.Day && l.Window <= quota.Month
+				rolling := l.Rolling() && l.Window == 0 && l.Span >= quota.MinSpan && l.Span <= quota.MaxSpan && l.Span%time.Hour == 0
+				if l.Max < 0 || l.Max > config.MaxLimit || !calendar && !rolling {
+					t.Errorf("tier %s, kind %s: got limit %d per %v (span %v), want 0 to %d per day, week, month or whole hours from 1h to 366d", name, k, l.Max, l.Window, l.Span, config.MaxLimit)
 				}
 			}
 		}

@@ -1,8 +1,14 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
@@ -40,7 +46,7 @@ func (t tiers) addTo(all map[string]quota.Tier) {
 		tier := quota.Tier{Name: string(name), Limits: make(map[quota.Kind][]quota.Limit, len(ks))}
 		for k, ws := range ks {
 			for w, max := range ws {
-				tier.Limits[quota.Kind(k)] = append(tier.Limits[quota.Kind(k)], quota.Limit{Window: quota.Window(w), Max: int(*max)})
+				tier.Limits[quota.Kind(k)] = append(tier.Limits[quota.Kind(k)], quota.Limit{Window: w.cal, Span: w.span, Max: int(*max)})
 			}
 		}
 		all[string(name)] = tier
@@ -61,7 +67,7 @@ func (k *kinds) UnmarshalYAML(unmarshal func(any) error) error {
 		return err
 	}
 	if name, at := firstEmpty(n, *k, func(k kindName) string { return string(k) }, func(v windows) bool { return len(v) == 0 }); at != nil {
-		return errAt(at, "kind %s has no limits: give at least one window (day, week or month), such as %s: {day: 100, month: 1500}", name, name)
+		return errAt(at, "kind %s has no limits: give at least one window (day, week or month), such as %s: {day: 100, month: 1500}, or a rolling span such as %s: {7d: 100}", name, name, name)
 	}
 	return nil
 }
@@ -83,10 +89,44 @@ func (w *windows) UnmarshalYAML(unmarshal func(any) error) error {
 	if err := unmarshal((*map[window]*limit)(w)); err != nil {
 		return err
 	}
-	if _, at := firstEmpty(n, *w, func(k window) string { return quota.Window(k).String() }, func(v *limit) bool { return v == nil }); at != nil {
+	if _, at := firstEmpty(n, *w, func(k window) string { return k.name }, func(v *limit) bool { return v == nil }); at != nil {
 		return errAt(at, "want a whole number from 0 to %d, got nothing", MaxLimit)
 	}
-	return nil
+	return w.sameSpan(n)
+}
+
+// sameSpan refuses one window written two ways, such as 7d and 168h: the
+// parser sees two keys, but they are one window. It reports the later key
+// in the file; one merged in from elsewhere is reported at n.
+func (w windows) sameSpan(n ast.Node) error {
+	keys := map[string]ast.Node{}
+	for it := n.(ast.MapNode).MapRange(); it.Next(); {
+		if s, ok := keyName(it.Key()); ok {
+			keys[s] = it.Key()
+		}
+	}
+	at := func(name string) ast.Node {
+		if k, ok := keys[name]; ok {
+			return k
+		}
+		return n
+	}
+	// In file order, so that the second spelling is the one refused.
+	ws := slices.Collect(maps.Keys(w))
+	slices.SortFunc(ws, func(a, b window) int {
+		return cmp.Or(cmp.Compare(lineOf(at(a.name)), lineOf(at(b.name))), cmp.Compare(columnOf(at(a.name)), columnOf(at(b.name))), cmp.Compare(a.name, b.name))
+	})
+	var first, second window
+	for i, b := range ws {
+		if j := slices.IndexFunc(ws[:i], b.sameAs); j >= 0 {
+			first, second = ws[j], b
+			break
+		}
+	}
+	if second.name == "" {
+		return nil
+	}
+	return errAt(at(second.name), "%s is the same window as %s (line %d), written another way; keep one", second.name, first.name, lineOf(at(first.name)))
 }
 
 // firstEmpty finds the value in m that empty says was left empty, and its
@@ -138,21 +178,75 @@ func (k *kindName) UnmarshalYAML(n ast.Node) error {
 	return nil
 }
 
-// window is a key of windows.
-type window quota.Window
+// columnOf is the column n starts at, 0 when it has no token.
+func columnOf(n ast.Node) int {
+	if t := n.GetToken(); t != nil && t.Position != nil {
+		return t.Position.Column
+	}
+	return 0
+}
+
+// window is a key of windows: a calendar window or a rolling span, and the
+// name it is written with. Keyed by that name, 7d and 168h stay two keys
+// until sameSpan sees that they are one window.
+type window struct {
+	name string
+	cal  quota.Window
+	span time.Duration
+}
+
+func (w window) sameAs(o window) bool { return w.cal == o.cal && w.span == o.span }
 
 func (w *window) UnmarshalYAML(n ast.Node) error {
 	s, _ := keyName(n)
-	win, err := quota.ParseWindow(s)
-	if err != nil {
+	if win, err := quota.ParseWindow(s); err == nil {
+		*w = window{name: s, cal: win}
+		return nil
+	}
+	if s == "" || s[0] < '0' || s[0] > '9' {
 		reason := fmt.Sprintf("unknown window %q (want day, week or month)", s)
 		if c := quota.Closest(s, []string{"day", "week", "month"}); c != "" {
 			reason += fmt.Sprintf("; did you mean %q?", c)
 		}
 		return errAt(n, "%s", reason)
 	}
-	*w = window(win)
+	span, err := quota.ParseSpan(s)
+	if err != nil {
+		return errAt(n, "%s", spanProblem(s))
+	}
+	*w = window{name: s, span: span}
 	return nil
+}
+
+// spanProblem says what is wrong with s, a window that starts with a
+// digit but that quota.ParseSpan refuses, and how to write it.
+func spanProblem(s string) string {
+	const want = "a rolling window is whole days or whole hours, from 1h to 366d, such as 7d or 36h"
+	num, unit := strings.TrimRight(s, "dhDH"), strings.ToLower(s[len(strings.TrimRight(s, "dhDH")):])
+	n, err := strconv.ParseFloat(num, 64)
+	switch {
+	case len(unit) != 1 || err != nil || strings.ContainsAny(num, "eExX_+-") || math.IsInf(n, 0) || math.IsNaN(n):
+		return fmt.Sprintf("unknown window %q: %s", s, want)
+	case unit != s[len(num):]:
+		return fmt.Sprintf("span %s: write the unit in lower case, %s%s", s, num, unit)
+	}
+	hours := n
+	if unit == "d" {
+		hours = n * 24
+	}
+	switch {
+	case hours < 1:
+		return fmt.Sprintf("span %s is shorter than an hour: %s", s, want)
+	case hours > float64(quota.MaxSpan/time.Hour):
+		return fmt.Sprintf("span %s is longer than a year: %s", s, want)
+	case hours != math.Trunc(hours):
+		return fmt.Sprintf("span %s is not whole hours: %s", s, want)
+	case n != math.Trunc(n):
+		return fmt.Sprintf("span %s is not whole days: write it in hours, %dh", s, int(hours))
+	}
+	// A whole number ParseSpan still refused: a leading zero, or a
+	// point with nothing after it but zeros.
+	return fmt.Sprintf("span %s: write it as %d%s", s, int(n), unit)
 }
 
 // limit is a limit: a whole number from 0 to MaxLimit, written as a

@@ -19,11 +19,15 @@ const (
 	InMail  Kind = "inmail"
 )
 
-// Noun returns how a count of k reads: "1 message", "5 InMails".
+// Noun returns how a count of k reads: "1 message", "5 InMails", "3
+// invitations" (the kind a config calls invite).
 func (k Kind) Noun(n int) string {
 	name := string(k)
-	if k == InMail {
+	switch k {
+	case InMail:
 		name = "InMail"
+	case "invite":
+		name = "invitation"
 	}
 	if n == 1 {
 		return name

@@ -83,9 +83,53 @@ func (s *Scheduler) dailyMessage(ctx context.Context, day quota.Period) (*messag
 	if err != nil {
 		return nil, err
 	}
-	m := buildDaily(s.ledger.Plan(), daySum, monthSum, !month.Contains(day.End()))
+	var rolling []standing
+	// A rolling window has no day's end to report: what the post can say
+	// is where it stands now, which is news only in the post for the day
+	// just ended, not in one caught up days late.
+	if hasRolling(s.ledger.Plan()) && day.Next().Contains(s.now()) {
+		team, err := s.ledger.TeamUsage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rolling = rollingLimited(team)
+	}
+	m := buildDaily(s.ledger.Plan(), daySum, monthSum, !month.Contains(day.End()), rolling)
 	m.channel = s.channel
 	return m, nil
+}
+
+// hasRolling reports whether any tier of plan has a rolling limit.
+func hasRolling(plan quota.Plan) bool {
+	for _, t := range plan.Tiers {
+		for _, ls := range t.Limits {
+			if slices.ContainsFunc(ls, quota.Limit.Rolling) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rollingLimited lists, per member, the rolling windows of team at 80% of
+// their limit or more, as limited lists a summary's, fullest first. Each
+// is a KindSummary whose limit is the rolling one.
+func rollingLimited(team []quota.Usage) []standing {
+	var out []standing
+	for _, u := range team {
+		x := standing{member: u.Member.ID}
+		for _, ku := range u.Kinds {
+			for _, r := range ku.Rolling {
+				if r.Max > 0 && r.Used > 0 && r.Standing() >= quota.Near {
+					x.add(quota.KindSummary{Kind: ku.Kind, Used: r.Used, Limit: quota.Limit{Span: r.Span, Max: r.Max}, HasLimit: true})
+				}
+			}
+		}
+		if len(x.kinds) > 0 {
+			out = append(out, x)
+		}
+	}
+	return fullestFirst(out)
 }
 
 // standing is one member's use against the limits a list is about.
@@ -106,19 +150,30 @@ func limited(sum quota.Summary, least quota.Standing) []standing {
 		x := standing{member: ms.Member.ID}
 		for _, ks := range ms.Kinds {
 			if ks.HasLimit && ks.Limit.Max > 0 && ks.Used > 0 && ks.Standing() >= least {
-				x.kinds = append(x.kinds, ks)
-				x.top = max(x.top, ks.Share())
-				x.used += ks.Used
+				x.add(ks)
 			}
 		}
 		if len(x.kinds) > 0 {
 			out = append(out, x)
 		}
 	}
-	slices.SortFunc(out, func(a, b standing) int {
+	return fullestFirst(out)
+}
+
+// add puts ks among x's kinds.
+func (x *standing) add(ks quota.KindSummary) {
+	x.kinds = append(x.kinds, ks)
+	x.top = max(x.top, ks.Share())
+	x.used += ks.Used
+}
+
+// fullestFirst sorts st by the largest share, then the most used, then
+// member ID.
+func fullestFirst(st []standing) []standing {
+	slices.SortFunc(st, func(a, b standing) int {
 		return cmp.Or(cmp.Compare(b.top, a.top), cmp.Compare(b.used, a.used), strings.Compare(a.member, b.member))
 	})
-	return out
+	return st
 }
 
 // list is a titled list of members, one line each, that fits in limit
@@ -139,7 +194,8 @@ func list(title string, st []standing, limit int) string {
 
 // buildDaily is the reset note for the day of daySum. monthSum is the
 // month that day is in, so far; monthEnded says the day was its last.
-func buildDaily(plan quota.Plan, daySum, monthSum quota.Summary, monthEnded bool) *message {
+// rolling is who stands at 80% or more of a rolling limit now.
+func buildDaily(plan quota.Plan, daySum, monthSum quota.Summary, monthEnded bool, rolling []standing) *message {
 	day, month := daySum.Period, monthSum.Period
 	kinds := kindsOf(plan, daySum.Totals)
 
@@ -166,6 +222,9 @@ func buildDaily(plan quota.Plan, daySum, monthSum quota.Summary, monthEnded bool
 		if len(near) > 0 {
 			lists = append(lists, titled{fmt.Sprintf("At 80%% or more of the monthly limit for %s", month), near})
 		}
+	}
+	if len(rolling) > 0 {
+		lists = append(lists, titled{"At 80% or more of a rolling limit now", rolling})
 	}
 
 	const head = "Daily limits have reset"

@@ -39,3 +39,10 @@ func BuildMonthly(plan quota.Plan, sum quota.Summary) (string, []slack.Block) {
 	m := buildMonthly(plan, sum, nil)
 	return m.text, m.blocks
 }
+
+// BuildDaily builds the reset note from summaries and, for the rolling
+// limits, the team's standing now.
+func BuildDaily(plan quota.Plan, daySum, monthSum quota.Summary, team []quota.Usage) (string, []slack.Block) {
+	m := buildDaily(plan, daySum, monthSum, false, rollingLimited(team))
+	return m.text, m.blocks
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/quotabot/quotabot/internal/blockkit"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -131,10 +132,14 @@ func members(n int) string {
 	return quota.FormatCount(n) + " members"
 }
 
-// against is a use against a limit: "120 of 100 messages, 20 over" or
-// "1,250 of 1,500 messages (83%)".
+// against is a use against a limit: "120 of 100 messages, 20 over",
+// "1,250 of 1,500 messages (83%)" or "88 of 100 invitations in the last 7
+// days (88%)".
 func against(ks quota.KindSummary) string {
 	s := fmt.Sprintf("%s of %s", quota.FormatCount(ks.Used), count(ks.Kind, ks.Limit.Max))
+	if ks.Limit.Rolling() {
+		s += " in the last " + blockkit.SpanNoun(ks.Limit.Span)
+	}
 	if over := ks.Over(); over > 0 {
 		return s + fmt.Sprintf(", %s over", quota.FormatCount(over))
 	}

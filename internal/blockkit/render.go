@@ -46,11 +46,21 @@ func UsageText(u quota.Usage) string {
 }
 
 // KindMrkdwn is one kind's section: title and what is left now, a bar per
-// window, then the warnings.
+// window, then the warnings. When a rolling window binds, the title line
+// says over what span the room is left and when more frees up.
 func KindMrkdwn(ku quota.KindUsage) string {
 	s := "*" + Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
+	if r, ok := bindingRolling(ku); ok {
+		s = "*" + Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left over " + lastSpan(r.Span) + "*"
+		if r.Freeing > 0 {
+			s += " · " + quota.FormatCount(r.Freeing) + " free up " + DateToken(freeAt(r))
+		}
+	}
 	for _, w := range ku.Windows {
 		s += "\n" + windowLine(w)
+	}
+	for _, r := range ku.Rolling {
+		s += "\n" + rollingLine(r)
 	}
 	for _, warn := range warnings(ku) {
 		s += "\n" + warn.mrkdwn
@@ -67,17 +77,34 @@ func windowLine(w quota.WindowUsage) string {
 	return "`" + bar(w) + "` " + used + " · resets " + DateToken(w.ResetsAt())
 }
 
+// rollingLine is "`▓▓▓▓▓▓▓▓░░` 88/100 in the last 7 days · 12 free up
+// <date>", without the date while nothing is used.
+func rollingLine(r quota.RollingUsage) string {
+	used := quota.FormatCount(r.Used) + "/" + quota.FormatCount(r.Max) + " in " + lastSpan(r.Span)
+	if r.Over() > 0 {
+		used = "*" + used + ", " + quota.FormatCount(r.Over()) + " over*"
+	}
+	s := "`" + barOf(r.Used, r.Max, r.Standing()) + "` " + used
+	if r.Freeing > 0 {
+		s += " · " + quota.FormatCount(r.Freeing) + " free up " + DateToken(freeAt(r))
+	}
+	return s
+}
+
 // bar draws a window's use in ten cells, like `▓▓▓▓▓▓░░░░` for 60 of 100.
-// Any use shows at least one cell and a bar is full only when nothing is
-// left, so neither "none yet" nor "all gone" is ever misread.
-func bar(w quota.WindowUsage) string {
+func bar(w quota.WindowUsage) string { return barOf(w.Used, w.Limit.Max, w.Standing()) }
+
+// barOf draws used of limit, at standing s, in ten cells. Any use shows at
+// least one cell and a bar is full only when nothing is left, so neither
+// "none yet" nor "all gone" is ever misread.
+func barOf(used, limit int, s quota.Standing) string {
 	filled := 0
 	switch {
-	case w.Standing() >= quota.Reached:
+	case s >= quota.Reached:
 		filled = barCells
 	default:
-		filled = w.Used * barCells / w.Limit.Max
-		if w.Used > 0 && filled == 0 {
+		filled = used * barCells / limit
+		if used > 0 && filled == 0 {
 			filled = 1
 		}
 		filled = min(filled, barCells-1)
@@ -85,12 +112,20 @@ func bar(w quota.WindowUsage) string {
 	return strings.Repeat("▓", filled) + strings.Repeat("░", barCells-filled)
 }
 
-// LeftText is "Left today: 95 of 100. Left this month: 1,495 of 1,500."
-// followed by the warnings in words.
+// LeftText is "Left today: 95 of 100. Left this month: 1,495 of 1,500.",
+// then "Left over the last 7 days: 88 of 100; 12 free up Tue 1 Dec 15:05
+// EST." per rolling window, followed by the warnings in words.
 func LeftText(ku quota.KindUsage) string {
 	var parts []string
 	for _, w := range ku.Windows {
 		parts = append(parts, "Left "+w.Limit.Window.Adverb()+": "+quota.FormatCount(w.Left())+" of "+quota.FormatCount(w.Limit.Max)+".")
+	}
+	for _, r := range ku.Rolling {
+		left := "Left over " + lastSpan(r.Span) + ": " + quota.FormatCount(r.Left()) + " of " + quota.FormatCount(r.Max)
+		if r.Freeing > 0 {
+			left += "; " + quota.FormatCount(r.Freeing) + " free up " + PlainDate(freeAt(r))
+		}
+		parts = append(parts, left+".")
 	}
 	for _, warn := range warnings(ku) {
 		parts = append(parts, warn.text)
@@ -130,10 +165,114 @@ func warnings(ku quota.KindUsage) []warning {
 			})
 		}
 	}
+	for _, r := range ku.Rolling {
+		w, isLoud := rollingWarning(ku.Kind, r)
+		switch {
+		case w == nil:
+		case isLoud:
+			loud = append(loud, *w)
+		default:
+			near = append(near, *w)
+		}
+	}
 	if len(loud) > 0 {
 		return loud
 	}
 	return near
+}
+
+// rollingWarning is a rolling window's warning, if it is at 80% or more,
+// and whether it is loud (at or over the limit). A rolling window has no
+// reset: the warning says when the oldest sends free up, and, when they
+// do not bring the window under its limit, that none are left even then.
+func rollingWarning(k quota.Kind, r quota.RollingUsage) (*warning, bool) {
+	span, noun, when := spanAdjective(r.Span), k.Noun(1), freeAt(r)
+	freeing := quota.FormatCount(r.Freeing)
+	switch r.Standing() {
+	case quota.Over:
+		over := quota.FormatCount(r.Over())
+		if r.Freeing > r.Over() {
+			return &warning{
+				mrkdwn: fmt.Sprintf(":rotating_light: *Over the %s %s limit by %s.* None left until %s.", span, noun, over, DateToken(when)),
+				text:   fmt.Sprintf("Over the %s %s limit by %s: none left until %s.", span, noun, over, PlainDate(when)),
+			}, true
+		}
+		return &warning{
+			mrkdwn: fmt.Sprintf(":rotating_light: *Over the %s %s limit by %s.* The oldest %s free up %s, and none are left even then.", span, noun, over, freeing, DateToken(when)),
+			text:   fmt.Sprintf("Over the %s %s limit by %s: the oldest %s free up %s, and none are left even then.", span, noun, over, freeing, PlainDate(when)),
+		}, true
+	case quota.Reached:
+		if r.Freeing == 0 {
+			// A limit of 0: nothing was sent, and nothing will free up.
+			return &warning{
+				mrkdwn: fmt.Sprintf(":no_entry: *%s %s limit reached.* None left.", UpperFirst(span), noun),
+				text:   fmt.Sprintf("%s %s limit reached: none left.", UpperFirst(span), noun),
+			}, true
+		}
+		return &warning{
+			mrkdwn: fmt.Sprintf(":no_entry: *%s %s limit reached.* None left until %s.", UpperFirst(span), noun, DateToken(when)),
+			text:   fmt.Sprintf("%s %s limit reached: none left until %s.", UpperFirst(span), noun, PlainDate(when)),
+		}, true
+	case quota.Near:
+		pct := r.Used * 100 / r.Max
+		return &warning{
+			// The window's line above says when they free up.
+			mrkdwn: fmt.Sprintf(":warning: *%d%% of the %s %s used:* %s left.", pct, span, k.Noun(2), quota.FormatCount(r.Left())),
+			text:   fmt.Sprintf("Warning: %d%% of the %s %s used (%s left).", pct, span, k.Noun(2), quota.FormatCount(r.Left())),
+		}, false
+	}
+	return nil, false
+}
+
+// bindingRolling returns the rolling window that limits the member now, if
+// one does: the one with the least left, when no calendar window has less,
+// nor as little and resetting later. Room comes back when it frees up.
+func bindingRolling(ku quota.KindUsage) (quota.RollingUsage, bool) {
+	var b quota.RollingUsage
+	found := false
+	for _, r := range ku.Rolling {
+		if !found || r.Left() < b.Left() || r.Left() == b.Left() && r.NextFree.After(b.NextFree) {
+			b, found = r, true
+		}
+	}
+	if !found {
+		return b, false
+	}
+	for _, w := range ku.Windows {
+		if w.Left() < b.Left() || w.Left() == b.Left() && !w.ResetsAt().Before(b.NextFree) {
+			return b, false
+		}
+	}
+	return b, true
+}
+
+// freeAt is when r's next room comes back, in the zone r was read in (the
+// workspace's, as every other time a reply shows).
+func freeAt(r quota.RollingUsage) time.Time { return r.NextFree.In(r.At.Location()) }
+
+// lastSpan is a rolling span as a reply says it: "the last 7 days", "the
+// last 36 hours", "the last hour".
+func lastSpan(d time.Duration) string { return "the last " + SpanNoun(d) }
+
+// SpanNoun is a rolling span in words: "7 days", "36 hours", "hour". A
+// span of one day reads "24 hours", which "today" cannot be mistaken for.
+func SpanNoun(d time.Duration) string {
+	days, hours := int(d/(24*time.Hour)), int(d/time.Hour)
+	switch {
+	case d%(24*time.Hour) == 0 && days > 1:
+		return fmt.Sprintf("%d days", days)
+	case hours == 1:
+		return "hour"
+	}
+	return fmt.Sprintf("%d hours", hours)
+}
+
+// spanAdjective is a rolling span before a noun: "7-day", "36-hour".
+func spanAdjective(d time.Duration) string {
+	if d%(24*time.Hour) == 0 && d > 24*time.Hour {
+		return fmt.Sprintf("%d-day", int(d/(24*time.Hour)))
+	}
+	return fmt.Sprintf("%d-hour", int(d/time.Hour))
 }
 
 // DateToken shows t in each reader's own time zone; the fallback, for

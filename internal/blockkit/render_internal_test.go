@@ -44,3 +44,50 @@ func TestWarningsDST(t *testing.T) {
 		t.Errorf("got %+v", ws)
 	}
 }
+
+func TestSpanWords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		span      time.Duration
+		last, adj string
+	}{
+		{time.Hour, "the last hour", "1-hour"},
+		{24 * time.Hour, "the last 24 hours", "24-hour"},
+		{36 * time.Hour, "the last 36 hours", "36-hour"},
+		{48 * time.Hour, "the last 2 days", "2-day"},
+		{7 * 24 * time.Hour, "the last 7 days", "7-day"},
+	} {
+		if got := lastSpan(tc.span); got != tc.last {
+			t.Errorf("lastSpan(%v): got %q, want %q", tc.span, got, tc.last)
+		}
+		if got := spanAdjective(tc.span); got != tc.adj {
+			t.Errorf("spanAdjective(%v): got %q, want %q", tc.span, got, tc.adj)
+		}
+	}
+}
+
+// TestBindingRolling: a rolling window binds when it has the least left,
+// and on a tie when it frees up after the calendar window resets.
+func TestBindingRolling(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	day := quota.WindowUsage{Limit: quota.Limit{Window: quota.Day, Max: 30}, Period: quota.Day.Period(now, time.UTC), Used: 20}
+	roll := func(used int, free time.Time) quota.RollingUsage {
+		return quota.RollingUsage{Span: 7 * 24 * time.Hour, Max: 100, At: now, Used: used, NextFree: free, Freeing: 1}
+	}
+	for _, tc := range []struct {
+		name string
+		r    quota.RollingUsage
+		want bool
+	}{
+		{"less left", roll(95, now.Add(time.Hour)), true},
+		{"more left", roll(50, now.Add(time.Hour)), false},
+		{"as much left, frees up before the reset", roll(90, now.Add(time.Hour)), false},
+		{"as much left, frees up after the reset", roll(90, now.Add(48*time.Hour)), true},
+	} {
+		_, got := bindingRolling(quota.KindUsage{Windows: []quota.WindowUsage{day}, Rolling: []quota.RollingUsage{tc.r}})
+		if got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

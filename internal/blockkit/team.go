@@ -60,6 +60,12 @@ func standingOf(u quota.Usage) (quota.Standing, float64) {
 				s = max(s, w.Standing())
 			}
 		}
+		for _, r := range ku.Rolling {
+			frac = max(frac, quota.WindowUsage{Limit: quota.Limit{Span: r.Span, Max: r.Max}, Used: r.Used}.Fraction())
+			if r.Used > 0 {
+				s = max(s, r.Standing())
+			}
+		}
 	}
 	return s, frac
 }
@@ -104,6 +110,13 @@ func (r TeamRow) Line() string {
 			s := fmt.Sprintf("%s/%s %s", quota.FormatCount(w.Used), quota.FormatCount(w.Limit.Max), w.Limit.Window.Adverb())
 			if w.Over() > 0 {
 				s = fmt.Sprintf("*%s (%s over)*", s, quota.FormatCount(w.Over()))
+			}
+			ws = append(ws, s)
+		}
+		for _, r := range ku.Rolling {
+			s := fmt.Sprintf("%s/%s in %s", quota.FormatCount(r.Used), quota.FormatCount(r.Max), lastSpan(r.Span))
+			if r.Over() > 0 {
+				s = fmt.Sprintf("*%s (%s over)*", s, quota.FormatCount(r.Over()))
 			}
 			ws = append(ws, s)
 		}

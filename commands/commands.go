@@ -254,52 +254,10 @@ func (h *Handler) show(ctx context.Context, caller, member string) (Reply, error
 	blocks := []slack.Block{blockkit.Section(fmt.Sprintf("%s · tier %s", whose, u.Member.Tier))}
 	blocks = append(blocks, blockkit.UsageBlocks(u)...)
 	text := fmt.Sprintf("%s (tier %s). %s", whoseText, u.Member.Tier, blockkit.UsageText(u))
-	if missing := h.missingKinds(u); missing != "" {
-		note := missing
-		if self {
-			note += fmt.Sprintf(" on your tier, %s.", u.Member.Tier)
-			if t := h.tierWith(u); t != "" {
-				note += fmt.Sprintf(" Set your tier with `/quota tier %s`.", t)
-			}
-		} else {
-			note += fmt.Sprintf(" on their tier, %s.", u.Member.Tier)
-		}
-		blocks = append(blocks, blockkit.Context(note))
+	if missing := blockkit.MissingKinds(h.ledger.Plan(), u, self); missing != "" {
+		blocks = append(blocks, blockkit.Context(missing))
 	}
 	return Reply{Text: text, Blocks: blocks}, nil
-}
-
-// missingKinds is "No InMails" for the plan's kinds the member's tier
-// lacks, so a free member sees why InMail is not listed.
-func (h *Handler) missingKinds(u quota.Usage) string {
-	var names []string
-	for _, k := range h.ledger.Plan().Kinds() {
-		if _, ok := u.Kind(k); !ok {
-			names = append(names, k.Noun(2))
-		}
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	return "No " + strings.Join(names, " or ")
-}
-
-// tierWith names a tier that has every kind the member's lacks, if any.
-func (h *Handler) tierWith(u quota.Usage) string {
-	plan := h.ledger.Plan()
-	for _, name := range plan.TierNames() {
-		t := plan.Tiers[name]
-		ok := true
-		for _, k := range plan.Kinds() {
-			if _, has := u.Kind(k); !has && !t.Has(k) {
-				ok = false
-			}
-		}
-		if ok && name != u.Member.Tier {
-			return name
-		}
-	}
-	return ""
 }
 
 // Byte budgets for the team table's rows. The small one keeps the whole

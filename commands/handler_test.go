@@ -172,7 +172,7 @@ func TestInMail(t *testing.T) {
 	e.mustNothingRecorded("U1")
 
 	r = e.do("U1", "/quota tier premium", "t2")
-	if want := "Your tier is now premium: messages 100 a day and 1,500 a month; InMails 20 a day and 300 a month."; r.Text != want {
+	if want := "Your tier is now premium: messages 100 a day and 1,500 a month; InMails 20 a day and 300 a month; invitations 100 in any 7 days."; r.Text != want {
 		t.Errorf("got %q, want %q", r.Text, want)
 	}
 	r = e.do("U1", "/logsend inmail 3 follow-ups to Acme", "t3")
@@ -220,7 +220,7 @@ func TestShow(t *testing.T) {
 	e.do("U2", "/logsend 17 inmail", "")
 
 	r := e.do("U1", "/quota", "")
-	if want := "Your quota (tier free). Messages: 40 left now. Left today: 40 of 100. Left this month: 1,440 of 1,500."; r.Text != want {
+	if want := "Your quota (tier free). Messages: 40 left now. Left today: 40 of 100. Left this month: 1,440 of 1,500. Invitations: 100 left now. Left over the last 7 days: 100 of 100."; r.Text != want {
 		t.Errorf("got  %q\nwant %q", r.Text, want)
 	}
 	js := blocksJSON(t, r)
@@ -233,14 +233,15 @@ func TestShow(t *testing.T) {
 	for _, mention := range []string{"<@U2|bob>", "<@U2>"} {
 		r = e.do("U1", "/quota "+mention, "")
 		want := "Quota for <@U2> (tier premium). Messages: 100 left now. Left today: 100 of 100. Left this month: 1,500 of 1,500. " +
-			"InMails: 3 left now. Left today: 3 of 20. Left this month: 283 of 300. Warning: 85% of today's InMails used (3 left)."
+			"InMails: 3 left now. Left today: 3 of 20. Left this month: 283 of 300. Warning: 85% of today's InMails used (3 left). " +
+			"Invitations: 100 left now. Left over the last 7 days: 100 of 100."
 		if r.Text != want {
 			t.Errorf("/quota %s:\ngot  %q\nwant %q", mention, r.Text, want)
 		}
 	}
 
 	r = e.do("U9", "/quota", "")
-	if want := "Your quota (tier free). Messages: 100 left now. Left today: 100 of 100. Left this month: 1,500 of 1,500."; r.Text != want {
+	if want := "Your quota (tier free). Messages: 100 left now. Left today: 100 of 100. Left this month: 1,500 of 1,500. Invitations: 100 left now. Left over the last 7 days: 100 of 100."; r.Text != want {
 		t.Errorf("someone never seen: got %q, want %q", r.Text, want)
 	}
 }
@@ -253,7 +254,7 @@ func TestShowAcrossMidnight(t *testing.T) {
 	e.do("U1", "/logsend 100", "")
 	e.clock.Add(14 * time.Hour) // Fri 27 Nov 00:00 EST
 	r := e.do("U1", "/quota", "")
-	if want := "Your quota (tier free). Messages: 100 left now. Left today: 100 of 100. Left this month: 1,400 of 1,500."; r.Text != want {
+	if want := "Your quota (tier free). Messages: 100 left now. Left today: 100 of 100. Left this month: 1,400 of 1,500. Invitations: 100 left now. Left over the last 7 days: 100 of 100."; r.Text != want {
 		t.Errorf("got %q, want %q", r.Text, want)
 	}
 }
@@ -319,7 +320,7 @@ func TestSetTierWithoutUsers(t *testing.T) {
 	if r := e.do("UPLAIN", "/quota tier <@U2> premium", ""); !strings.HasPrefix(r.Text, "Only admins") {
 		t.Errorf("got %q, want a refusal", r.Text)
 	}
-	if r := e.do("UCONF", "/quota tier <@U2> premium", ""); r.Text != "<@U2> is now on tier premium: messages 100 a day and 1,500 a month; InMails 20 a day and 300 a month." {
+	if r := e.do("UCONF", "/quota tier <@U2> premium", ""); r.Text != "<@U2> is now on tier premium: messages 100 a day and 1,500 a month; InMails 20 a day and 300 a month; invitations 100 in any 7 days." {
 		t.Errorf("got %q", r.Text)
 	}
 }
@@ -448,7 +449,7 @@ func TestHelp(t *testing.T) {
 		{"/quota tema", "I don't know `/quota tema`. Did you mean `/quota team`?"},
 		{"/quota frobnicate", "I don't know `/quota frobnicate`."},
 		{"/quota @bob", "I can't tell who “@bob” is."},
-		{"/quota tier", "Say which tier, for example `/quota tier premium`. Tiers: free, premium."},
+		{"/quota tier", "Say which tier, for example `/quota tier premium`. Tiers: business, career, free, premium, recruiter_lite, sales_navigator."},
 	} {
 		if r := e.do("U1", tc.line, ""); !strings.Contains(r.Text, tc.want) {
 			t.Errorf("%s: got %q, want it to contain %q", tc.line, r.Text, tc.want)

@@ -159,7 +159,7 @@ func TestOddInputRecordsNothing(t *testing.T) {
 			if tc.suggestion != "" && !strings.Contains(r.Text, "Did you mean *"+tc.suggestion+"*?") {
 				t.Errorf("reply %q: want a did-you-mean for %q", r.Text, tc.suggestion)
 			}
-			if errors.Is(tc.want, quota.ErrUnknownKind) && !strings.Contains(r.Text, "Kinds: message, inmail.") {
+			if errors.Is(tc.want, quota.ErrUnknownKind) && !strings.Contains(r.Text, "Kinds: message, inmail, invite.") {
 				t.Errorf("reply %q: want the list of kinds", r.Text)
 			}
 			e.mustNothingRecorded("U1")
@@ -255,7 +255,7 @@ func TestParseSuggestsTier(t *testing.T) {
 	t.Parallel()
 	_, err := commands.ParseQuota(quota.DefaultPlan(), "tier premum")
 	words, _ := commands.Explain(err)
-	if want := "There is no tier “premum”. Did you mean *premium*? Tiers: free, premium."; words != want {
+	if want := "There is no tier “premum”. Did you mean *premium*? Tiers: business, career, free, premium, recruiter_lite, sales_navigator."; words != want {
 		t.Errorf("got %q, want %q", words, want)
 	}
 }

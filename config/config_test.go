@@ -73,7 +73,10 @@ func TestDefault(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	t.Parallel()
-	builtinFree := quota.DefaultTiers()["free"]
+	// The design's example names free with its messages only: a tier named
+	// replaces the built-in one, invitations and all.
+	exampleFree := quota.DefaultTiers()["free"]
+	delete(exampleFree.Limits, quota.Invite)
 	for _, tc := range []struct {
 		name  string
 		src   string
@@ -98,11 +101,14 @@ func TestParse(t *testing.T) {
 				if !slices.Equal(c.Admins, []string{"U0123ABCD"}) || !slices.Contains(c.Admins, "U0123ABCD") || slices.Contains(c.Admins, "U999") {
 					t.Errorf("admins: got %v, want [U0123ABCD]", c.Admins)
 				}
-				if got, want := c.Plan.TierNames(), []string{"free", "premium", "sales_navigator"}; !slices.Equal(got, want) {
+				if got, want := c.Plan.TierNames(), []string{"business", "career", "free", "premium", "recruiter_lite", "sales_navigator"}; !slices.Equal(got, want) {
 					t.Errorf("tiers: got %v, want %v", got, want)
 				}
-				if got := c.Plan.Tiers["free"]; !reflect.DeepEqual(got, builtinFree) {
-					t.Errorf("free: got %v, want the built-in %v", got, builtinFree)
+				if got := c.Plan.Tiers["free"]; !reflect.DeepEqual(got, exampleFree) {
+					t.Errorf("free: got %v, want the built-in's messages only %v", got, exampleFree)
+				}
+				if got := c.Plan.Tiers["career"]; !reflect.DeepEqual(got, quota.DefaultTiers()["career"]) {
+					t.Errorf("career, not named: got %v, want the built-in", got)
 				}
 				wantLimit(t, c, "premium", quota.InMail, quota.Day, 20)
 				wantLimit(t, c, "premium", quota.InMail, quota.Month, 300)
@@ -406,7 +412,7 @@ func TestParseRefuses(t *testing.T) {
 		{"notify as a number", "notify_near_limit: 1\n", 1, "notify_near_limit", "want true or false, got the number 1"},
 
 		// default_tier.
-		{"default tier names no tier", "tiers:\n  gold:\n    message: {day: 1}\ndefault_tier: golds\n", 4, "default_tier", `no tier named "golds" (tiers: free, gold, premium); did you mean "gold"?`},
+		{"default tier names no tier", "tiers:\n  gold:\n    message: {day: 1}\ndefault_tier: golds\n", 4, "default_tier", `no tier named "golds" (tiers: business, career, free, gold, premium, recruiter_lite, sales_navigator); did you mean "gold"?`},
 		{"default tier not a string", "default_tier: {name: free}\n", 1, "default_tier", "got a mapping"},
 
 		// Schedules.

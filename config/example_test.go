@@ -30,7 +30,7 @@ tiers:
 `))
 	fmt.Println(err)
 	// Output:
-	// Europe/Berlin [free premium sales_navigator] 100
+	// Europe/Berlin [business career free premium recruiter_lite sales_navigator] 100
 	// quotabot.yml:4: tiers.premium.inmail.year: unknown window "year" (want day, week or month)
 }
 

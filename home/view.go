@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -71,7 +70,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(blockkit.Plain("Your LinkedIn sending quota")),
 		blockkit.Context(fmt.Sprintf("Tier *%s* · change it with `/quota tier %s` · as of %s",
-			blockkit.Escape(u.Member.Tier), blockkit.Escape(otherTier(c.plan, u.Member.Tier)), blockkit.DateToken(c.now))),
+			blockkit.Escape(u.Member.Tier), blockkit.Escape(otherTier(c.plan, u)), blockkit.DateToken(c.now))),
 	}
 	if c.notice != "" {
 		blocks = append(blocks, blockkit.Section(c.notice))
@@ -91,7 +90,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 		blocks = append(blocks, blockkit.UsageBlocks(one)...)
 		blocks = append(blocks, logButtons(ku.Kind))
 	}
-	if missing := missingKinds(c.plan, u); missing != "" {
+	if missing := blockkit.MissingKinds(c.plan, u, true); missing != "" {
 		blocks = append(blocks, blockkit.Context(missing))
 	}
 
@@ -117,41 +116,22 @@ func logButtons(k quota.Kind) *slack.ActionBlock {
 	)
 }
 
-// missingKinds is a line about the plan's kinds the member's tier lacks,
-// so that a free member sees why InMail is not there.
-func missingKinds(plan quota.Plan, u quota.Usage) string {
-	var names []string
-	for _, k := range plan.Kinds() {
-		if _, ok := u.Kind(k); !ok {
-			names = append(names, k.Noun(2))
-		}
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	s := fmt.Sprintf("No %s on your tier, %s.", strings.Join(names, " or "), blockkit.Escape(u.Member.Tier))
-	for _, name := range plan.TierNames() {
-		t := plan.Tiers[name]
-		all := true
-		for _, k := range plan.Kinds() {
-			all = all && t.Has(k)
-		}
-		if all && name != u.Member.Tier {
-			return s + fmt.Sprintf(" Set your tier with `/quota tier %s`.", blockkit.Escape(name))
-		}
-	}
-	return s
-}
-
 // otherTier names a tier for "change it with": one the member is not on,
-// so the hint reads as a real choice.
-func otherTier(plan quota.Plan, current string) string {
+// so the hint reads as a real choice; the one that sends what theirs
+// lacks, or else the plan's default, or else the first.
+func otherTier(plan quota.Plan, u quota.Usage) string {
+	if _, t := plan.Missing(u); t != "" {
+		return t
+	}
+	if plan.DefaultTier != u.Member.Tier {
+		return plan.DefaultTier
+	}
 	for _, n := range plan.TierNames() {
-		if n != current {
+		if n != u.Member.Tier {
 			return n
 		}
 	}
-	return current
+	return u.Member.Tier
 }
 
 // entryBlocks lists the newest entries, one section each, and puts an Undo

@@ -17,6 +17,7 @@ type Kind string
 const (
 	Message Kind = "message"
 	InMail  Kind = "inmail"
+	Invite  Kind = "invite"
 )
 
 // Noun returns how a count of k reads: "1 message", "5 InMails", "3
@@ -26,7 +27,7 @@ func (k Kind) Noun(n int) string {
 	switch k {
 	case InMail:
 		name = "InMail"
-	case "invite":
+	case Invite:
 		name = "invitation"
 	}
 	if n == 1 {
@@ -114,17 +115,45 @@ const (
 	DefaultInMailsPerMonth  = 300
 )
 
-// DefaultTiers returns the built-in tiers: free and premium with the numbers
-// from LinkedIn's published limits.
+// DefaultInvitesPerWeek is LinkedIn's connection invitations over the
+// last 7 days (DESIGN.md §1, "Beyond the article"); every built-in tier
+// has it.
+const DefaultInvitesPerWeek = 100
+
+// DefaultCredits is the InMail credits of LinkedIn's paid plans: the
+// monthly grant and the most that banks, renewing on the 1st.
+var DefaultCredits = map[string]Credits{
+	"career":          {Grant: 5, Cap: 15, RenewDay: 1},
+	"business":        {Grant: 15, Cap: 45, RenewDay: 1},
+	"sales_navigator": {Grant: 50, Cap: 150, RenewDay: 1},
+	"recruiter_lite":  {Grant: 30, Cap: 120, RenewDay: 1},
+}
+
+// DefaultTiers returns the built-in tiers: free and premium with the
+// article's numbers, the paid plans of DefaultCredits with the article's
+// messages and their InMail credits, and on every one of them invitations
+// over a rolling week.
 func DefaultTiers() map[string]Tier {
-	messages := []Limit{{Window: Day, Max: DefaultMessagesPerDay}, {Window: Month, Max: DefaultMessagesPerMonth}}
-	return map[string]Tier{
-		"free": {Name: "free", Limits: map[Kind][]Limit{Message: messages}},
+	messages := func() []Limit {
+		return []Limit{{Window: Day, Max: DefaultMessagesPerDay}, {Window: Month, Max: DefaultMessagesPerMonth}}
+	}
+	invites := func() []Limit { return []Limit{{Span: 7 * 24 * time.Hour, Max: DefaultInvitesPerWeek}} }
+	tiers := map[string]Tier{
+		"free": {Name: "free", Limits: map[Kind][]Limit{Message: messages(), Invite: invites()}},
 		"premium": {Name: "premium", Limits: map[Kind][]Limit{
-			Message: slices.Clone(messages),
+			Message: messages(),
 			InMail:  {{Window: Day, Max: DefaultInMailsPerDay}, {Window: Month, Max: DefaultInMailsPerMonth}},
+			Invite:  invites(),
 		}},
 	}
+	for name, c := range DefaultCredits {
+		tiers[name] = Tier{
+			Name:    name,
+			Limits:  map[Kind][]Limit{Message: messages(), Invite: invites()},
+			Credits: map[Kind]Credits{InMail: c},
+		}
+	}
+	return tiers
 }
 
 // DefaultPlan returns the built-in plan, with free as the default tier.

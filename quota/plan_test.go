@@ -2,7 +2,9 @@ package quota_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/quotabot/quotabot/quota"
 )
@@ -30,8 +32,29 @@ func TestDefaultPlan(t *testing.T) {
 			t.Errorf("%s %s per %s: got %d (%v), want %d (%v)", tc.tier, tc.kind, tc.w, l.Max, ok, tc.max, tc.has)
 		}
 	}
-	if got := p.Kinds(); len(got) != 2 || got[0] != quota.Message || got[1] != quota.InMail {
-		t.Errorf("kinds: got %v, want [message inmail]", got)
+	if got, want := p.Kinds(), []quota.Kind{quota.Message, quota.InMail, quota.Invite}; !slices.Equal(got, want) {
+		t.Errorf("kinds: got %v, want %v", got, want)
+	}
+	week := quota.Limit{Span: 7 * 24 * time.Hour, Max: 100}
+	for _, name := range p.TierNames() {
+		if got := p.Tiers[name].Limits[quota.Invite]; !slices.Equal(got, []quota.Limit{week}) {
+			t.Errorf("%s invitations: got %v, want 100 over 7 days", name, got)
+		}
+	}
+	for name, want := range map[string]quota.Credits{
+		"career": {Grant: 5, Cap: 15, RenewDay: 1}, "business": {Grant: 15, Cap: 45, RenewDay: 1},
+		"sales_navigator": {Grant: 50, Cap: 150, RenewDay: 1}, "recruiter_lite": {Grant: 30, Cap: 120, RenewDay: 1},
+	} {
+		tier := p.Tiers[name]
+		if got := tier.Credits[quota.InMail]; got != want || !tier.Has(quota.InMail) || len(tier.Limits[quota.InMail]) != 0 {
+			t.Errorf("%s InMail: got credits %+v and windows %v, want credits %+v and no windows", name, got, tier.Limits[quota.InMail], want)
+		}
+		if l, ok := tier.Limit(quota.Message, quota.Month); !ok || l.Max != 1500 {
+			t.Errorf("%s messages a month: got %v (%v), want the article's 1,500", name, l, ok)
+		}
+	}
+	if len(p.Tiers["free"].Credits)+len(p.Tiers["premium"].Credits) != 0 {
+		t.Error("free and premium: got credits, want the article's windows only")
 	}
 }
 

@@ -45,19 +45,66 @@ func (p Plan) CheckLog(k Kind, count int, note string) error {
 }
 
 // Allows says whether a member on tier t may log kind k: nil, or a
-// *NoKindError (ErrNoKind) naming the tiers of p that can send it. An
-// InMail on the free tier is refused, not recorded as over a limit of 0.
+// *NoKindError (ErrNoKind) naming the tiers of p that can send it, those
+// that limit k by windows before those that pay for it in credits (the
+// first is the one a reply suggests: for InMail on the built-in plan, the
+// article's premium rather than a paid plan's credits). An InMail on the
+// free tier is refused, not recorded as over a limit of 0.
 func (p Plan) Allows(t Tier, k Kind) error {
 	if t.Has(k) {
 		return nil
 	}
-	var with []string
+	var windows, credits []string
 	for _, name := range p.TierNames() {
-		if p.Tiers[name].Has(k) {
-			with = append(with, name)
+		switch {
+		case len(p.Tiers[name].Limits[k]) > 0:
+			windows = append(windows, name)
+		case p.Tiers[name].Has(k):
+			credits = append(credits, name)
 		}
 	}
-	return &NoKindError{Tier: t.Name, Kind: k, Tiers: with}
+	return &NoKindError{Tier: t.Name, Kind: k, Tiers: append(windows, credits...)}
+}
+
+// Missing returns the plan's kinds u's tier cannot send, in the plan's
+// order, and a tier that can send them all, for a reply to suggest: of
+// those, the first in Allows' order (windows before credits), or "" when
+// no tier has them all.
+func (p Plan) Missing(u Usage) (kinds []Kind, tier string) {
+	for _, k := range p.kinds {
+		if _, ok := u.Kind(k); !ok {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return nil, ""
+	}
+	var windows, credits []string
+	for _, name := range p.TierNames() {
+		t := p.Tiers[name]
+		if name == u.Member.Tier || !all(kinds, t.Has) {
+			continue
+		}
+		if all(kinds, func(k Kind) bool { return len(t.Limits[k]) > 0 }) {
+			windows = append(windows, name)
+		} else {
+			credits = append(credits, name)
+		}
+	}
+	if with := append(windows, credits...); len(with) > 0 {
+		return kinds, with[0]
+	}
+	return kinds, ""
+}
+
+// all reports whether every k in ks satisfies f.
+func all(ks []Kind, f func(Kind) bool) bool {
+	for _, k := range ks {
+		if !f(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // UndoWindow is how long after it was logged an entry may be taken back.

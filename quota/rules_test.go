@@ -99,7 +99,7 @@ func TestCheckLog(t *testing.T) {
 		{"zero", quota.Message, 0, "", quota.ErrBadCount},
 		{"negative", quota.Message, -5, "", quota.ErrBadCount},
 		{"one too many", quota.Message, quota.MaxCount + 1, "", quota.ErrBadCount},
-		{"a kind the plan lacks", "invite", 1, "", quota.ErrUnknownKind},
+		{"a kind the plan lacks", "connect", 1, "", quota.ErrUnknownKind},
 		{"a plural is the parser's business", "messages", 1, "", quota.ErrUnknownKind},
 		{"the longest note, in runes", quota.Message, 1, strings.Repeat("😀", quota.MaxNote), nil},
 		{"a note one rune too long", quota.Message, 1, strings.Repeat("😀", quota.MaxNote+1), quota.ErrNoteTooLong},
@@ -120,10 +120,11 @@ func TestCheckLog(t *testing.T) {
 
 func TestAllows(t *testing.T) {
 	t.Parallel()
-	tiers := quota.DefaultTiers()
+	builtin := quota.DefaultTiers()
+	tiers := map[string]quota.Tier{"free": builtin["free"], "premium": builtin["premium"], "sales_navigator": builtin["sales_navigator"]}
 	tiers["sales"] = quota.Tier{Limits: map[quota.Kind][]quota.Limit{
 		quota.InMail: {{Window: quota.Day, Max: 50}},
-		"invite":     {{Window: quota.Week, Max: 100}},
+		"connect":    {{Window: quota.Week, Max: 100}},
 	}}
 	p, err := quota.NewPlan(tiers, "free")
 	if err != nil {
@@ -136,9 +137,11 @@ func TestAllows(t *testing.T) {
 	}{
 		{"free", quota.Message, nil},
 		{"premium", quota.InMail, nil},
-		{"free", quota.InMail, []string{"premium", "sales"}},
-		{"sales", quota.Message, []string{"free", "premium"}},
-		{"premium", "invite", []string{"sales"}},
+		{"free", quota.InMail, []string{"premium", "sales", "sales_navigator"}},
+		{"sales_navigator", quota.InMail, nil}, // credits, no windows
+		{"sales", quota.Message, []string{"free", "premium", "sales_navigator"}},
+		{"premium", "connect", []string{"sales"}},
+		{"sales", quota.Invite, []string{"free", "premium", "sales_navigator"}},
 	} {
 		err := p.Allows(p.Tier(tc.tier), tc.kind)
 		var nk *quota.NoKindError
@@ -216,12 +219,15 @@ func TestUsage(t *testing.T) {
 	}
 
 	// A member whose tier the config dropped reads as on the default tier.
-	u, err = p.Usage(quota.Member{ID: "U2", Tier: "gone"}, now, ny, c.count, nil)
+	sent := func(quota.Kind, time.Time) ([]quota.Sent, error) {
+		return []quota.Sent{{At: now.Add(-time.Hour), Count: 30}}, nil
+	}
+	u, err = p.Usage(quota.Member{ID: "U2", Tier: "gone"}, now, ny, c.count, sent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Kinds) != 1 || u.Kinds[0].Kind != quota.Message || u.Kinds[0].Left() != 15 {
-		t.Errorf("Usage on a dropped tier: got %+v, want free's messages with 15 left today", u.Kinds)
+	if len(u.Kinds) != 2 || u.Kinds[0].Kind != quota.Message || u.Kinds[0].Left() != 15 || u.Kinds[1].Kind != quota.Invite || u.Kinds[1].Left() != 70 {
+		t.Errorf("Usage on a dropped tier: got %+v, want free's messages with 15 left today and 70 invitations", u.Kinds)
 	}
 
 	// Counts past a limit: over, nothing left.
@@ -266,13 +272,17 @@ func TestMemberSummary(t *testing.T) {
 		want string
 	}{
 		{"free, messages over the month", "free", quota.Month, map[quota.Kind]int{quota.Message: 1600},
-			"message 1600/1500 over 100"},
+			"message 1600/1500 over 100; invite 0/- over 0"},
 		{"premium, InMail unused still shown", "premium", quota.Day, map[quota.Kind]int{quota.Message: 5},
-			"message 5/100 over 0; inmail 0/20 over 0"},
+			"message 5/100 over 0; inmail 0/20 over 0; invite 0/- over 0"},
 		{"free with InMail from an earlier tier", "free", quota.Day, map[quota.Kind]int{quota.InMail: 3},
-			"message 0/100 over 0; inmail 3/- over 0"},
+			"message 0/100 over 0; inmail 3/- over 0; invite 0/- over 0"},
 		{"no limit for the window", "free", quota.Week, map[quota.Kind]int{quota.Message: 700},
-			"message 700/- over 0"},
+			"message 700/- over 0; invite 0/- over 0"},
+		{"a rolling limit is no calendar one", "free", quota.Month, map[quota.Kind]int{quota.Invite: 120},
+			"message 0/1500 over 0; invite 120/- over 0"},
+		{"credits are no calendar limit", "sales_navigator", quota.Month, map[quota.Kind]int{quota.InMail: 60},
+			"message 0/1500 over 0; inmail 60/- over 0; invite 0/- over 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -112,7 +112,7 @@ func TestConsole(t *testing.T) {
 	out := r.stdout
 	for _, want := range []string{
 		"Logged 5 messages. Left today: 95 of 100. Left this month: 1,495 of 1,500.\n",
-		"Your quota (tier free). Messages: 95 left now. Left today: 95 of 100. Left this month: 1,495 of 1,500.\n",
+		"Your quota (tier free). Messages: 95 left now. Left today: 95 of 100. Left this month: 1,495 of 1,500. Invitations: 100 left now. Left over the last 7 days: 100 of 100.\n",
 		"Did you mean *inmail*?",
 		"Nothing was recorded.",
 		"Type a slash command",

@@ -275,6 +275,30 @@ func spanAdjective(d time.Duration) string {
 	return fmt.Sprintf("%d-hour", int(d/time.Hour))
 }
 
+// MissingKinds is the line under a member's usage about the plan's kinds
+// their tier cannot send ("No InMails on your tier, free."), with, for
+// the member themself, the tier to set to send them; "" when the tier
+// sends every kind.
+func MissingKinds(plan quota.Plan, u quota.Usage, self bool) string {
+	kinds, tier := plan.Missing(u)
+	if len(kinds) == 0 {
+		return ""
+	}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.Noun(2)
+	}
+	whose := "their"
+	if self {
+		whose = "your"
+	}
+	s := fmt.Sprintf("No %s on %s tier, %s.", strings.Join(names, " or "), whose, Escape(u.Member.Tier))
+	if self && tier != "" {
+		s += fmt.Sprintf(" Set your tier with `/quota tier %s`.", Escape(tier))
+	}
+	return s
+}
+
 // DateToken shows t in each reader's own time zone; the fallback, for
 // clients that cannot, is t in the workspace's zone.
 func DateToken(t time.Time) string {

@@ -208,6 +208,7 @@ func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger
 	var next *badger.Txn
 	if failed == nil {
 		next = l.db.NewTransaction(true)
+		l.counts.committing()
 		if failed = l.commitTxn(txn); failed != nil {
 			// Badger can fail a commit after its writes reached the
 			// memtable (a failed WAL sync), so what the store holds

@@ -74,9 +74,14 @@ type Ledger struct {
 	// broken holds the error of a commit that failed; from then on the
 	// ledger takes no writes (see commit).
 	broken   atomic.Pointer[error]
-	lastNano int64  // writer-owned: the newest entry's nanos
-	lastNow  int64  // writer-owned: the clock when it last dated an entry
-	seq      uint64 // writer-owned: the newest entry's Seq
+	lastNano int64 // writer-owned: the newest entry's nanos
+	lastNow  int64 // writer-owned: the clock when it last dated an entry
+	// takenFrom and takenTo are writer-owned: every nanos in [takenFrom,
+	// takenTo) is known taken, so a clock that keeps reading one instant
+	// (or reads again over a stretch it already filled) does not probe
+	// every entry there anew (newEntryNanos).
+	takenFrom, takenTo int64
+	seq                uint64 // writer-owned: the newest entry's Seq
 	// clockBack counts the times the clock read earlier than it had.
 	clockBack atomic.Int64
 	// damaged holds a *DamageError once a check of the running store

@@ -375,6 +375,10 @@ func (l *Ledger) newEntryNanos(txn *badger.Txn, b *batchState, now time.Time) (i
 		l.lastNano = at
 		return at, nil
 	}
+	from := at
+	if l.takenFrom <= at && at < l.takenTo {
+		from, at = l.takenFrom, l.takenTo
+	}
 	for {
 		_, taken, err := l.entryAt(txn, b, at)
 		if err != nil {
@@ -384,6 +388,7 @@ func (l *Ledger) newEntryNanos(txn *badger.Txn, b *batchState, now time.Time) (i
 			// lastNano bounds the nanos taken, not the dates: the next
 			// reading past it must not take this one again.
 			l.lastNano = max(l.lastNano, at)
+			l.takenFrom, l.takenTo = from, at+1
 			return at, nil
 		}
 		at++

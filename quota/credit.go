@@ -155,3 +155,16 @@ func Refundable(moves []CreditMove, now time.Time) int {
 	}
 	return max(0, n)
 }
+
+// CheckRefund says whether a member on tier t whose balance of k is b
+// (nil: t does not pay for k in credits) may be given count credits back:
+// nil, or a *RefundError.
+func (t Tier) CheckRefund(k Kind, count int, b *CreditBalance) error {
+	if b == nil {
+		return &RefundError{Tier: t.Name, Kind: k, Count: count, NoCredits: true}
+	}
+	if count > b.Refundable {
+		return &RefundError{Tier: t.Name, Kind: k, Count: count, Refundable: b.Refundable}
+	}
+	return nil
+}

@@ -394,6 +394,10 @@ type LogRequest struct {
 	// (a redelivered Slack command carries the same trigger_id) records
 	// nothing and returns the first one's entry. Empty means no key.
 	Key string
+	// Refund gives Count credits of Kind back rather than recording
+	// sends: refused unless the member's tier pays for Kind in credits,
+	// and above what may be given back (*quota.RefundError).
+	Refund bool
 }
 
 // LogResult is what a Log did.

@@ -155,6 +155,8 @@ func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, err
 		return h.logSend(ctx, req.UserID, c, slashKey(req))
 	case Undo:
 		return h.undo(ctx, req.UserID, "", slashKey(req))
+	case Refund:
+		return h.refund(ctx, req.UserID, c, slashKey(req))
 	case Show:
 		return h.show(ctx, req.UserID, c.Member)
 	case Team:
@@ -374,7 +376,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		// Entries come back in UTC; the fallback should read in the
 		// workspace's zone like every other time the bot shows.
 		e.At = e.At.In(loc)
-		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
+		what := blockkit.EntryWhat(e)
 		line := fmt.Sprintf("• %s · *%s*", blockkit.DateToken(e.At), what)
 		text := fmt.Sprintf("%s: %s", blockkit.PlainDate(e.At), what)
 		if e.Note != "" {
@@ -480,7 +482,8 @@ func (h *Handler) help(c Help) Reply {
 		"`/logsend 5` 5 messages\n" +
 		"`/logsend 3 inmail` 3 InMails, on a tier with InMail (`/quota tier premium`)\n" +
 		"`/logsend inmail 3 follow-ups to Acme` with a note (name the kind before a note)\n" +
-		"`/logsend undo` take back your last entry of the last 24 hours"
+		"`/logsend undo` take back your last entry of the last 24 hours\n" +
+		"`/logsend refund 2 inmail` give back 2 InMail credits for replies, on a tier with InMail credits"
 	quotaHelp := "*See what is left*\n" +
 		"`/quota` your remaining sends, today and this month, and when each resets\n" +
 		"`/quota @someone` someone else's\n" +
@@ -497,6 +500,7 @@ func (h *Handler) help(c Help) Reply {
 	}
 	blocks = append(blocks, blockkit.Section(logHelp), blockkit.Section(quotaHelp), blockkit.Context(facts))
 	text := introText + "Log sends with `/logsend [count] [kind] [note]` or take one back with `/logsend undo`; " +
+		"give credits back for replies with `/logsend refund 2 inmail`; " +
 		"see what is left with `/quota`, `/quota @someone` or `/quota team`; `/quota history`; `/quota tier premium`. " + facts
 	return Reply{Text: text, Blocks: blocks}
 }

@@ -62,6 +62,9 @@ func KindMrkdwn(ku quota.KindUsage) string {
 	for _, r := range ku.Rolling {
 		s += "\n" + rollingLine(r)
 	}
+	if ku.Credits != nil {
+		s += "\n" + creditLine(ku.Kind, *ku.Credits)
+	}
 	for _, warn := range warnings(ku) {
 		s += "\n" + warn.mrkdwn
 	}
@@ -127,6 +130,9 @@ func LeftText(ku quota.KindUsage) string {
 		}
 		parts = append(parts, left+".")
 	}
+	if ku.Credits != nil {
+		parts = append(parts, creditText(ku.Kind, *ku.Credits))
+	}
 	for _, warn := range warnings(ku) {
 		parts = append(parts, warn.text)
 	}
@@ -173,6 +179,11 @@ func warnings(ku quota.KindUsage) []warning {
 			loud = append(loud, *w)
 		default:
 			near = append(near, *w)
+		}
+	}
+	if ku.Credits != nil {
+		if w := creditWarning(ku.Kind, *ku.Credits); w != nil {
+			loud = append(loud, *w)
 		}
 	}
 	if len(loud) > 0 {

@@ -224,7 +224,7 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	if err != nil {
 		return Reply{}, err
 	}
-	took := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
+	took := blockkit.EntryWhat(e)
 	text := fmt.Sprintf("Took back %s logged %s.", took, blockkit.PlainDate(e.At.In(h.ledger.Location())))
 	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, blockkit.DateToken(e.At.In(h.ledger.Location()))))}
 	u, err := h.ledger.Usage(ctx, user)

@@ -139,12 +139,15 @@ func CreditsAt(c Credits, start time.Time, moves []CreditMove, now time.Time, lo
 }
 
 // Refundable is the most a refund may give back at now: what was spent
-// over the last RefundDays days, less what was refunded over them.
+// over the last RefundDays days, less what was refunded over them. A move
+// dated after now counts: two entries logged in one nanosecond are dated
+// a nanosecond apart, and a clock that stepped back dates them ahead of
+// it; either way they happened.
 func Refundable(moves []CreditMove, now time.Time) int {
 	from := now.Add(-RefundDays * 24 * time.Hour)
 	n := 0
 	for _, m := range moves {
-		if !m.At.After(from) || m.At.After(now) {
+		if !m.At.After(from) {
 			continue
 		}
 		if m.Refund {

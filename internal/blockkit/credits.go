@@ -11,29 +11,29 @@ import (
 // would take of that grant when it would.
 func creditLine(k quota.Kind, b quota.CreditBalance) string {
 	s := "`" + barOf(max(b.Balance, 0), b.Credits.Cap, creditStanding(b)) + "` " +
-		quota.FormatCount(b.Balance) + " of " + quota.FormatCount(b.Credits.Cap) + " " + k.Noun(1) + " credits banked"
+		quota.FormatCount(max(b.Balance, 0)) + " of " + quota.FormatCount(b.Credits.Cap) + " " + k.Noun(1) + " credits banked"
 	if b.Renewal > 0 {
 		s += " · " + quota.FormatCount(b.Renewal) + " more " + DateToken(b.RenewsAt())
 	} else {
 		s += " · renews " + DateToken(b.RenewsAt()) + ", none added: the bank is full"
 	}
 	if b.LostAtRenewal > 0 {
-		s += "\n:hourglass: " + quota.FormatCount(b.LostAtRenewal) + " of that month's " + quota.FormatCount(b.Credits.Grant) +
-			" would be lost to the cap of " + quota.FormatCount(b.Credits.Cap) + ": spend them before then."
+		s += "\n:hourglass: " + quota.FormatCount(b.LostAtRenewal) + " would be lost to the cap of " +
+			quota.FormatCount(b.Credits.Cap) + " then: spend them before " + DateToken(b.RenewsAt()) + "."
 	}
 	return s
 }
 
 // creditText is creditLine in words, for the plain-text fallback.
 func creditText(k quota.Kind, b quota.CreditBalance) string {
-	s := fmt.Sprintf("%s credits: %s of %s banked", UpperFirst(k.Noun(1)), quota.FormatCount(b.Balance), quota.FormatCount(b.Credits.Cap))
+	s := fmt.Sprintf("%s credits: %s of %s banked", UpperFirst(k.Noun(1)), quota.FormatCount(max(b.Balance, 0)), quota.FormatCount(b.Credits.Cap))
 	if b.Renewal > 0 {
 		s += fmt.Sprintf("; %s more on %s", quota.FormatCount(b.Renewal), PlainDate(b.RenewsAt()))
 	} else {
 		s += fmt.Sprintf("; renews on %s, none added: the bank is full", PlainDate(b.RenewsAt()))
 	}
 	if b.LostAtRenewal > 0 {
-		s += fmt.Sprintf("; %s would be lost to the cap then", quota.FormatCount(b.LostAtRenewal))
+		s += fmt.Sprintf("; %s would be lost to the cap of %s then", quota.FormatCount(b.LostAtRenewal), quota.FormatCount(b.Credits.Cap))
 	}
 	return s + "."
 }

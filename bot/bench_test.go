@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/quotabot/quotabot/commands"
 	"github.com/quotabot/quotabot/internal/benchref"
 	"github.com/quotabot/quotabot/internal/slackfake"
+	"github.com/quotabot/quotabot/quota"
 	"github.com/quotabot/quotabot/store"
 )
 
@@ -52,25 +54,15 @@ func BenchmarkHTTP(b *testing.B) {
 		clients = 64
 		members = 1000
 		ops     = 16000 // per path, in all rounds together
-		rounds  = 8
 	)
 	l, err := store.Open(b.TempDir(), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer l.Close()
-	h := commands.New(l, commands.Options{})
-	bt, err := bot.New(bot.Options{Handler: h, Ledger: l, SigningSecret: secret, Team: bot.Identity{TeamID: slackfake.TeamID}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	botURL := serveBench(b, bt.Handler())
-	bareURL := serveBench(b, bareHandler())
+	botURL, bareURL := serveBot(b, l)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
-	paths := []struct {
-		name string
-		op   func(r *rand.Rand) error
-	}{
+	paths := []benchPath{
 		{"bare", func(r *rand.Rand) error { return post(client, bareURL, "/quota", "", benchref.Member(r, members)) }},
 		{"logsend", func(r *rand.Rand) error { return post(client, botURL, "/logsend", "1", benchref.Member(r, members)) }},
 		{"logsend-hot", func(r *rand.Rand) error { return post(client, botURL, "/logsend", "1", "UHOT") }},
@@ -90,25 +82,51 @@ func BenchmarkHTTP(b *testing.B) {
 		stop()
 
 		paths[4].op = badgerRMW(b, members)
-		got := map[string]*benchref.Result{}
-		for range rounds {
-			for _, p := range paths {
-				if got[p.name] == nil {
-					got[p.name] = &benchref.Result{}
-				}
-				got[p.name].Add(load(b, ops/rounds, clients, p.op))
-			}
-		}
-		for _, p := range paths {
-			b.ReportMetric(got[p.name].Rate(), p.name+"/s")
-			b.ReportMetric(got[p.name].P99(), p.name+"-p99-ms")
-		}
+		got := rounds(b, paths, ops, clients)
 		b.ReportMetric(got["quota"].Rate()/got["bare"].Rate(), "quota/bare")
 		b.ReportMetric(got["logsend"].Rate()/got["badger-rmw"].Rate(), "logsend/badger")
 		b.ReportMetric(got["logsend-hot"].Rate()/got["logsend"].Rate(), "hot/many")
 	}
 	b.ReportMetric(float64(idle)/(1<<20), "rss-idle-MiB")
 	b.ReportMetric(float64(peak.max.Load())/(1<<20), "rss-load-MiB")
+}
+
+// benchPath is one kind of request a benchmark measures.
+type benchPath struct {
+	name string
+	op   func(r *rand.Rand) error
+}
+
+// rounds runs ops operations of each path from `clients` goroutines, in
+// eight rounds that alternate the paths, so that a machine busy with
+// something else for a while weighs on all of them alike, and reports
+// each path's rate and p99.
+func rounds(b *testing.B, paths []benchPath, ops, clients int) map[string]*benchref.Result {
+	const n = 8
+	got := map[string]*benchref.Result{}
+	for range n {
+		for _, p := range paths {
+			if got[p.name] == nil {
+				got[p.name] = &benchref.Result{}
+			}
+			got[p.name].Add(load(b, ops/n, clients, p.op))
+		}
+	}
+	for _, p := range paths {
+		b.ReportMetric(got[p.name].Rate(), p.name+"/s")
+		b.ReportMetric(got[p.name].P99(), p.name+"-p99-ms")
+	}
+	return got
+}
+
+// serveBot serves the bot on l and the bare handler beside it until the
+// benchmark ends, and returns their URLs.
+func serveBot(b *testing.B, l *store.Ledger) (botURL, bareURL string) {
+	bt, err := bot.New(bot.Options{Handler: commands.New(l, commands.Options{}), Ledger: l, SigningSecret: secret, Team: bot.Identity{TeamID: slackfake.TeamID}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return serveBench(b, bt.Handler()), serveBench(b, bareHandler())
 }
 
 // serveBench serves h on a free port of 127.0.0.1 until the benchmark ends.
@@ -229,4 +247,79 @@ func (p *peakRSS) sample() (stop func()) {
 		cancel()
 		<-done
 	}
+}
+
+// BenchmarkHTTPMonth is BenchmarkHTTP on a store that already holds a
+// month: each of 200 members logged messages three times a day and
+// invitations twice a day for the last 30 days, so every /quota reads a
+// week of invitations from the rolling index besides its counters, and
+// every /logsend of invitations checks the rolling week as it logs.
+// DESIGN.md §5's ratios hold here too: /logsend at least the Badger
+// reference, /quota at least half the bare handler.
+//
+//	go test ./bot -run '^$' -bench HTTPMonth -benchtime 1x
+func BenchmarkHTTPMonth(b *testing.B) {
+	const (
+		clients = 64
+		members = 200
+		ops     = 8000
+	)
+	var clock atomic.Int64 // unix nanos; 0: the real time
+	l, err := store.Open(b.TempDir(), store.Options{Now: func() time.Time {
+		if n := clock.Load(); n != 0 {
+			return time.Unix(0, n)
+		}
+		return time.Now()
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	entries := fillMonth(b, l, &clock, members)
+	botURL, bareURL := serveBot(b, l)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
+	paths := []benchPath{
+		{"bare", func(r *rand.Rand) error { return post(client, bareURL, "/quota", "", benchref.Member(r, members)) }},
+		{"logsend-invite", func(r *rand.Rand) error {
+			return post(client, botURL, "/logsend", "1 invite", benchref.Member(r, members))
+		}},
+		{"quota", func(r *rand.Rand) error { return post(client, botURL, "/quota", "", benchref.Member(r, members)) }},
+		{"badger-rmw", badgerRMW(b, members)},
+	}
+	for b.Loop() {
+		got := rounds(b, paths, ops, clients)
+		b.ReportMetric(got["quota"].Rate()/got["bare"].Rate(), "quota/bare")
+		b.ReportMetric(got["logsend-invite"].Rate()/got["badger-rmw"].Rate(), "logsend/badger")
+	}
+	b.ReportMetric(float64(entries), "entries-before")
+}
+
+// fillMonth logs a month for members into l, the clock stepping a day at
+// a time up to now, then hands the clock back to the real time. It
+// returns how many entries it logged.
+func fillMonth(b *testing.B, l *store.Ledger, clock *atomic.Int64, members int) int {
+	b.Helper()
+	start := time.Now().AddDate(0, 0, -30)
+	var n atomic.Int64
+	for day := range 30 {
+		clock.Store(start.AddDate(0, 0, day).UnixNano())
+		var wg sync.WaitGroup
+		for w := range 64 {
+			wg.Go(func() {
+				for m := w; m < members; m += 64 {
+					for i, k := range []quota.Kind{quota.Message, quota.Invite, quota.Message, quota.Invite, quota.Message} {
+						req := store.LogRequest{Member: fmt.Sprintf("U%05d", m), Kind: k, Count: 2 + i}
+						if _, err := l.Log(context.Background(), req); err != nil {
+							b.Error(err)
+							return
+						}
+						n.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	clock.Store(0)
+	return int(n.Load())
 }

@@ -163,6 +163,8 @@ func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, err
 		return h.team(ctx)
 	case SetTier:
 		return h.setTier(ctx, req.UserID, c, slashKey(req))
+	case Tiers:
+		return h.tiers(ctx, req.UserID)
 	case History:
 		return h.history(ctx, req.UserID)
 	case Help:
@@ -309,8 +311,29 @@ func (h *Handler) setTier(ctx context.Context, caller string, c SetTier, key str
 	return Reply{Text: text, Blocks: []slack.Block{blockkit.Section(":white_check_mark: " + text)}}, nil
 }
 
+// tiers lists the plan's tiers, a line each with its limits, the
+// caller's marked.
+func (h *Handler) tiers(ctx context.Context, user string) (Reply, error) {
+	m, err := h.ledger.Member(ctx, user)
+	if err != nil {
+		return Reply{}, err
+	}
+	plan := h.ledger.Plan()
+	lines := []string{"*Tiers* · set yours with `/quota tier NAME`"}
+	for _, name := range plan.TierNames() {
+		yours := ""
+		if name == plan.Tier(m.Tier).Name {
+			yours = " _(yours)_"
+		}
+		lines = append(lines, fmt.Sprintf("• *%s*%s: %s", name, yours, tierLimits(plan, plan.Tiers[name])))
+	}
+	text := strings.Join(lines, "\n")
+	return Reply{Text: text, Blocks: []slack.Block{blockkit.Section(text)}}, nil
+}
+
 // tierLimits is "messages 100 a day and 1,500 a month; InMails 20 a day and
-// 300 a month; invitations 30 a day and 100 in any 7 days."
+// 300 a month; invitations 30 a day and 100 in any 7 days." A kind paid in
+// credits reads "InMail credits 50 a month, banked up to 150".
 func tierLimits(plan quota.Plan, t quota.Tier) string {
 	var kinds []string
 	for _, k := range plan.Kinds() {
@@ -325,12 +348,27 @@ func tierLimits(plan quota.Plan, t quota.Tier) string {
 			}
 			ws = append(ws, fmt.Sprintf("%s a %s", quota.FormatCount(l.Max), l.Window))
 		}
-		kinds = append(kinds, k.Noun(2)+" "+strings.Join(ws, " and "))
+		if len(ws) > 0 {
+			kinds = append(kinds, k.Noun(2)+" "+strings.Join(ws, " and "))
+		}
+		if c, ok := t.Credits[k]; ok {
+			kinds = append(kinds, creditsLine(k, c))
+		}
 	}
 	if len(kinds) == 0 {
 		return "nothing to send."
 	}
 	return strings.Join(kinds, "; ") + "."
+}
+
+// creditsLine is "InMail credits 50 a month, banked up to 150", and the
+// renewal day when it is not the 1st.
+func creditsLine(k quota.Kind, c quota.Credits) string {
+	s := fmt.Sprintf("%s credits %s a month, banked up to %s", k.Noun(1), quota.FormatCount(c.Grant), quota.FormatCount(c.Cap))
+	if c.RenewDay > 1 {
+		s += fmt.Sprintf(", renewing on day %d", c.RenewDay)
+	}
+	return s
 }
 
 // IsAdmin reports whether user may act for others (set anyone's tier, see
@@ -481,6 +519,7 @@ func (h *Handler) help(c Help) Reply {
 		"`/logsend` 1 message\n" +
 		"`/logsend 5` 5 messages\n" +
 		"`/logsend 3 inmail` 3 InMails, on a tier with InMail (`/quota tier premium`)\n" +
+		"`/logsend 12 invite` 12 connection invitations, counted over the last 7 days\n" +
 		"`/logsend inmail 3 follow-ups to Acme` with a note (name the kind before a note)\n" +
 		"`/logsend undo` take back your last entry of the last 24 hours\n" +
 		"`/logsend refund 2 inmail` give back 2 InMail credits for replies, on a tier with InMail credits"
@@ -489,7 +528,7 @@ func (h *Handler) help(c Help) Reply {
 		"`/quota @someone` someone else's\n" +
 		"`/quota team` everyone, and who is near or over a limit\n" +
 		"`/quota history` your last 10 entries\n" +
-		"`/quota tier premium` set your tier (admins: `/quota tier @someone premium`)"
+		"`/quota tier` the tiers and their limits; `/quota tier premium` set yours (admins: `/quota tier @someone premium`)"
 	// The count's range is written without a thousands separator
 	// because "1,000" typed as a count is refused.
 	facts := fmt.Sprintf("A count is a whole number from %d to %d. Kinds: %s. Tiers: %s.",

@@ -449,7 +449,8 @@ func TestHelp(t *testing.T) {
 		{"/quota tema", "I don't know `/quota tema`. Did you mean `/quota team`?"},
 		{"/quota frobnicate", "I don't know `/quota frobnicate`."},
 		{"/quota @bob", "I can't tell who “@bob” is."},
-		{"/quota tier", "Say which tier, for example `/quota tier premium`. Tiers: business, career, free, premium, recruiter_lite, sales_navigator."},
+		{"/quota tier", "• *free* _(yours)_: messages 100 a day and 1,500 a month; invitations 100 in any 7 days.\n"},
+		{"/quota tier", "• *sales_navigator*: messages 100 a day and 1,500 a month; InMail credits 50 a month, banked up to 150; invitations 100 in any 7 days."},
 	} {
 		if r := e.do("U1", tc.line, ""); !strings.Contains(r.Text, tc.want) {
 			t.Errorf("%s: got %q, want it to contain %q", tc.line, r.Text, tc.want)

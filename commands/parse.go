@@ -42,6 +42,10 @@ type SetTier struct {
 	Tier   string
 }
 
+// Tiers is `/quota tier` with no tier named: the plan's tiers, a line
+// each.
+type Tiers struct{}
+
 // History is `/quota history`: the caller's last entries.
 type History struct{}
 
@@ -58,6 +62,7 @@ func (Undo) isCommand()    {}
 func (Show) isCommand()    {}
 func (Team) isCommand()    {}
 func (SetTier) isCommand() {}
+func (Tiers) isCommand()   {}
 func (History) isCommand() {}
 func (Help) isCommand()    {}
 
@@ -261,7 +266,7 @@ func parseTier(plan quota.Plan, args []token, fail func(string, error) (Command,
 	}
 	switch len(args) {
 	case 0:
-		return fail("", &quota.UnknownError{What: "tier", Known: plan.TierNames()})
+		return Tiers{}, nil
 	case 1:
 		if looksLikeMention(args[0].s) {
 			return fail("", &quota.UnknownError{What: "tier", Known: plan.TierNames()})

@@ -89,6 +89,19 @@ func (t Tier) Has(k Kind) bool {
 	return len(t.Limits[k]) > 0 || credits
 }
 
+// HasRolling reports whether the tier limits some kind over a rolling
+// span: reading its usage then needs what was sent, not counters alone.
+func (t Tier) HasRolling() bool {
+	for _, ls := range t.Limits {
+		for _, l := range ls {
+			if l.Rolling() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Limit returns the tier's limit for k in calendar window w, if it has one.
 func (t Tier) Limit(k Kind, w Window) (Limit, bool) {
 	for _, l := range t.Limits[k] {

@@ -102,10 +102,8 @@ func (s *Scheduler) dailyMessage(ctx context.Context, day quota.Period) (*messag
 // hasRolling reports whether any tier of plan has a rolling limit.
 func hasRolling(plan quota.Plan) bool {
 	for _, t := range plan.Tiers {
-		for _, ls := range t.Limits {
-			if slices.ContainsFunc(ls, quota.Limit.Rolling) {
-				return true
-			}
+		if t.HasRolling() {
+			return true
 		}
 	}
 	return false

@@ -18,9 +18,10 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // smallTeam logs a November in New York for four members: U01 on free,
-// over the monthly limit and at the daily one on the 26th; U02 on premium,
-// at 83% of the month's messages and over the day's InMails; U03 with a
-// few messages; U04 on premium, at 83% of the month's InMails.
+// over the monthly limit and at the daily one on the 26th, and at 90 of
+// 100 invitations over the last 7 days; U02 on premium, at 83% of the
+// month's messages and over the day's InMails; U03 with a few messages
+// and invitations; U04 on premium, at 83% of the month's InMails.
 func smallTeam(t *testing.T, e *env) {
 	t.Helper()
 	ny := e.loc
@@ -28,11 +29,15 @@ func smallTeam(t *testing.T, e *env) {
 	e.setTier("U04", "premium")
 	e.log(date(ny, 2026, 11, 2, 10, 0), "U01", quota.Message, 1000)
 	e.log(date(ny, 2026, 11, 3, 10, 0), "U04", quota.InMail, 250)
+	e.log(date(ny, 2026, 11, 5, 10, 0), "U01", quota.Invite, 100)
 	e.log(date(ny, 2026, 11, 10, 10, 0), "U01", quota.Message, 420)
 	e.log(date(ny, 2026, 11, 12, 10, 0), "U02", quota.Message, 1000)
 	e.log(date(ny, 2026, 11, 20, 10, 0), "U02", quota.Message, 210)
+	e.log(date(ny, 2026, 11, 20, 11, 0), "U01", quota.Invite, 50)
+	e.log(date(ny, 2026, 11, 24, 15, 0), "U03", quota.Invite, 12)
 	e.log(date(ny, 2026, 11, 26, 9, 0), "U01", quota.Message, 100)
 	e.log(date(ny, 2026, 11, 26, 10, 0), "U02", quota.Message, 40)
+	e.log(date(ny, 2026, 11, 26, 10, 30), "U01", quota.Invite, 40)
 	e.log(date(ny, 2026, 11, 26, 11, 0), "U02", quota.InMail, 25)
 	e.log(date(ny, 2026, 11, 26, 12, 0), "U03", quota.Message, 3)
 }

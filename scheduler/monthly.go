@@ -107,13 +107,14 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 	if len(rs) > 0 {
 		notes = append(notes, "Limits are those of each member's tier today.")
 		tableKinds := kindsIn(rs, kinds)
-		blocks = append(blocks, table(month, rs, tableKinds))
+		cols := columnsOf(rs, tableKinds)
+		blocks = append(blocks, table(month, rs, cols))
 		if len(rs) > MaxTableRows-1 {
 			notes = append(notes, fmt.Sprintf("The table shows the %d fullest of %s; `quotabot export` has every entry.",
 				MaxTableRows-1, members(len(rs))))
 		}
-		if len(tableKinds) > (MaxTableColumns-1)/3 {
-			notes = append(notes, fmt.Sprintf("The table shows %d kinds of %d.", (MaxTableColumns-1)/3, len(tableKinds)))
+		if len(cols) < len(tableKinds) {
+			notes = append(notes, fmt.Sprintf("The table shows %d kinds of %d.", len(cols), len(tableKinds)))
 		}
 		if c := chart(rs, tableKinds, names); c != nil {
 			blocks = append(blocks, c)
@@ -173,12 +174,50 @@ func kindsIn(rs []row, kinds []quota.Kind) []quota.Kind {
 	return out
 }
 
-// table is the per-member data table: the member, then for each kind what
-// they used, their limit and the share, as numbers so that Slack sorts the
-// columns numerically. At most MaxTableRows rows with the header, and
-// MaxTableColumns columns.
-func table(month quota.Period, rs []row, kinds []quota.Kind) *slack.DataTableBlock {
-	kinds = kinds[:min(len(kinds), (MaxTableColumns-1)/3)]
+// column is one kind in the table: what each member used, and, when
+// some member's tier limits the kind by the month, their limit and share.
+// A kind limited only over a rolling span (invitations) or paid in
+// credits has no monthly limit to hold a month against.
+type column struct {
+	kind    quota.Kind
+	limited bool
+}
+
+// width is how many of the table's columns c takes.
+func (c column) width() int {
+	if c.limited {
+		return 3
+	}
+	return 1
+}
+
+// columnsOf lays out kinds, in order, as long as they fit in
+// MaxTableColumns beside the member's.
+func columnsOf(rs []row, kinds []quota.Kind) []column {
+	var cols []column
+	room := MaxTableColumns - 1
+	for _, k := range kinds {
+		c := column{kind: k}
+		for _, r := range rs {
+			if ks, ok := kindOf(r.ms, k); ok && ks.HasLimit {
+				c.limited = true
+				break
+			}
+		}
+		if c.width() > room {
+			break
+		}
+		room -= c.width()
+		cols = append(cols, c)
+	}
+	return cols
+}
+
+// table is the per-member data table: the member, then for each column
+// what they used and, for a kind with monthly limits, their limit and the
+// share, as numbers so that Slack sorts the columns numerically. At most
+// MaxTableRows rows with the header.
+func table(month quota.Period, rs []row, cols []column) *slack.DataTableBlock {
 	caption := month.String() + " by member"
 	if len(rs) > MaxTableRows-1 {
 		caption = fmt.Sprintf("%s: the %d fullest of %s", month, MaxTableRows-1, members(len(rs)))
@@ -186,35 +225,43 @@ func table(month quota.Period, rs []row, kinds []quota.Kind) *slack.DataTableBlo
 	}
 	t := slack.NewDataTableBlock(caption, slack.DataTableBlockOptionBlockID("members")).WithPageSize(TablePageSize)
 	head := []slack.DataTableCell{slack.NewDataTableRawTextCell("Member")}
-	for _, k := range kinds {
-		one := blockkit.UpperFirst(k.Noun(1))
-		head = append(head,
-			slack.NewDataTableRawTextCell(blockkit.Title(k)),
-			slack.NewDataTableRawTextCell(one+" limit"),
-			slack.NewDataTableRawTextCell(one+" share"))
+	for _, c := range cols {
+		head = append(head, slack.NewDataTableRawTextCell(blockkit.Title(c.kind)))
+		if c.limited {
+			one := blockkit.UpperFirst(c.kind.Noun(1))
+			head = append(head, slack.NewDataTableRawTextCell(one+" limit"), slack.NewDataTableRawTextCell(one+" share"))
+		}
 	}
 	t.AddRow(head...)
 	for _, r := range rs {
 		cells := []slack.DataTableCell{slack.NewDataTableRichTextCell(
 			slack.NewRichTextSection(slack.NewRichTextSectionUserElement(r.ms.Member.ID, nil)))}
-		for _, k := range kinds {
-			ks, ok := kindOf(r.ms, k)
-			switch {
-			case !ok:
-				cells = append(cells, dash(), dash(), dash())
-			case ks.HasLimit:
-				share := dash()
-				if ks.Limit.Max > 0 {
-					share = slack.NewDataTableRawNumberCell(math.Round(ks.Share()*1000) / 10).WithText(percent(ks.Share()))
-				}
-				cells = append(cells, number(ks.Used), number(ks.Limit.Max), share)
-			default:
-				cells = append(cells, number(ks.Used), slack.NewDataTableRawNumberCell(0).WithText("none"), dash())
-			}
+		for _, c := range cols {
+			cells = append(cells, memberCells(r.ms, c)...)
 		}
 		t.AddRow(cells...)
 	}
 	return t
+}
+
+// memberCells is a member's cells in column c.
+func memberCells(ms quota.MemberSummary, c column) []slack.DataTableCell {
+	ks, ok := kindOf(ms, c.kind)
+	switch {
+	case !c.limited && !ok:
+		return []slack.DataTableCell{dash()}
+	case !c.limited:
+		return []slack.DataTableCell{number(ks.Used)}
+	case !ok:
+		return []slack.DataTableCell{dash(), dash(), dash()}
+	case ks.HasLimit:
+		share := dash()
+		if ks.Limit.Max > 0 {
+			share = slack.NewDataTableRawNumberCell(math.Round(ks.Share()*1000) / 10).WithText(percent(ks.Share()))
+		}
+		return []slack.DataTableCell{number(ks.Used), number(ks.Limit.Max), share}
+	}
+	return []slack.DataTableCell{number(ks.Used), slack.NewDataTableRawNumberCell(0).WithText("none"), dash()}
 }
 
 func kindOf(ms quota.MemberSummary, k quota.Kind) (quota.KindSummary, bool) {

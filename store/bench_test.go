@@ -145,3 +145,23 @@ func BenchmarkMonthlySummary(b *testing.B) {
 	}
 	b.ReportMetric(float64(entries), "entries")
 }
+
+// BenchmarkLogFrozenClock logs with a clock that reads one instant
+// throughout, as a stalled or coarse clock does: each entry takes the
+// next free nanosecond, and finding it must not mean probing every entry
+// already at that instant (which made this quadratic). Compare ns/op with
+// BenchmarkLog's members=1.
+func BenchmarkLogFrozenClock(b *testing.B) {
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	l := mustOpen(b, "", store.Options{Now: func() time.Time { return at }})
+	ctx := context.Background()
+	b.SetParallelism(benchClients / max(1, runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := l.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.Message, Count: 1}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

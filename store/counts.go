@@ -21,7 +21,11 @@ import (
 type counterCache struct {
 	mu  sync.RWMutex
 	seq uint64 // merges and resets so far
-	m   map[string]cachedCount
+	// started is seq, or one more while the writer commits a batch it has
+	// not merged yet (committing): Badger may then hold what the cache
+	// does not.
+	started uint64
+	m       map[string]cachedCount
 }
 
 type cachedCount struct {
@@ -52,6 +56,35 @@ func (c *counterCache) read(f func(count func(key []byte) (int, error)) error) e
 		}
 		return v.n, nil
 	})
+}
+
+// quiet returns the version of the cache and whether Badger holds no
+// more than it: no commit is under way.
+func (c *counterCache) quiet() (uint64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.seq, c.started == c.seq
+}
+
+// readQuiet is read, but fails with errNotCached unless the cache is
+// still at version seq with no commit under way. A reader that took seq
+// from quiet, then opened a Badger transaction, then calls readQuiet from
+// inside it, knows its transaction saw exactly what the cache holds: a
+// commit begun in between would have moved started.
+func (c *counterCache) readQuiet(seq uint64, f func(count func(key []byte) (int, error)) error) error {
+	return c.read(func(count func([]byte) (int, error)) error {
+		if c.seq != seq || c.started != seq {
+			return errNotCached
+		}
+		return f(count)
+	})
+}
+
+// committing is the writer's, before it commits a batch.
+func (c *counterCache) committing() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.started++
 }
 
 // get returns one counter, if cached.
@@ -93,6 +126,7 @@ func (c *counterCache) merge(now time.Time, counts map[string]cachedCount) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
+	c.started = c.seq
 	c.room(len(counts), now)
 	for k, v := range counts {
 		c.m[k] = v
@@ -105,6 +139,7 @@ func (c *counterCache) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
+	c.started = c.seq
 	clear(c.m)
 }
 

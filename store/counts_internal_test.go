@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -89,5 +90,54 @@ func TestCounterCacheFillBound(t *testing.T) {
 	c.fill(c.version(), now, team)
 	if got := c.len(); got > maxCachedCounts {
 		t.Errorf("after a fill of %d: %d cached, want at most %d", len(team), got, maxCachedCounts)
+	}
+}
+
+// TestCounterCacheQuiet: a reader that took the version while no commit
+// was under way reads through readQuiet only if no commit began since,
+// finished or not, and no reset came.
+func TestCounterCacheQuiet(t *testing.T) {
+	t.Parallel()
+	c := newCounterCache()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	c.merge(now, map[string]cachedCount{"a": {n: 1, end: now.Add(time.Hour).UnixNano()}})
+	read := func(seq uint64) (int, error) {
+		var n int
+		err := c.readQuiet(seq, func(count func([]byte) (int, error)) (err error) {
+			n, err = count([]byte("a"))
+			return err
+		})
+		return n, err
+	}
+
+	seq, ok := c.quiet()
+	if !ok {
+		t.Fatal("quiet after a merge: got a commit under way")
+	}
+	if n, err := read(seq); n != 1 || err != nil {
+		t.Errorf("read at the version taken: got %d, %v; want 1", n, err)
+	}
+
+	c.committing()
+	if _, ok := c.quiet(); ok {
+		t.Error("quiet while committing: got no commit under way")
+	}
+	if _, err := read(seq); !errors.Is(err, errNotCached) {
+		t.Errorf("read while a commit is under way: got %v, want errNotCached", err)
+	}
+	c.merge(now, map[string]cachedCount{"a": {n: 2, end: now.Add(time.Hour).UnixNano()}})
+	if _, err := read(seq); !errors.Is(err, errNotCached) {
+		t.Errorf("read at a version a commit moved past: got %v, want errNotCached", err)
+	}
+	seq, ok = c.quiet()
+	if n, err := read(seq); !ok || n != 2 || err != nil {
+		t.Errorf("read at the new version: got %d, %v (quiet %v); want 2", n, err, ok)
+	}
+
+	c.committing()
+	c.reset() // the commit failed
+	seq, ok = c.quiet()
+	if _, err := read(seq); !ok || !errors.Is(err, errNotCached) {
+		t.Errorf("after a failed commit: got quiet %v and %v, want quiet and nothing cached", ok, err)
 	}
 }

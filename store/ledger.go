@@ -74,9 +74,14 @@ type Ledger struct {
 	// broken holds the error of a commit that failed; from then on the
 	// ledger takes no writes (see commit).
 	broken   atomic.Pointer[error]
-	lastNano int64  // writer-owned: the newest entry's nanos
-	lastNow  int64  // writer-owned: the clock when it last dated an entry
-	seq      uint64 // writer-owned: the newest entry's Seq
+	lastNano int64 // writer-owned: the newest entry's nanos
+	lastNow  int64 // writer-owned: the clock when it last dated an entry
+	// takenFrom and takenTo are writer-owned: every nanos in [takenFrom,
+	// takenTo) is known taken, so a clock that keeps reading one instant
+	// (or reads again over a stretch it already filled) does not probe
+	// every entry there anew (newEntryNanos).
+	takenFrom, takenTo int64
+	seq                uint64 // writer-owned: the newest entry's Seq
 	// clockBack counts the times the clock read earlier than it had.
 	clockBack atomic.Int64
 	// damaged holds a *DamageError once a check of the running store
@@ -525,7 +530,10 @@ func (l *Ledger) SetTier(ctx context.Context, req SetTierRequest) (quota.Member,
 }
 
 // Usage returns the member's standing now, for every kind of their tier.
-// It is read from the counter cache when that holds every counter needed.
+// Its counters are read from the counter cache when that holds every one
+// needed; what was sent over a rolling span is read from the rolling
+// index in a transaction that sees what the cache holds (readQuiet), so
+// the two agree to the entry.
 func (l *Ledger) Usage(ctx context.Context, member string) (quota.Usage, error) {
 	m, err := l.Member(ctx, member)
 	if err != nil {
@@ -533,13 +541,27 @@ func (l *Ledger) Usage(ctx context.Context, member string) (quota.Usage, error) 
 	}
 	now := l.Now()
 	var u quota.Usage
-	err = l.counts.read(func(count func([]byte) (int, error)) error {
-		// What was sent over a rolling span is not cached.
-		u, err = l.usage(m, now, count, func(quota.Kind, time.Time) ([]quota.Sent, error) { return nil, errNotCached })
-		return err
-	})
-	if err == nil {
-		return u, nil
+	if !l.plan.Tier(m.Tier).HasRolling() {
+		err = l.counts.read(func(count func([]byte) (int, error)) error {
+			u, err = l.usage(m, now, count, nil)
+			return err
+		})
+		if err == nil {
+			return u, nil
+		}
+	} else if seq, ok := l.counts.quiet(); ok {
+		err = l.db.View(func(txn *badger.Txn) error {
+			return l.counts.readQuiet(seq, func(count func([]byte) (int, error)) error {
+				u, err = l.usage(m, now, count, l.sentIn(txn, m.ID))
+				return err
+			})
+		})
+		if err == nil {
+			return u, nil
+		}
+		if !errors.Is(err, errNotCached) {
+			return quota.Usage{}, fmt.Errorf("usage of %s: %w", member, err)
+		}
 	}
 	seq := l.counts.version()
 	err = l.db.View(func(txn *badger.Txn) error {

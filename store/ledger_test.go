@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,8 +70,8 @@ func TestLogAndUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Kinds) != 1 || u.Kinds[0].Kind != quota.Message {
-		t.Fatalf("free tier kinds: got %+v, want only message", u.Kinds)
+	if len(u.Kinds) != 2 || u.Kinds[0].Kind != quota.Message || u.Kinds[1].Kind != quota.Invite {
+		t.Fatalf("free tier kinds: got %+v, want message and invite", u.Kinds)
 	}
 
 	// The next day the daily window is fresh, the month is not.
@@ -113,8 +114,8 @@ func TestLogRefusals(t *testing.T) {
 	}
 	var nk *quota.NoKindError
 	_, err := l.Log(ctx, store.LogRequest{Member: "U1", Kind: quota.InMail, Count: 1})
-	if !errors.As(err, &nk) || nk.Tier != "free" || len(nk.Tiers) != 1 || nk.Tiers[0] != "premium" {
-		t.Errorf("NoKindError: got %#v, want tier free, tiers [premium]", err)
+	if !errors.As(err, &nk) || nk.Tier != "free" || !slices.Equal(nk.Tiers, []string{"premium", "business", "career", "recruiter_lite", "sales_navigator"}) {
+		t.Errorf("NoKindError: got %#v, want tier free, premium first and the credit tiers after", err)
 	}
 	if h, _ := l.History(ctx, "U1", 10); len(h) != 0 {
 		t.Errorf("history after refusals: got %d entries, want 0", len(h))

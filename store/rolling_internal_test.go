@@ -313,7 +313,10 @@ func TestRollingUpgrade(t *testing.T) {
 	want, dir := preRolling(t)
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	logs := &testutil.SyncBuffer{}
-	opts := Options{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	// The fixture's answers were given under the plan of its day, the
+	// article's free and premium; today's built-in plan adds invitations,
+	// read last below.
+	opts := Options{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(logs, nil)), Plan: articlePlan(t)}
 	l := openModelLedger(t, dir, opts)
 	if !bytes.Contains([]byte(logs.String()), []byte("built the rolling index")) {
 		t.Errorf("no word of building the index in the log:\n%s", logs.String())
@@ -354,6 +357,43 @@ func TestRollingUpgrade(t *testing.T) {
 		t.Errorf("the second open built the index again:\n%s", logs2.String())
 	}
 	mustCheck(t, l, "after reopening")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Under today's built-in plan every kind the fixture counted reads the
+	// same, and invitations, never logged, stand at none.
+	opts.Plan = quota.Plan{}
+	l = openModelLedger(t, dir, opts)
+	for i, m := range []string{"U1", "U2", "U3"} {
+		u, err := l.Usage(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, ok := u.Kind(quota.Invite)
+		u.Kinds = slices.DeleteFunc(u.Kinds, func(ku quota.KindUsage) bool { return ku.Kind == quota.Invite })
+		gotJSON, _ := json.Marshal(u)
+		wantJSON, _ := json.Marshal(want.Usage[i])
+		if !bytes.Equal(gotJSON, wantJSON) || !ok || len(inv.Rolling) != 1 || inv.Rolling[0].Used != 0 {
+			t.Errorf("%s under the built-in plan:\ngot  %s and invitations %+v\nwant %s and no invitations used", m, gotJSON, inv, wantJSON)
+		}
+	}
+}
+
+// articlePlan is the built-in plan before invitations and paid tiers: the
+// article's free and premium.
+func articlePlan(t *testing.T) quota.Plan {
+	t.Helper()
+	builtin := quota.DefaultTiers()
+	tiers := map[string]quota.Tier{"free": builtin["free"], "premium": builtin["premium"]}
+	for _, tier := range tiers {
+		delete(tier.Limits, quota.Invite)
+	}
+	p, err := quota.NewPlan(tiers, "free")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // checkSentExact holds what l reads was sent over rolling spans to

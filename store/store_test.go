@@ -207,7 +207,7 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("1 November: got %+v", nov)
 	}
 	up := nov.Members[1]
-	if up.Member.ID != "UP" || len(up.Kinds) != 2 || up.Kinds[1].Kind != quota.InMail || up.Kinds[1].Standing() != quota.Reached || up.Kinds[1].Over() != 0 {
+	if up.Member.ID != "UP" || len(up.Kinds) != 3 || up.Kinds[1].Kind != quota.InMail || up.Kinds[1].Standing() != quota.Reached || up.Kinds[1].Over() != 0 {
 		t.Errorf("1 November UP: got %+v, want inmail reached, not over", up)
 	}
 }

@@ -208,6 +208,7 @@ func (l *Ledger) commit(txn *badger.Txn, prev *batchState, batch []*op) (*badger
 	var next *badger.Txn
 	if failed == nil {
 		next = l.db.NewTransaction(true)
+		l.counts.committing()
 		if failed = l.commitTxn(txn); failed != nil {
 			// Badger can fail a commit after its writes reached the
 			// memtable (a failed WAL sync), so what the store holds
@@ -411,6 +412,10 @@ func (l *Ledger) newEntryNanos(txn *badger.Txn, b *batchState, now time.Time) (i
 		l.lastNano = at
 		return at, nil
 	}
+	from := at
+	if l.takenFrom <= at && at < l.takenTo {
+		from, at = l.takenFrom, l.takenTo
+	}
 	for {
 		_, taken, err := l.entryAt(txn, b, at)
 		if err != nil {
@@ -420,6 +425,7 @@ func (l *Ledger) newEntryNanos(txn *badger.Txn, b *batchState, now time.Time) (i
 			// lastNano bounds the nanos taken, not the dates: the next
 			// reading past it must not take this one again.
 			l.lastNano = max(l.lastNano, at)
+			l.takenFrom, l.takenTo = from, at+1
 			return at, nil
 		}
 		at++

@@ -159,6 +159,10 @@ func Refundable(moves []CreditMove, now time.Time) int {
 	return max(0, n)
 }
 
+// ReadsSent reports whether reading usage under t needs what was sent,
+// not counters alone: for a rolling limit, or for a credit balance.
+func (t Tier) ReadsSent() bool { return t.HasRolling() || len(t.Credits) > 0 }
+
 // CheckRefund says whether a member on tier t whose balance of k is b
 // (nil: t does not pay for k in credits) may be given count credits back:
 // nil, or a *RefundError.

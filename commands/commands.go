@@ -155,6 +155,8 @@ func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, err
 		return h.logSend(ctx, req.UserID, c, slashKey(req))
 	case Undo:
 		return h.undo(ctx, req.UserID, "", slashKey(req))
+	case Refund:
+		return h.refund(ctx, req.UserID, c, slashKey(req))
 	case Show:
 		return h.show(ctx, req.UserID, c.Member)
 	case Team:
@@ -224,7 +226,7 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	if err != nil {
 		return Reply{}, err
 	}
-	took := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
+	took := blockkit.EntryWhat(e)
 	text := fmt.Sprintf("Took back %s logged %s.", took, blockkit.PlainDate(e.At.In(h.ledger.Location())))
 	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, blockkit.DateToken(e.At.In(h.ledger.Location()))))}
 	u, err := h.ledger.Usage(ctx, user)
@@ -412,7 +414,7 @@ func (h *Handler) history(ctx context.Context, user string) (Reply, error) {
 		// Entries come back in UTC; the fallback should read in the
 		// workspace's zone like every other time the bot shows.
 		e.At = e.At.In(loc)
-		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
+		what := blockkit.EntryWhat(e)
 		line := fmt.Sprintf("• %s · *%s*", blockkit.DateToken(e.At), what)
 		text := fmt.Sprintf("%s: %s", blockkit.PlainDate(e.At), what)
 		if e.Note != "" {
@@ -519,7 +521,8 @@ func (h *Handler) help(c Help) Reply {
 		"`/logsend 3 inmail` 3 InMails, on a tier with InMail (`/quota tier premium`)\n" +
 		"`/logsend 12 invite` 12 connection invitations, counted over the last 7 days\n" +
 		"`/logsend inmail 3 follow-ups to Acme` with a note (name the kind before a note)\n" +
-		"`/logsend undo` take back your last entry of the last 24 hours"
+		"`/logsend undo` take back your last entry of the last 24 hours\n" +
+		"`/logsend refund 2 inmail` give back 2 InMail credits for replies, on a tier with InMail credits"
 	quotaHelp := "*See what is left*\n" +
 		"`/quota` your remaining sends, today and this month, and when each resets\n" +
 		"`/quota @someone` someone else's\n" +
@@ -536,6 +539,7 @@ func (h *Handler) help(c Help) Reply {
 	}
 	blocks = append(blocks, blockkit.Section(logHelp), blockkit.Section(quotaHelp), blockkit.Context(facts))
 	text := introText + "Log sends with `/logsend [count] [kind] [note]` or take one back with `/logsend undo`; " +
+		"give credits back for replies with `/logsend refund 2 inmail`; " +
 		"see what is left with `/quota`, `/quota @someone` or `/quota team`; `/quota history`; `/quota tier premium`. " + facts
 	return Reply{Text: text, Blocks: blocks}
 }

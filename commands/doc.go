@@ -14,6 +14,9 @@
 //	/logsend [count] [kind] [note]   record sends that already happened
 //	/logsend [kind] [count] [note]   the kind first is accepted too
 //	/logsend undo                    take back your last entry (last 24 hours)
+//	/logsend refund [count] KIND     give credits back (a credit kind; at most
+//	                                 what was spent in the last 90 days, less
+//	                                 what was given back)
 //	/logsend help
 //
 //	/quota                           your standing: per kind, a bar per window,

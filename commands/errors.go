@@ -48,6 +48,9 @@ func Explain(err error) (string, bool) {
 	}
 	var unknown *quota.UnknownError
 	var noKind *quota.NoKindError
+	if words, ok := explainRefund(err); ok {
+		return words, true
+	}
 	switch {
 	case err == nil:
 		return "", true
@@ -161,7 +164,8 @@ func (h *Handler) usage(command string) string {
 			names[i] = string(k)
 		}
 		return fmt.Sprintf("Usage: `/logsend [count] [kind] [note]`, for example `/logsend 5` or "+
-			"`/logsend 5 message intro to Acme`. A count is a whole number from %d to %d; kinds: %s. `/logsend undo` takes back your last entry.",
+			"`/logsend 5 message intro to Acme`. A count is a whole number from %d to %d; kinds: %s. `/logsend undo` takes back your last entry; "+
+			"`/logsend refund 2 inmail` gives back InMail credits.",
 			quota.MinCount, quota.MaxCount, strings.Join(names, ", "))
 	case "/quota":
 		return "Usage: `/quota` · `/quota @someone` · `/quota team` · `/quota tier premium` · `/quota tier @someone premium` · `/quota history` · `/quota help`"

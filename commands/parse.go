@@ -152,6 +152,8 @@ func ParseLogsend(plan quota.Plan, text string) (Command, error) {
 		return Undo{}, nil
 	case "help":
 		return Help{Command: "/logsend"}, nil
+	case "refund":
+		return parseRefund(plan, toks[1:], fail)
 	}
 
 	cmd := Log{Count: 1, Kind: kinds[0]}

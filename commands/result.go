@@ -72,7 +72,7 @@ func (h *Handler) result(ctx context.Context, command, user, text string, cmd Co
 // succeeded.
 func changed(cmd Command, user string) []string {
 	switch c := cmd.(type) {
-	case Log, Undo:
+	case Log, Undo, Refund:
 		return []string{user}
 	case SetTier:
 		if c.Member != "" {

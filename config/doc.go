@@ -42,6 +42,16 @@
 // kind name adds a kind, such as invite above. Names are lower case: a-z,
 // 0-9, _ and -, starting with a letter.
 //
+// A kind may be paid for in credits, as LinkedIn's paid plans pay for
+// InMail, instead of or beside windows: credits is the grant each month,
+// bank the most that banks (at least the grant), renews the day of the
+// month the grant comes (1 to 31, default the 1st):
+//
+//	tiers:
+//	  navigator:
+//	    message: {day: 150, month: 2500}
+//	    inmail: {credits: 50, bank: 150, renews: 1}
+//
 // YAML anchors, aliases and merge keys work, which saves repeating limits:
 //
 //	tiers:

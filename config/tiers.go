@@ -46,7 +46,16 @@ func (t tiers) addTo(all map[string]quota.Tier) {
 		tier := quota.Tier{Name: string(name), Limits: make(map[quota.Kind][]quota.Limit, len(ks))}
 		for k, ws := range ks {
 			for w, max := range ws {
+				if w.credit != "" {
+					continue
+				}
 				tier.Limits[quota.Kind(k)] = append(tier.Limits[quota.Kind(k)], quota.Limit{Window: w.cal, Span: w.span, Max: int(*max)})
+			}
+			if c, ok := ws.credits(); ok {
+				if tier.Credits == nil {
+					tier.Credits = map[quota.Kind]quota.Credits{}
+				}
+				tier.Credits[quota.Kind(k)] = c
 			}
 		}
 		all[string(name)] = tier
@@ -92,7 +101,10 @@ func (w *windows) UnmarshalYAML(unmarshal func(any) error) error {
 	if _, at := firstEmpty(n, *w, func(k window) string { return k.name }, func(v *limit) bool { return v == nil }); at != nil {
 		return errAt(at, "want a whole number from 0 to %d, got nothing", MaxLimit)
 	}
-	return w.sameSpan(n)
+	if err := w.sameSpan(n); err != nil {
+		return err
+	}
+	return w.checkCredits(n)
 }
 
 // sameSpan refuses one window written two ways, such as 7d and 168h: the
@@ -187,25 +199,33 @@ func columnOf(n ast.Node) int {
 }
 
 // window is a key of windows: a calendar window or a rolling span, and the
-// name it is written with. Keyed by that name, 7d and 168h stay two keys
-// until sameSpan sees that they are one window.
+// name it is written with, or one of a credit kind's keys (credit, see
+// credits.go). Keyed by that name, 7d and 168h stay two keys until
+// sameSpan sees that they are one window.
 type window struct {
-	name string
-	cal  quota.Window
-	span time.Duration
+	name   string
+	cal    quota.Window
+	span   time.Duration
+	credit string
 }
 
-func (w window) sameAs(o window) bool { return w.cal == o.cal && w.span == o.span }
+func (w window) sameAs(o window) bool {
+	return w.cal == o.cal && w.span == o.span && w.credit == o.credit
+}
 
 func (w *window) UnmarshalYAML(n ast.Node) error {
 	s, _ := keyName(n)
+	if slices.Contains(creditKeys, s) {
+		*w = window{name: s, credit: s}
+		return nil
+	}
 	if win, err := quota.ParseWindow(s); err == nil {
 		*w = window{name: s, cal: win}
 		return nil
 	}
 	if s == "" || s[0] < '0' || s[0] > '9' {
 		reason := fmt.Sprintf("unknown window %q (want day, week or month)", s)
-		if c := quota.Closest(s, []string{"day", "week", "month"}); c != "" {
+		if c := quota.Closest(s, append([]string{"day", "week", "month"}, creditKeys...)); c != "" {
 			reason += fmt.Sprintf("; did you mean %q?", c)
 		}
 		return errAt(n, "%s", reason)

@@ -72,8 +72,8 @@ func readActivity(ctx context.Context, l *store.Ledger, member string, now time.
 		byKey[days[i].period.Key()] = &days[i]
 	}
 	for _, e := range es {
-		if !e.Stands() {
-			continue
+		if !e.Stands() || e.Refund {
+			continue // a refund gives credits back; it sent nothing
 		}
 		if d := byKey[quota.Day.Period(e.At, loc).Key()]; d != nil {
 			d.counts[e.Kind] += e.Count

@@ -412,6 +412,7 @@ func TestGoldens(t *testing.T) {
 			e.clock.Set(thursday(t))
 		}},
 		{"admin_500", "UADMIN", func(e *env) { bigTeam(t, e.ledger, 500) }},
+		{"credits", "U1", func(e *env) { salesNavigator(t, e) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -420,6 +421,26 @@ func TestGoldens(t *testing.T) {
 			golden(t, tc.name, e.publish(tc.user))
 		})
 	}
+}
+
+// salesNavigator puts U1 on sales_navigator since 10 September, so the
+// bank is full, with InMails spent and one given back, invitations over
+// the week and messages today.
+func salesNavigator(t *testing.T, e *env) {
+	now := e.clock.Now()
+	e.clock.Set(time.Date(2026, 9, 10, 9, 0, 0, 0, now.Location()))
+	e.setTier("U1", "sales_navigator")
+	e.clock.Set(now.AddDate(0, 0, -6))
+	e.log("U1", quota.InMail, 3, "")
+	e.log("U1", quota.Invite, 60, "")
+	e.clock.Set(now.AddDate(0, 0, -1))
+	if _, err := e.ledger.Log(context.Background(), store.LogRequest{Member: "U1", Kind: quota.InMail, Count: 1, Refund: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.log("U1", quota.Invite, 25, "")
+	e.clock.Set(now.Add(-time.Hour))
+	e.log("U1", quota.Message, 40, "")
+	e.clock.Set(now)
 }
 
 // TestAdminCheckFails: when Slack cannot say whether the member is an

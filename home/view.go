@@ -157,7 +157,7 @@ func entryBlocks(es []quota.Entry, now time.Time) []slack.Block {
 	blocks := []slack.Block{blockkit.Section("*Last entries*, newest first")}
 	for _, e := range shown {
 		at := blockkit.DateToken(e.At.In(now.Location()))
-		what := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
+		what := blockkit.EntryWhat(e)
 		line := fmt.Sprintf("%s · *%s*", at, what)
 		if e.Note != "" {
 			line += " · " + blockkit.Escape(blockkit.Clip(e.Note, 100))

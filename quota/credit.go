@@ -139,12 +139,15 @@ func CreditsAt(c Credits, start time.Time, moves []CreditMove, now time.Time, lo
 }
 
 // Refundable is the most a refund may give back at now: what was spent
-// over the last RefundDays days, less what was refunded over them.
+// over the last RefundDays days, less what was refunded over them. A move
+// dated after now counts: two entries logged in one nanosecond are dated
+// a nanosecond apart, and a clock that stepped back dates them ahead of
+// it; either way they happened.
 func Refundable(moves []CreditMove, now time.Time) int {
 	from := now.Add(-RefundDays * 24 * time.Hour)
 	n := 0
 	for _, m := range moves {
-		if !m.At.After(from) || m.At.After(now) {
+		if !m.At.After(from) {
 			continue
 		}
 		if m.Refund {
@@ -154,4 +157,21 @@ func Refundable(moves []CreditMove, now time.Time) int {
 		}
 	}
 	return max(0, n)
+}
+
+// ReadsSent reports whether reading usage under t needs what was sent,
+// not counters alone: for a rolling limit, or for a credit balance.
+func (t Tier) ReadsSent() bool { return t.HasRolling() || len(t.Credits) > 0 }
+
+// CheckRefund says whether a member on tier t whose balance of k is b
+// (nil: t does not pay for k in credits) may be given count credits back:
+// nil, or a *RefundError.
+func (t Tier) CheckRefund(k Kind, count int, b *CreditBalance) error {
+	if b == nil {
+		return &RefundError{Tier: t.Name, Kind: k, Count: count, NoCredits: true}
+	}
+	if count > b.Refundable {
+		return &RefundError{Tier: t.Name, Kind: k, Count: count, Refundable: b.Refundable}
+	}
+	return nil
 }

@@ -76,3 +76,38 @@ func (e *NoKindError) Error() string {
 
 // Is makes errors.Is(err, ErrNoKind) work.
 func (e *NoKindError) Is(target error) bool { return target == ErrNoKind }
+
+// ErrNoCredits: a refund of a kind the member's tier does not pay for in
+// credits. ErrRefundTooMuch: a refund above what may be given back; the
+// error is a *RefundError saying how much may.
+var (
+	ErrNoCredits     = errors.New("kind is not paid in credits")
+	ErrRefundTooMuch = errors.New("refund above what was spent")
+)
+
+// RefundError says a refund was refused: the kind is not a credit kind on
+// the member's tier (ErrNoCredits), or Count is above Refundable, what was
+// spent over the last RefundDays days less what was refunded
+// (ErrRefundTooMuch).
+type RefundError struct {
+	Tier       string
+	Kind       Kind
+	Count      int
+	Refundable int
+	NoCredits  bool
+}
+
+func (e *RefundError) Error() string {
+	if e.NoCredits {
+		return fmt.Sprintf("tier %s does not pay for %s in credits", e.Tier, e.Kind)
+	}
+	return fmt.Sprintf("refund of %d %s: at most %d may be given back", e.Count, e.Kind, e.Refundable)
+}
+
+// Is makes errors.Is(err, ErrNoCredits) and ErrRefundTooMuch work.
+func (e *RefundError) Is(target error) bool {
+	if e.NoCredits {
+		return target == ErrNoCredits
+	}
+	return target == ErrRefundTooMuch
+}

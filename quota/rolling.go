@@ -3,10 +3,13 @@ package quota
 import "time"
 
 // Sent is one standing entry as a rolling window counts it: when it was
-// logged and how many it counts.
+// logged and how many it counts. A refund (credits given back) is read
+// with the sends so that a credit balance comes from the same read; no
+// window counts it: it is not an unsent message.
 type Sent struct {
-	At    time.Time
-	Count int
+	At     time.Time
+	Count  int
+	Refund bool
 }
 
 // RollingUsage is how much of a rolling limit (so many over the last span,
@@ -35,7 +38,7 @@ func Rolling(span time.Duration, limit int, sent []Sent, now time.Time) RollingU
 	var oldest time.Time
 	for _, s := range sent {
 		free := s.At.Add(span)
-		if !free.After(now) {
+		if s.Refund || !free.After(now) {
 			continue
 		}
 		r.Used += s.Count
@@ -49,7 +52,7 @@ func Rolling(span time.Duration, limit int, sent []Sent, now time.Time) RollingU
 	r.NextFree = ceilMinute(oldest)
 	for _, s := range sent {
 		free := s.At.Add(span)
-		if free.After(now) && !free.After(r.NextFree) {
+		if !s.Refund && free.After(now) && !free.After(r.NextFree) {
 			r.Freeing += s.Count
 		}
 	}

@@ -138,6 +138,9 @@ func (p Plan) Usage(m Member, now time.Time, loc *time.Location, count func(Kind
 			sentK = func(since time.Time) ([]Sent, error) { return sent(k, since) }
 		}
 		ku, err := tier.Usage(k, now, loc, func(pd Period) (int, error) { return count(k, pd) }, sentK)
+		if err == nil {
+			ku.Credits, err = tier.Balance(k, m.TierStart(), now, loc, sentK)
+		}
 		if err != nil {
 			return Usage{}, err
 		}
@@ -185,6 +188,34 @@ func (t Tier) Usage(k Kind, now time.Time, loc *time.Location, count func(Period
 		}
 	}
 	return ku, nil
+}
+
+// Balance is the credit balance of kind k under t at now for a member who
+// began on t at start, or nil when t does not pay for k in credits. sent
+// gives the member's standing entries of k, refunds included, dated at or
+// after an instant (as for Usage); it is asked from start, since the
+// moves before that were made under another tier.
+func (t Tier) Balance(k Kind, start, now time.Time, loc *time.Location, sent func(time.Time) ([]Sent, error)) (*CreditBalance, error) {
+	c, ok := t.Credits[k]
+	if !ok {
+		return nil, nil
+	}
+	if sent == nil {
+		return nil, fmt.Errorf("credits of %s: nothing to read what was spent", k)
+	}
+	if start.IsZero() {
+		start = now // a member not yet enrolled starts now, with one grant
+	}
+	ss, err := sent(start)
+	if err != nil {
+		return nil, err
+	}
+	moves := make([]CreditMove, len(ss))
+	for i, s := range ss {
+		moves[i] = CreditMove(s)
+	}
+	b := CreditsAt(c, start, moves, now, loc)
+	return &b, nil
 }
 
 // MemberSummary is m's use over a period of window w under p, from what m

@@ -14,6 +14,15 @@ type Member struct {
 	TierSetAt time.Time // when; zero when it is the default
 }
 
+// TierStart is when the member began on their tier: when it was last set,
+// or when they enrolled on the default. Credits count from then.
+func (m Member) TierStart() time.Time {
+	if !m.TierSetAt.IsZero() {
+		return m.TierSetAt
+	}
+	return m.Enrolled
+}
+
 // Entry is one logged batch of sends.
 type Entry struct {
 	// ID is unique and sorts by time; it is what an Undo button names.
@@ -25,6 +34,9 @@ type Entry struct {
 	Note   string
 	// Undone is when the entry was taken back; zero if it stands.
 	Undone time.Time
+	// Refund marks credits given back (/logsend refund): not a send, so
+	// no window counts it and export leaves it out.
+	Refund bool
 }
 
 // Stands reports whether the entry still counts.
@@ -65,12 +77,18 @@ type KindUsage struct {
 	Kind    Kind
 	Windows []WindowUsage // calendar windows, shortest first
 	Rolling []RollingUsage
+	// Credits is the balance when the tier pays for the kind in credits;
+	// nil otherwise.
+	Credits *CreditBalance
 }
 
 // Left is what the member can still send now: the least left over all
-// windows, calendar and rolling.
+// windows, calendar and rolling, and the credit balance.
 func (k KindUsage) Left() int {
 	left := -1
+	if k.Credits != nil {
+		left = max(0, k.Credits.Balance)
+	}
 	for _, w := range k.Windows {
 		if left < 0 || w.Left() < left {
 			left = w.Left()

@@ -170,6 +170,9 @@ func checkEntries(ctx context.Context, txn *badger.Txn, loc *time.Location, memb
 // recountEntry adds a standing entry to the counters of every window
 // period it falls in, cut in loc, as the writer's addCounts does.
 func recountEntry(counts map[string]int, at int64, r entryRecord, loc *time.Location) {
+	if r.Refund {
+		return // not a send: no counter holds it
+	}
 	for _, w := range quota.Windows {
 		counts[string(counterKey(w.Period(time.Unix(0, at), loc), r.Member, r.Kind))] += r.Count
 	}

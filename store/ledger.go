@@ -399,6 +399,10 @@ type LogRequest struct {
 	// (a redelivered Slack command carries the same trigger_id) records
 	// nothing and returns the first one's entry. Empty means no key.
 	Key string
+	// Refund gives Count credits of Kind back rather than recording
+	// sends: refused unless the member's tier pays for Kind in credits,
+	// and above what may be given back (*quota.RefundError).
+	Refund bool
 }
 
 // LogResult is what a Log did.
@@ -537,7 +541,7 @@ func (l *Ledger) Usage(ctx context.Context, member string) (quota.Usage, error) 
 	}
 	now := l.Now()
 	var u quota.Usage
-	if !l.plan.Tier(m.Tier).HasRolling() {
+	if !l.plan.Tier(m.Tier).ReadsSent() {
 		err = l.counts.read(func(count func([]byte) (int, error)) error {
 			u, err = l.usage(m, now, count, nil)
 			return err

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -36,6 +38,27 @@ func rollingKey(member string, k quota.Kind, at int64) []byte {
 	return binary.BigEndian.AppendUint64(rollingPrefix(member, k), uint64(at))
 }
 
+// rollingValue is an entry's value in the rolling index: its count, made
+// negative for a refund, so that the scan that reads sends for a rolling
+// window reads the credits given back with them, and tells them apart.
+// Every value written before refunds is positive.
+func rollingValue(r entryRecord) []byte {
+	if r.Refund {
+		return countValue(-r.Count)
+	}
+	return countValue(r.Count)
+}
+
+// sentOf reads a rolling index value as the entry it stands for.
+func sentOf(at int64, n int) quota.Sent {
+	return quota.Sent{At: time.Unix(0, at).UTC(), Count: max(n, -n), Refund: n < 0}
+}
+
+// recordSent is an entry as the rolling index reads it.
+func recordSent(at int64, r entryRecord) quota.Sent {
+	return quota.Sent{At: time.Unix(0, at).UTC(), Count: r.Count, Refund: r.Refund}
+}
+
 // buildRolling indexes every standing entry of a store written before the
 // rolling index was kept, in one pass at open, before the writer starts,
 // and then marks the index built. A crash before the mark builds it again
@@ -62,7 +85,7 @@ func (l *Ledger) buildRolling() error {
 	err = l.db.View(func(txn *badger.Txn) error {
 		return eachStanding(txn, func(at int64, r entryRecord) error {
 			indexed++
-			return wb.Set(rollingKey(r.Member, r.Kind, at), countValue(r.Count))
+			return wb.Set(rollingKey(r.Member, r.Kind, at), rollingValue(r))
 		})
 	})
 	if err == nil {
@@ -113,7 +136,7 @@ func (l *Ledger) txnSent(txn *badger.Txn, member string, k quota.Kind, since tim
 	var out []quota.Sent
 	if l.rollingBuilt {
 		err := scanRolling(txn, member, k, since, func(at int64, n int) {
-			out = append(out, quota.Sent{At: time.Unix(0, at).UTC(), Count: n})
+			out = append(out, sentOf(at, n))
 		})
 		return out, err
 	}
@@ -127,7 +150,7 @@ func (l *Ledger) txnSent(txn *badger.Txn, member string, k quota.Kind, since tim
 			return false, err
 		}
 		if r.Member == member && r.Kind == k && r.Undone == 0 {
-			out = append(out, quota.Sent{At: time.Unix(0, at).UTC(), Count: r.Count})
+			out = append(out, recordSent(at, r))
 		}
 		return true, nil
 	})
@@ -138,8 +161,8 @@ func (l *Ledger) txnSent(txn *badger.Txn, member string, k quota.Kind, since tim
 // holds this batch's writes but not those of the batch before, so that
 // batch's entries and then this one's, the newer, are laid over it.
 func (l *Ledger) writerSent(txn *badger.Txn, b *batchState, member string, k quota.Kind, since time.Time) ([]quota.Sent, error) {
-	got := map[int64]int{}
-	if err := scanRolling(txn, member, k, since, func(at int64, n int) { got[at] = n }); err != nil {
+	got := map[int64]quota.Sent{}
+	if err := scanRolling(txn, member, k, since, func(at int64, n int) { got[at] = sentOf(at, n) }); err != nil {
 		return nil, err
 	}
 	from := since.UnixNano()
@@ -153,15 +176,11 @@ func (l *Ledger) writerSent(txn *badger.Txn, b *batchState, member string, k quo
 			case r.Undone != 0:
 				delete(got, at)
 			default:
-				got[at] = r.Count
+				got[at] = recordSent(at, r)
 			}
 		}
 	}
-	out := make([]quota.Sent, 0, len(got))
-	for at, n := range got {
-		out = append(out, quota.Sent{At: time.Unix(0, at).UTC(), Count: n})
-	}
-	return out, nil
+	return slices.Collect(maps.Values(got)), nil
 }
 
 // decodeCount reads a count as countValue writes it.
@@ -205,8 +224,8 @@ func checkRolling(txn *badger.Txn, r *CheckReport) error {
 			r.problem("rolling index of %s names entry %s, which is missing", member, entryID(at))
 		case e.Undone != 0:
 			r.problem("rolling index of %s names entry %s, which was taken back", member, entryID(at))
-		case e.Member != member || e.Kind != kind || e.Count != n:
-			r.problem("rolling index of %s names entry %s as %d %s; it is %s's %d %s", member, entryID(at), n, kind, e.Member, e.Count, e.Kind)
+		case e.Member != member || e.Kind != kind || !bytes.Equal(rollingValue(e), countValue(n)):
+			r.problem("rolling index of %s names entry %s as %d %s; it is %s's %d %s (refund %t)", member, entryID(at), n, kind, e.Member, e.Count, e.Kind, e.Refund)
 		}
 	}
 	return nil

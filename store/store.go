@@ -148,6 +148,9 @@ type entryRecord struct {
 	// Seq orders entries as they were logged, whatever the clock said;
 	// 0 in entries written before it was kept.
 	Seq uint64 `json:"s,omitempty"`
+	// Refund marks credits given back, not sends (quota.Entry.Refund);
+	// absent in sends and in every entry written before refunds.
+	Refund bool `json:"r,omitempty"`
 }
 
 type tierChange struct {
@@ -165,6 +168,7 @@ func (r entryRecord) entry(at int64) quota.Entry {
 		Kind:   r.Kind,
 		Count:  r.Count,
 		Note:   r.Note,
+		Refund: r.Refund,
 	}
 	if r.Undone != 0 {
 		e.Undone = time.Unix(0, r.Undone).UTC()

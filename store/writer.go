@@ -302,20 +302,12 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 			return LogResult{}, storeError{err}
 		}
 		if found {
-			m, _ := l.memberFor(b, e.Member, now)
-			count := l.writerCount(txn, b)
-			ku, err := l.plan.Tier(m.Tier).Usage(e.Kind, now, l.loc, func(p quota.Period) (int, error) {
-				return count(counterKey(p, e.Member, e.Kind))
-			}, l.writerSentOf(txn, b, e.Member, e.Kind))
-			if err != nil {
-				return LogResult{}, storeError{err}
-			}
-			return LogResult{Entry: e, Duplicate: true, Usage: ku}, nil
+			return l.repeatedLog(txn, b, e, now)
 		}
 	}
 	m, isNew := l.memberFor(b, req.Member, now)
 	tier := l.plan.Tier(m.Tier)
-	if err := l.plan.Allows(tier, req.Kind); err != nil {
+	if err := l.checkLog(txn, b, m, tier, req, now); err != nil {
 		return LogResult{}, err
 	}
 
@@ -324,7 +316,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		return LogResult{}, err
 	}
 	l.seq++
-	rec := entryRecord{Member: req.Member, Kind: req.Kind, Count: req.Count, Note: req.Note, Seq: l.seq}
+	rec := entryRecord{Member: req.Member, Kind: req.Kind, Count: req.Count, Note: req.Note, Seq: l.seq, Refund: req.Refund}
 	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return LogResult{}, err
 	}
@@ -334,7 +326,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 	if err := txn.Set(indexKey(req.Member, at), nil); err != nil {
 		return LogResult{}, storeError{err}
 	}
-	if err := txn.Set(rollingKey(req.Member, req.Kind, at), countValue(req.Count)); err != nil {
+	if err := txn.Set(rollingKey(req.Member, req.Kind, at), rollingValue(rec)); err != nil {
 		return LogResult{}, storeError{err}
 	}
 	if isNew {
@@ -349,10 +341,55 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		}
 	}
 	ku, err := l.addCounts(txn, b, rec, at, rec.Count, tier)
+	if err == nil {
+		ku.Credits, err = l.writerBalance(txn, b, m, tier, req.Kind, now)
+	}
 	if err != nil {
 		return LogResult{}, err
 	}
 	return LogResult{Entry: rec.entry(at), Usage: ku}, nil
+}
+
+// checkLog refuses what m may not log on tier: a kind the tier cannot
+// send, or a refund of a kind it does not pay for in credits or above
+// what may be given back (quota.Tier.CheckRefund).
+func (l *Ledger) checkLog(txn *badger.Txn, b *batchState, m quota.Member, tier quota.Tier, req LogRequest, now time.Time) error {
+	if !req.Refund {
+		return l.plan.Allows(tier, req.Kind)
+	}
+	bal, err := l.writerBalance(txn, b, m, tier, req.Kind, now)
+	if err != nil {
+		return err
+	}
+	return tier.CheckRefund(req.Kind, req.Count, bal)
+}
+
+// repeatedLog answers a Log whose key made entry e: nothing is written,
+// and the usage is the kind's now.
+func (l *Ledger) repeatedLog(txn *badger.Txn, b *batchState, e quota.Entry, now time.Time) (LogResult, error) {
+	m, _ := l.memberFor(b, e.Member, now)
+	tier := l.plan.Tier(m.Tier)
+	count := l.writerCount(txn, b)
+	ku, err := tier.Usage(e.Kind, now, l.loc, func(p quota.Period) (int, error) {
+		return count(counterKey(p, e.Member, e.Kind))
+	}, l.writerSentOf(txn, b, e.Member, e.Kind))
+	if err != nil {
+		return LogResult{}, storeError{err}
+	}
+	if ku.Credits, err = l.writerBalance(txn, b, m, tier, e.Kind, now); err != nil {
+		return LogResult{}, err
+	}
+	return LogResult{Entry: e, Duplicate: true, Usage: ku}, nil
+}
+
+// writerBalance is m's credit balance of k under tier at now as the writer
+// sees it mid-batch; nil when the tier does not pay for k in credits.
+func (l *Ledger) writerBalance(txn *badger.Txn, b *batchState, m quota.Member, tier quota.Tier, k quota.Kind, now time.Time) (*quota.CreditBalance, error) {
+	bal, err := tier.Balance(k, m.TierStart(), now, l.loc, l.writerSentOf(txn, b, m.ID, k))
+	if err != nil {
+		return nil, storeError{err}
+	}
+	return bal, nil
 }
 
 // newEntryNanos dates a new entry by the clock, as it reads. The nanos
@@ -653,6 +690,10 @@ func (l *Ledger) addCounts(txn *badger.Txn, b *batchState, r entryRecord, at int
 		n, err := count(key)
 		if err != nil {
 			return quota.KindUsage{}, storeError{err}
+		}
+		used[w] = n
+		if r.Refund {
+			continue // not a send: no counter holds it
 		}
 		n += delta
 		if err := txn.Set(key, countValue(n)); err != nil {

@@ -46,7 +46,8 @@ func UsageText(u quota.Usage) string {
 }
 
 // KindMrkdwn is one kind's section: title and what is left now, a bar per
-// window, then the warnings. When a rolling window binds, the title line
+// window, the credit balance of a kind paid for in credits, then the
+// warnings. When a rolling window binds, the title line
 // says over what span the room is left and when more frees up.
 func KindMrkdwn(ku quota.KindUsage) string {
 	s := "*" + Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
@@ -61,6 +62,9 @@ func KindMrkdwn(ku quota.KindUsage) string {
 	}
 	for _, r := range ku.Rolling {
 		s += "\n" + rollingLine(r)
+	}
+	if ku.Credits != nil {
+		s += "\n" + creditLine(ku.Kind, *ku.Credits)
 	}
 	for _, warn := range warnings(ku) {
 		s += "\n" + warn.mrkdwn
@@ -114,7 +118,8 @@ func barOf(used, limit int, s quota.Standing) string {
 
 // LeftText is "Left today: 95 of 100. Left this month: 1,495 of 1,500.",
 // then "Left over the last 7 days: 88 of 100; 12 free up Tue 1 Dec 15:05
-// EST." per rolling window, followed by the warnings in words.
+// EST." per rolling window, the credit balance (see creditText), followed
+// by the warnings in words.
 func LeftText(ku quota.KindUsage) string {
 	var parts []string
 	for _, w := range ku.Windows {
@@ -126,6 +131,9 @@ func LeftText(ku quota.KindUsage) string {
 			left += "; " + quota.FormatCount(r.Freeing) + " free up " + PlainDate(freeAt(r))
 		}
 		parts = append(parts, left+".")
+	}
+	if ku.Credits != nil {
+		parts = append(parts, creditText(ku.Kind, *ku.Credits))
 	}
 	for _, warn := range warnings(ku) {
 		parts = append(parts, warn.text)
@@ -173,6 +181,11 @@ func warnings(ku quota.KindUsage) []warning {
 			loud = append(loud, *w)
 		default:
 			near = append(near, *w)
+		}
+	}
+	if ku.Credits != nil {
+		if w := creditWarning(ku.Kind, *ku.Credits); w != nil {
+			loud = append(loud, *w)
 		}
 	}
 	if len(loud) > 0 {

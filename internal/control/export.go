@@ -57,7 +57,8 @@ func csvSafe(s string) string {
 }
 
 // WriteCSV writes entries, those that stand in a range (as the store's
-// Entries gives them), as CSV.
+// Entries gives them), as CSV: one row per send. A refund (credits given
+// back) is no send and has no row.
 func WriteCSV(w io.Writer, entries iter.Seq2[quota.Entry, error]) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -66,6 +67,9 @@ func WriteCSV(w io.Writer, entries iter.Seq2[quota.Entry, error]) error {
 	for e, err := range entries {
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
+		}
+		if e.Refund {
+			continue // credits given back: no send, so no row
 		}
 		row := []string{e.At.UTC().Format(time.RFC3339), e.Member, string(e.Kind), strconv.Itoa(e.Count), csvSafe(e.Note)}
 		if err := cw.Write(row); err != nil {

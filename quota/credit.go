@@ -175,3 +175,54 @@ func (t Tier) CheckRefund(k Kind, count int, b *CreditBalance) error {
 	}
 	return nil
 }
+
+// CreditAccount is a member's credits of one kind over a period (a month,
+// for the monthly post): what was spent and given back in it, what the
+// cap took of the grants that came in it, and what stood banked at its
+// end.
+type CreditAccount struct {
+	Member          Member
+	Kind            Kind
+	Credits         Credits
+	Spent, Refunded int
+	// Lost is what the cap took at the renewals in the period.
+	Lost int
+	// Banked is the balance at the period's end; negative when more was
+	// spent than there were credits.
+	Banked int
+}
+
+// Account is m's account of credit kind k over period p, from moves (m's
+// standing moves of k since m began on the tier, m.TierStart(); any
+// after p are left out). ok is false when t does not pay k in credits or
+// m began on t after p.
+func (t Tier) Account(m Member, k Kind, p Period, moves []CreditMove, loc *time.Location) (a CreditAccount, ok bool) {
+	c, has := t.Credits[k]
+	start, end := m.TierStart(), p.End()
+	if !has || start.IsZero() || !start.Before(end) {
+		return CreditAccount{}, false
+	}
+	var before []CreditMove
+	for _, mv := range moves {
+		if mv.At.Before(start) || !mv.At.Before(end) {
+			continue
+		}
+		before = append(before, mv)
+		switch {
+		case mv.At.Before(p.Start):
+		case mv.Refund:
+			a.Refunded += mv.Count
+		default:
+			a.Spent += mv.Count
+		}
+	}
+	last := end.Add(-time.Nanosecond)
+	for _, cp := range CreditPeriods(c, start, before, last, loc) {
+		if p.Contains(cp.Start) {
+			a.Lost += cp.Lost
+		}
+	}
+	a.Member, a.Kind, a.Credits = m, k, c
+	a.Banked = CreditsAt(c, start, before, last, loc).Balance
+	return a, true
+}

@@ -157,6 +157,9 @@ type Summary struct {
 	Period  Period
 	Members []MemberSummary // by member ID; members with no use are left out
 	Totals  map[Kind]int
+	// Credits holds, for a month, the account of every member on a tier
+	// that pays a kind in credits, by member ID, then kind.
+	Credits []CreditAccount
 }
 
 // MemberSummary is one member's use over a summary's period.

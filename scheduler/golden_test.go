@@ -21,18 +21,30 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // over the monthly limit and at the daily one on the 26th, and at 90 of
 // 100 invitations over the last 7 days; U02 on premium, at 83% of the
 // month's messages and over the day's InMails; U03 with a few messages
-// and invitations; U04 on premium, at 83% of the month's InMails.
+// and invitations; U04 on premium, at 83% of the month's InMails; U05 on
+// sales_navigator, who spent past their InMail credits and got 3 back;
+// U06 on career, who never spends.
 func smallTeam(t *testing.T, e *env) {
 	t.Helper()
 	ny := e.loc
+	// U06 has been on career (5 InMail credits a month, banked up to 15)
+	// since August and never spent one: November's grant is lost to the
+	// cap.
+	e.clock.Set(date(ny, 2026, 8, 3, 9, 0))
+	e.setTier("U06", "career")
+	e.clock.Set(date(ny, 2026, 11, 1, 0, 0))
 	e.setTier("U02", "premium")
 	e.setTier("U04", "premium")
+	e.setTier("U05", "sales_navigator")
 	e.log(date(ny, 2026, 11, 2, 10, 0), "U01", quota.Message, 1000)
 	e.log(date(ny, 2026, 11, 3, 10, 0), "U04", quota.InMail, 250)
+	e.log(date(ny, 2026, 11, 4, 10, 0), "U05", quota.InMail, 20)
 	e.log(date(ny, 2026, 11, 5, 10, 0), "U01", quota.Invite, 100)
 	e.log(date(ny, 2026, 11, 10, 10, 0), "U01", quota.Message, 420)
 	e.log(date(ny, 2026, 11, 12, 10, 0), "U02", quota.Message, 1000)
 	e.log(date(ny, 2026, 11, 20, 10, 0), "U02", quota.Message, 210)
+	e.log(date(ny, 2026, 11, 18, 10, 0), "U05", quota.InMail, 45) // 15 past the balance
+	e.refund(date(ny, 2026, 11, 19, 10, 0), "U05", quota.InMail, 3)
 	e.log(date(ny, 2026, 11, 20, 11, 0), "U01", quota.Invite, 50)
 	e.log(date(ny, 2026, 11, 24, 15, 0), "U03", quota.Invite, 12)
 	e.log(date(ny, 2026, 11, 26, 9, 0), "U01", quota.Message, 100)

@@ -129,6 +129,15 @@ func (e *env) log(at time.Time, member string, kind quota.Kind, count int) {
 	}
 }
 
+// refund gives back count credits of kind for member at at.
+func (e *env) refund(at time.Time, member string, kind quota.Kind, count int) {
+	e.t.Helper()
+	e.clock.Set(at)
+	if _, err := e.ledger.Log(context.Background(), store.LogRequest{Member: member, Kind: kind, Count: count, Refund: true}); err != nil {
+		e.t.Fatalf("refund %d %s for %s at %v: %v", count, kind, member, at, err)
+	}
+}
+
 func (e *env) setTier(member, tier string) {
 	e.t.Helper()
 	if _, err := e.ledger.SetTier(context.Background(), store.SetTierRequest{Member: member, Tier: tier, By: "UADMIN"}); err != nil {

@@ -120,6 +120,10 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 			blocks = append(blocks, c)
 		}
 	}
+	credits := creditSections(sum.Credits, blockkit.MaxSectionText)
+	for _, c := range credits {
+		blocks = append(blocks, blockkit.Section(c))
+	}
 	if len(notes) > 0 {
 		blocks = append(blocks, blockkit.Context(strings.Join(notes, " ")))
 	}
@@ -135,9 +139,70 @@ func buildMonthly(plan quota.Plan, sum quota.Summary, names map[string]string) *
 		for i, r := range rs {
 			lines[i] = memberLine(r.ms)
 		}
-		text = fitLines(text+"\n\n*Each member, used of the monthly limit*", lines, maxFallbackText)
+		text = fitLines(text+"\n\n*Each member, used of the monthly limit*", lines, maxFallbackText*3/4)
+	}
+	for _, c := range creditSections(sum.Credits, maxFallbackText/8) {
+		text += "\n\n" + c
 	}
 	return &message{key: postKey("monthly", month), text: blockkit.Clip(text, maxFallbackText), blocks: blocks}
+}
+
+// creditSections is one section per credit kind: each member's account
+// over the month, a line each, within limit characters.
+func creditSections(accounts []quota.CreditAccount, limit int) []string {
+	var kinds []quota.Kind
+	lines := map[quota.Kind][]string{}
+	for _, a := range accounts {
+		if lines[a.Kind] == nil {
+			kinds = append(kinds, a.Kind)
+		}
+		lines[a.Kind] = append(lines[a.Kind], "• "+mention(a.Member.ID)+": "+accountLine(a))
+	}
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		head := fmt.Sprintf("*%s credits*", k.Noun(1))
+		if c, ok := sameCredits(accounts, k); ok {
+			head += fmt.Sprintf(" (%s a month, banked up to %s)", quota.FormatCount(c.Grant), quota.FormatCount(c.Cap))
+		}
+		out[i] = fitLines(head, lines[k], limit)
+	}
+	return out
+}
+
+// sameCredits returns the grant and cap every account of kind k shares,
+// if they share one, so the section's title can name them once.
+func sameCredits(accounts []quota.CreditAccount, k quota.Kind) (quota.Credits, bool) {
+	var c quota.Credits
+	seen := false
+	for _, a := range accounts {
+		switch {
+		case a.Kind != k:
+		case !seen:
+			c, seen = a.Credits, true
+		case a.Credits.Grant != c.Grant || a.Credits.Cap != c.Cap:
+			return quota.Credits{}, false
+		}
+	}
+	return c, seen
+}
+
+// accountLine is one member's credits over the month in words: "30 spent,
+// 5 given back, 115 of 150 banked at the month's end, 50 lost to the
+// cap", the loss and an overdraft in bold.
+func accountLine(a quota.CreditAccount) string {
+	parts := []string{quota.FormatCount(a.Spent) + " spent"}
+	if a.Refunded > 0 {
+		parts = append(parts, quota.FormatCount(a.Refunded)+" given back")
+	}
+	if a.Banked < 0 {
+		parts = append(parts, fmt.Sprintf("*%s past the balance* at the month's end", quota.FormatCount(-a.Banked)))
+	} else {
+		parts = append(parts, fmt.Sprintf("%s of %s banked at the month's end", quota.FormatCount(a.Banked), quota.FormatCount(a.Credits.Cap)))
+	}
+	if a.Lost > 0 {
+		parts = append(parts, fmt.Sprintf("*%s lost to the cap*", quota.FormatCount(a.Lost)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // memberLine is a member's month in words: "<@U1>: 1,520 of 1,500 messages

@@ -772,7 +772,45 @@ func (l *Ledger) Summary(ctx context.Context, p quota.Period) (quota.Summary, er
 		ms := l.plan.MemberSummary(m, p.Window, used[id])
 		s.Members = append(s.Members, ms)
 	}
+	if p.Window == quota.Month {
+		if s.Credits, err = l.creditAccounts(ctx, p); err != nil {
+			return quota.Summary{}, fmt.Errorf("summary of %s: %w", p.Key(), err)
+		}
+	}
 	return s, nil
+}
+
+// creditAccounts is the account over p of every member on a tier that
+// pays a kind in credits, by member ID, then kind: one seek into the
+// rolling index per member and kind.
+func (l *Ledger) creditAccounts(ctx context.Context, p quota.Period) ([]quota.CreditAccount, error) {
+	var out []quota.CreditAccount
+	err := l.db.View(func(txn *badger.Txn) error {
+		for i, m := range l.Members() {
+			if i%256 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			tier := l.plan.Tier(m.Tier)
+			for _, k := range l.plan.Kinds() {
+				if _, ok := tier.Credits[k]; !ok {
+					continue
+				}
+				ss, err := l.txnSent(txn, m.ID, k, m.TierStart())
+				if err != nil {
+					return err
+				}
+				moves := make([]quota.CreditMove, len(ss))
+				for j, s := range ss {
+					moves[j] = quota.CreditMove(s)
+				}
+				if a, ok := tier.Account(m, k, p, moves, l.loc); ok {
+					out = append(out, a)
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Ping reports whether the store answers and takes writes, for health

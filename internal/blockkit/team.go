@@ -66,6 +66,11 @@ func standingOf(u quota.Usage) (quota.Standing, float64) {
 				s = max(s, r.Standing())
 			}
 		}
+		if c := ku.Credits; c != nil && c.Balance < 0 {
+			s = quota.Over
+		} else if c != nil {
+			s = max(s, creditStanding(*c))
+		}
 	}
 	return s, frac
 }
@@ -120,7 +125,16 @@ func (r TeamRow) Line() string {
 			}
 			ws = append(ws, s)
 		}
-		fmt.Fprintf(&b, " · %s %s", ku.Kind.Noun(2), strings.Join(ws, ", "))
+		if c := ku.Credits; c != nil {
+			s := fmt.Sprintf("%s/%s credits banked", quota.FormatCount(max(c.Balance, 0)), quota.FormatCount(c.Credits.Cap))
+			if c.Balance < 0 {
+				s = fmt.Sprintf("*%s past the credits*", quota.FormatCount(-c.Balance))
+			}
+			ws = append(ws, s)
+		}
+		if len(ws) > 0 {
+			fmt.Fprintf(&b, " · %s %s", ku.Kind.Noun(2), strings.Join(ws, ", "))
+		}
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestIdempotentSetTier(t *testing.T) {
 	}
 	clk.Add(time.Minute)
 	again, err := l.SetTier(ctx, req)
-	if err != nil || again != first {
+	if err != nil || !reflect.DeepEqual(again, first) {
 		t.Errorf("the same key again: got %+v, %v; want the first answer %+v", again, err, first)
 	}
 	if n := tierChanges(t, l, "U2"); n != 1 {

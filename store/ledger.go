@@ -412,6 +412,9 @@ type LogResult struct {
 	Duplicate bool
 	// Usage is the member's use of the entry's kind just after it.
 	Usage quota.KindUsage
+	// Pause is the member's pause, if an admin has paused them: the send
+	// is recorded all the same, and the reply says so.
+	Pause *quota.Pause
 }
 
 // Log records sends that already happened, enrolling the member on first

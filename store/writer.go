@@ -350,7 +350,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		return LogResult{}, err
 	}
 	ku.Caps = quota.Holds(tier, m.Caps, req.Kind)
-	return LogResult{Entry: rec.entry(at), Usage: ku}, nil
+	return LogResult{Entry: rec.entry(at), Usage: ku, Pause: m.Pause}, nil
 }
 
 // checkLog refuses what m may not log on tier: a kind the tier cannot
@@ -383,7 +383,7 @@ func (l *Ledger) repeatedLog(txn *badger.Txn, b *batchState, e quota.Entry, now 
 	if ku.Credits, err = l.writerBalance(txn, b, m, tier, e.Kind, now); err != nil {
 		return LogResult{}, err
 	}
-	return LogResult{Entry: e, Duplicate: true, Usage: ku}, nil
+	return LogResult{Entry: e, Duplicate: true, Usage: ku, Pause: m.Pause}, nil
 }
 
 // writerBalance is m's credit balance of k under tier at now as the writer

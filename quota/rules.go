@@ -223,9 +223,10 @@ func (t Tier) Balance(k Kind, start, now time.Time, loc *time.Location, sent fun
 
 // MemberSummary is m's use over a period of window w under p, from what m
 // used of each kind in it: every kind m used or m's tier can send, in the
-// plan's order, against the limit the tier sets for w, if it sets one.
+// plan's order, against the limit the tier sets for w, lowered by m's
+// caps, if either sets one.
 func (p Plan) MemberSummary(m Member, w Window, used map[Kind]int) MemberSummary {
-	tier := p.Tier(m.Tier)
+	tier := p.Tier(m.Tier).WithCaps(m.Caps)
 	ms := MemberSummary{Member: m}
 	for _, k := range p.kinds {
 		n, usedIt := used[k]

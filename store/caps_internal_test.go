@@ -20,18 +20,7 @@ func TestCapsAndPause(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	clk := testutil.NewClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	open := func() *Ledger {
-		l, err := Open(dir, Options{Now: clk.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := l.Close(); err != nil && !errors.Is(err, ErrClosed) {
-				t.Error(err)
-			}
-		})
-		return l
-	}
+	open := func() *Ledger { return openModelLedger(t, dir, Options{Now: clk.Now}) }
 	l := open()
 	week := quota.Limit{Span: 7 * 24 * time.Hour, Max: 30}
 	req := SetCapRequest{Member: "U1", Kind: "invite", Limit: week, By: "UADMIN", Key: "slash:1"}
@@ -142,9 +131,15 @@ func TestCapRefused(t *testing.T) {
 // memberChanges counts the member's cap and pause records.
 func memberChanges(t *testing.T, l *Ledger, member string) int {
 	t.Helper()
+	return countKeys(t, l, append(append([]byte{pChange}, member...), 0))
+}
+
+// countKeys counts the keys under prefix.
+func countKeys(t *testing.T, l *Ledger, prefix []byte) int {
+	t.Helper()
 	n := 0
 	err := l.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: append(append([]byte{pChange}, member...), 0)})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			n++

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/quotabot/quotabot/internal/testutil"
 )
 
@@ -85,18 +83,5 @@ func TestIdempotentSetTier(t *testing.T) {
 // tierChanges counts the member's tier-change records.
 func tierChanges(t *testing.T, l *Ledger, member string) int {
 	t.Helper()
-	n := 0
-	err := l.db.View(func(txn *badger.Txn) error {
-		prefix := append(append([]byte{pTier}, member...), 0)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return countKeys(t, l, append(append([]byte{pTier}, member...), 0))
 }

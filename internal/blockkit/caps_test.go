@@ -41,21 +41,29 @@ func TestCapsGolden(t *testing.T) {
 			t.Parallel()
 			u := member(t, tc.invite)
 			u.Member.Pause = tc.pause
-			r := rendered{
-				Text:     blockkit.UsageText(u),
-				TeamLine: blockkit.RankTeam([]quota.Usage{u})[0].Line(),
-				Blocks:   blockkit.UsageBlocks(u),
-			}
-			for _, ku := range u.Kinds {
-				r.Left = append(r.Left, blockkit.LeftText(ku))
-			}
-			if err := slackfake.CheckBlocks(r.Blocks, blockkit.MaxBlocks); err != nil {
-				t.Errorf("CheckBlocks: %v", err)
-			}
+			r := render(t, u)
 			if tc.name == "paused_long_reason" {
 				return // the limits are its point; the golden would be noise
 			}
 			golden(t, filepath.Join("testdata", tc.name+".json"), r)
 		})
 	}
+}
+
+// render draws u as the goldens hold it, failing t if Slack would refuse
+// the blocks.
+func render(t *testing.T, u quota.Usage) rendered {
+	t.Helper()
+	r := rendered{
+		Text:     blockkit.UsageText(u),
+		TeamLine: blockkit.RankTeam([]quota.Usage{u})[0].Line(),
+		Blocks:   blockkit.UsageBlocks(u),
+	}
+	for _, ku := range u.Kinds {
+		r.Left = append(r.Left, blockkit.LeftText(ku))
+	}
+	if err := slackfake.CheckBlocks(r.Blocks, blockkit.MaxBlocks); err != nil {
+		t.Errorf("CheckBlocks: %v", err)
+	}
+	return r
 }

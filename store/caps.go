@@ -153,7 +153,8 @@ func (w *memberWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) error {
 	if err := setJSON(txn, memberKey(m.ID), recordOf(m)); err != nil {
 		return err
 	}
-	if err := setJSON(txn, memberChangeKey(m.ID, now.UnixNano()), change); err != nil {
+	l.lastChange = max(now.UnixNano(), l.lastChange+1)
+	if err := setJSON(txn, memberChangeKey(m.ID, l.lastChange), change); err != nil {
 		return err
 	}
 	b.members[m.ID] = m

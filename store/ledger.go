@@ -82,6 +82,10 @@ type Ledger struct {
 	// every entry there anew (newEntryNanos).
 	takenFrom, takenTo int64
 	seq                uint64 // writer-owned: the newest entry's Seq
+	// lastChange is writer-owned: the nanos of the newest member-change
+	// record this process wrote, so that two in one instant both stay
+	// (caps.go).
+	lastChange int64
 	// clockBack counts the times the clock read earlier than it had.
 	clockBack atomic.Int64
 	// damaged holds a *DamageError once a check of the running store

@@ -216,7 +216,7 @@ func (h *Handler) pause(ctx context.Context, caller string, c Pause, key string)
 	}
 	s := fmt.Sprintf("Paused <@%s>", c.Member)
 	if c.Reason != "" {
-		s += ": " + blockkit.Escape(c.Reason)
+		s += ": " + blockkit.Escape(strings.TrimRight(c.Reason, "."))
 	}
 	return confirm(s + ". Their sends are still recorded, and every reply and the team view say they are paused until `/quota resume`."), nil
 }

@@ -188,3 +188,16 @@ func requestOf(user, line string) commands.Request {
 	cmd, text, _ := strings.Cut(line, " ")
 	return commands.Request{Command: cmd, Text: text, UserID: user, TeamID: "T1", ChannelID: "C1"}
 }
+
+// TestPauseReasonFullStop: a reason typed with its own full stop does not
+// make two, in the confirmation or in the member's replies.
+func TestPauseReasonFullStop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+	if r := e.do("UADMIN", "/quota pause <@U2> warned.", ""); !strings.HasPrefix(r.Text, "Paused <@U2>: warned. Their sends") {
+		t.Errorf("pause: got %q", r.Text)
+	}
+	if r := e.do("U2", "/quota", ""); !strings.Contains(r.Text, ": warned. Sends are still recorded") {
+		t.Errorf("/quota of the paused member: got %q", r.Text)
+	}
+}

@@ -12,7 +12,8 @@ import (
 )
 
 // Command is a slash command parsed into what it asks for: one of [Log],
-// [Undo], [Show], [Team], [SetTier], [History] and [Help]. Text becomes a
+// [Undo], [Show], [Team], [SetTier], [History], [Help], and for admins
+// [Cap], [Pause] and [Resume]. Text becomes a
 // Command before anything touches the ledger, so a malformed count or a
 // misspelt kind is refused while nothing can yet have been recorded.
 type Command interface{ isCommand() }

@@ -3,6 +3,7 @@ package blockkit
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -36,7 +37,9 @@ func reason(p quota.Pause) string {
 	if p.Reason == "" {
 		return ""
 	}
-	return ": " + Escape(p.Reason)
+	// The line goes on after the reason: a full stop of its own would
+	// make two.
+	return ": " + Escape(strings.TrimRight(p.Reason, "."))
 }
 
 // PauseBlock is the pause line as a section, for u's member if paused;

@@ -19,22 +19,26 @@ func TestCapsGolden(t *testing.T) {
 	t.Parallel()
 	freeAt := time.Date(2026, 12, 1, 20, 5, 0, 0, time.UTC)
 	setAt := time.Date(2026, 11, 27, 14, 30, 0, 0, time.UTC)
-	capped := quota.KindUsage{
-		Rolling: []quota.RollingUsage{{Span: week, Max: 30, Used: 31, NextFree: freeAt, Freeing: 6}},
-		Caps: []quota.CapHold{{
-			Cap:  quota.Cap{Kind: "invite", Limit: quota.Limit{Span: week, Max: 30}, By: "U0ADMIN", At: setAt},
-			Tier: quota.Limit{Span: week, Max: 100}, TierHas: true,
-		}},
+	// A fresh one each: member() dates its windows in place, and the
+	// subtests run at once.
+	capped := func() quota.KindUsage {
+		return quota.KindUsage{
+			Rolling: []quota.RollingUsage{{Span: week, Max: 30, Used: 31, NextFree: freeAt, Freeing: 6}},
+			Caps: []quota.CapHold{{
+				Cap:  quota.Cap{Kind: "invite", Limit: quota.Limit{Span: week, Max: 30}, By: "U0ADMIN", At: setAt},
+				Tier: quota.Limit{Span: week, Max: 100}, TierHas: true,
+			}},
+		}
 	}
 	for _, tc := range []struct {
 		name   string
 		invite quota.KindUsage
 		pause  *quota.Pause
 	}{
-		{"capped", capped, nil},
+		{"capped", capped(), nil},
 		{"paused", quota.KindUsage{Rolling: []quota.RollingUsage{{Span: week, Max: 100, Used: 12, NextFree: freeAt, Freeing: 12}}},
 			&quota.Pause{Reason: "LinkedIn warning 2026-11-30 <restricted> & reviewed", By: "U0ADMIN", At: setAt}},
-		{"paused_long_reason", capped,
+		{"paused_long_reason", capped(),
 			&quota.Pause{Reason: strings.Repeat("<&>", quota.MaxNote/3), By: "U0ADMIN", At: setAt}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -167,6 +167,12 @@ func (h *Handler) run(ctx context.Context, req Request, cmd Command) (Reply, err
 		return h.tiers(ctx, req.UserID)
 	case History:
 		return h.history(ctx, req.UserID)
+	case Cap:
+		return h.setCap(ctx, req.UserID, c, slashKey(req))
+	case Pause:
+		return h.pause(ctx, req.UserID, c, slashKey(req))
+	case Resume:
+		return h.resume(ctx, req.UserID, c, slashKey(req))
 	case Help:
 		return h.help(c), nil
 	}
@@ -188,12 +194,14 @@ func (h *Handler) logSend(ctx context.Context, user string, c Log, key string) (
 	if err != nil {
 		return Reply{}, err
 	}
-	return logReply(res), nil
+	return logReply(res, h.ledger.Location()), nil
 }
 
-// logReply confirms a logged entry. A duplicate (the same trigger_id
-// delivered again) reads exactly like the first: the member did one thing.
-func logReply(res store.LogResult) Reply {
+// logReply confirms a logged entry, with any date in loc (the workspace's
+// zone) for clients that cannot show it in the reader's. A duplicate (the
+// same trigger_id delivered again) reads exactly like the first: the
+// member did one thing.
+func logReply(res store.LogResult, loc *time.Location) Reply {
 	e := res.Entry
 	logged := fmt.Sprintf("%s %s", quota.FormatCount(e.Count), e.Kind.Noun(e.Count))
 	blocks := []slack.Block{
@@ -204,10 +212,13 @@ func logReply(res store.LogResult) Reply {
 		blocks = append(blocks, blockkit.Context("Note: "+blockkit.Escape(e.Note)))
 	}
 	blocks = append(blocks, logButtons(e))
-	return Reply{
-		Text:   fmt.Sprintf("Logged %s. %s", logged, blockkit.LeftText(res.Usage)),
-		Blocks: blocks,
+	text := fmt.Sprintf("Logged %s. %s", logged, blockkit.LeftText(res.Usage))
+	if p := res.Pause; p != nil {
+		// Loud, and first after the confirmation: the account is restricted.
+		blocks = slices.Insert(blocks, 1, slack.Block(blockkit.Section(blockkit.PauseMrkdwn(*p, loc))))
+		text += " " + blockkit.PauseText(*p, loc)
 	}
+	return Reply{Text: text, Blocks: blocks}
 }
 
 func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, error) {
@@ -237,6 +248,10 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	if ku, ok := u.Kind(e.Kind); ok {
 		text += " " + blockkit.LeftText(ku)
 		blocks = append(blocks, blockkit.Section(blockkit.KindMrkdwn(ku)))
+	}
+	if b := blockkit.PauseBlock(u); b != nil {
+		text += " " + blockkit.PauseText(*u.Member.Pause, u.At.Location())
+		blocks = append(blocks, b)
 	}
 	return Reply{Text: text, Blocks: blocks}, nil
 }
@@ -537,9 +552,14 @@ func (h *Handler) help(c Help) Reply {
 	if intro != "" {
 		blocks = append(blocks, blockkit.Section(intro))
 	}
-	blocks = append(blocks, blockkit.Section(logHelp), blockkit.Section(quotaHelp), blockkit.Context(facts))
+	blocks = append(blocks, blockkit.Section(logHelp), blockkit.Section(quotaHelp))
 	text := introText + "Log sends with `/logsend [count] [kind] [note]` or take one back with `/logsend undo`; " +
 		"give credits back for replies with `/logsend refund 2 inmail`; " +
 		"see what is left with `/quota`, `/quota @someone` or `/quota team`; `/quota history`; `/quota tier premium`. " + facts
+	if c.Command == "/quota" {
+		blocks = append(blocks, blockkit.Section(adminHelp))
+		text += " " + adminHelpText
+	}
+	blocks = append(blocks, blockkit.Context(facts))
 	return Reply{Text: text, Blocks: blocks}
 }

@@ -48,7 +48,7 @@ func Explain(err error) (string, bool) {
 	}
 	var unknown *quota.UnknownError
 	var noKind *quota.NoKindError
-	if words, ok := explainRefund(err); ok {
+	if words, ok := explainMore(err, input); ok {
 		return words, true
 	}
 	switch {

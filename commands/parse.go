@@ -12,7 +12,8 @@ import (
 )
 
 // Command is a slash command parsed into what it asks for: one of [Log],
-// [Undo], [Show], [Team], [SetTier], [History] and [Help]. Text becomes a
+// [Undo], [Show], [Team], [SetTier], [History], [Help], and for admins
+// [Cap], [Pause] and [Resume]. Text becomes a
 // Command before anything touches the ledger, so a malformed count or a
 // misspelt kind is refused while nothing can yet have been recorded.
 type Command interface{ isCommand() }
@@ -56,6 +57,30 @@ type Help struct {
 	Unknown    string
 	Suggestion string
 }
+
+// Cap is `/quota cap @someone KIND WINDOW N` (admins): hold Member to at
+// most Limit.Max of Kind in Limit's window; with Off, `/quota cap @someone
+// KIND off`, lift every cap on Kind.
+type Cap struct {
+	Member string
+	Kind   quota.Kind
+	Limit  quota.Limit
+	Off    bool
+}
+
+// Pause is `/quota pause @someone [reason]` (admins): mark the account
+// restricted.
+type Pause struct {
+	Member string
+	Reason string // at most quota.MaxNote characters
+}
+
+// Resume is `/quota resume @someone` (admins): lift a pause.
+type Resume struct{ Member string }
+
+func (Cap) isCommand()    {}
+func (Pause) isCommand()  {}
+func (Resume) isCommand() {}
 
 func (Log) isCommand()     {}
 func (Undo) isCommand()    {}
@@ -204,7 +229,7 @@ func ParseLogsend(plan quota.Plan, text string) (Command, error) {
 }
 
 // The /quota subcommands, for help and "did you mean".
-var subcommands = []string{"team", "tier", "history", "help"}
+var subcommands = []string{"team", "tier", "history", "help", "cap", "pause", "resume"}
 
 // ParseQuota parses the text after /quota:
 //
@@ -214,6 +239,9 @@ var subcommands = []string{"team", "tier", "history", "help"}
 //	tier TIER                 set your tier
 //	tier @someone TIER        set theirs (admins); "tier TIER @someone" too
 //	history                   your last entries
+//	cap @someone KIND WINDOW N   cap them (admins); "cap @someone KIND off" lifts it
+//	pause @someone [reason]   mark their account restricted (admins)
+//	resume @someone           lift that (admins)
 //	help
 //
 // Anything else is answered with help rather than an error: a member who
@@ -255,6 +283,10 @@ func ParseQuota(plan quota.Plan, text string) (Command, error) {
 		return Help{Command: "/quota"}, nil
 	case "tier":
 		return parseTier(plan, toks[1:], fail)
+	case "cap":
+		return parseCap(plan, toks[1:], fail)
+	case "pause", "resume":
+		return parsePause(word, text, toks[1:], fail)
 	}
 	return Help{Command: "/quota", Unknown: first, Suggestion: nearest(word, subcommands)}, nil
 }

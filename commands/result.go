@@ -74,6 +74,12 @@ func changed(cmd Command, user string) []string {
 	switch c := cmd.(type) {
 	case Log, Undo, Refund:
 		return []string{user}
+	case Cap:
+		return []string{c.Member}
+	case Pause:
+		return []string{c.Member}
+	case Resume:
+		return []string{c.Member}
 	case SetTier:
 		if c.Member != "" {
 			return []string{c.Member}

@@ -413,6 +413,21 @@ func TestGoldens(t *testing.T) {
 		}},
 		{"admin_500", "UADMIN", func(e *env) { bigTeam(t, e.ledger, 500) }},
 		{"credits", "U1", func(e *env) { salesNavigator(t, e) }},
+		{"capped", "U1", func(e *env) {
+			e.clock.Set(thursday(t).Add(-3 * time.Hour))
+			capInvites(t, e, "U1", 30)
+			e.clock.Set(thursday(t).Add(-2 * time.Hour))
+			e.log("U1", "invite", 31, "")
+			e.clock.Set(thursday(t))
+		}},
+		{"paused", "U1", func(e *env) {
+			e.clock.Set(thursday(t).Add(-3 * time.Hour))
+			e.log("U1", quota.Message, 12, "")
+			if _, err := e.ledger.Pause(context.Background(), store.PauseRequest{Member: "U1", Reason: "LinkedIn warning 2026-11-30", By: "UADMIN"}); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Set(thursday(t))
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -457,5 +472,14 @@ func TestAdminCheckFails(t *testing.T) {
 	}
 	if p = e.publish("UOWNER"); !strings.Contains(p.text(), `"Team`) {
 		t.Errorf("once users.info answers, the owner does not see the team")
+	}
+}
+
+// capInvites caps member at max invitations over any 7 days, as UADMIN.
+func capInvites(t *testing.T, e *env, member string, max int) {
+	t.Helper()
+	req := store.SetCapRequest{Member: member, Kind: "invite", Limit: quota.Limit{Span: 7 * 24 * time.Hour, Max: max}, By: "UADMIN"}
+	if _, err := e.ledger.SetCap(context.Background(), req); err != nil {
+		t.Fatal(err)
 	}
 }

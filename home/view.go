@@ -28,10 +28,10 @@ const recentLen = 5
 const teamOverhead = 4
 
 // personalFixed is the member's own part besides two blocks per kind: the
-// header, the tier line, the outcome of a press, the kinds left out and the
-// kinds missing, a divider, the chart and its text line, a divider, the
-// title of the entries, recentLen+1 entries and the footer.
-const personalFixed = 11 + recentLen + 1
+// header, the tier line, the outcome of a press, a pause, the kinds left
+// out and the kinds missing, a divider, the chart and its text line, a
+// divider, the title of the entries, recentLen+1 entries and the footer.
+const personalFixed = 12 + recentLen + 1
 
 // teamPage is the part of the team an admin's home shows.
 type teamPage struct {
@@ -75,6 +75,9 @@ func personalBlocks(c content, budget int) []slack.Block {
 	if c.notice != "" {
 		blocks = append(blocks, blockkit.Section(c.notice))
 	}
+	if b := blockkit.PauseBlock(u); b != nil {
+		blocks = append(blocks, b)
+	}
 
 	kindRoom := max(1, (budget-personalFixed)/2)
 	if len(u.Kinds) == 0 {
@@ -87,6 +90,7 @@ func personalBlocks(c content, budget int) []slack.Block {
 		}
 		one := u
 		one.Kinds = []quota.KindUsage{ku}
+		one.Member.Pause = nil // said once, above
 		blocks = append(blocks, blockkit.UsageBlocks(one)...)
 		blocks = append(blocks, logButtons(ku.Kind))
 	}

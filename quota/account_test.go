@@ -1,6 +1,7 @@
 package quota_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func TestAccount(t *testing.T) {
 			m := quota.Member{ID: "U1", Tier: "sales_navigator", Enrolled: tc.start}
 			got, ok := nav.Account(m, quota.InMail, nov, tc.moves, ny)
 			tc.want.Member, tc.want.Kind, tc.want.Credits = m, quota.InMail, nav.Credits[quota.InMail]
-			if !ok || got != tc.want {
+			if !ok || !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v (%v), want %+v", got, ok, tc.want)
 			}
 		})

@@ -79,3 +79,62 @@ func SetCap(caps []Cap, c Cap) []Cap {
 func RemoveCaps(caps []Cap, k Kind) []Cap {
 	return slices.DeleteFunc(slices.Clone(caps), func(o Cap) bool { return o.Kind == k })
 }
+
+// WithCaps returns t with its limits lowered by caps, as Limits says, for
+// the kinds t can send; a cap on a kind t cannot send is left waiting for
+// a tier that can. t itself is not changed.
+func (t Tier) WithCaps(caps []Cap) Tier {
+	if len(caps) == 0 {
+		return t
+	}
+	out := t
+	out.Limits = make(map[Kind][]Limit, len(t.Limits))
+	for k, ls := range t.Limits {
+		out.Limits[k] = ls
+	}
+	for _, c := range caps {
+		if t.Has(c.Kind) {
+			out.Limits[c.Kind] = Limits(t, caps, c.Kind)
+		}
+	}
+	return out
+}
+
+// CapHold is a cap that holds a member below their tier, beside the limit
+// the tier itself sets on the same window, if it sets one.
+type CapHold struct {
+	Cap     Cap
+	Tier    Limit // the tier's own limit on the cap's window
+	TierHas bool  // whether the tier limits that window at all
+}
+
+// Holds returns the caps on kind k that hold a member on tier t below it
+// (Capped's sense), in the order of caps.
+func Holds(t Tier, caps []Cap, k Kind) []CapHold {
+	var hs []CapHold
+	for _, c := range caps {
+		if c.Kind != k || !Capped(t, []Cap{c}, k) {
+			continue
+		}
+		h := CapHold{Cap: c}
+		if i := slices.IndexFunc(t.Limits[k], c.Limit.SameWindow); i >= 0 {
+			h.Tier, h.TierHas = t.Limits[k][i], true
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+// ParseLimitWindow reads a window as the commands and the store write it
+// (Limit.WindowName): "day", "week", "month", or a span such as "7d" or
+// "24h". The Limit it returns has Max 0. An error wraps ErrUnknownWindow.
+func ParseLimitWindow(s string) (Limit, error) {
+	if w, err := ParseWindow(s); err == nil {
+		return Limit{Window: w}, nil
+	}
+	d, err := ParseSpan(s)
+	if err != nil {
+		return Limit{}, err
+	}
+	return Limit{Span: d}, nil
+}

@@ -123,11 +123,13 @@ func (e Entry) Undoable(now time.Time) bool {
 
 // Usage is member m's standing at now under p: for each kind m's tier can
 // send, in the plan's order, what m has used in each window the tier
-// limits, in the period of that window holding now, cut in loc. count says
+// limits, lowered by m's caps (Limits), in the period of that window
+// holding now, cut in loc. count says
 // how much of a kind m used in a period, sent what m sent of a kind since
 // an instant (see Tier.Usage); an error of either ends Usage.
 func (p Plan) Usage(m Member, now time.Time, loc *time.Location, count func(Kind, Period) (int, error), sent func(Kind, time.Time) ([]Sent, error)) (Usage, error) {
 	tier := p.Tier(m.Tier)
+	capped := tier.WithCaps(m.Caps)
 	u := Usage{Member: m, At: now}
 	for _, k := range p.kinds {
 		if !tier.Has(k) {
@@ -137,13 +139,14 @@ func (p Plan) Usage(m Member, now time.Time, loc *time.Location, count func(Kind
 		if sent != nil {
 			sentK = func(since time.Time) ([]Sent, error) { return sent(k, since) }
 		}
-		ku, err := tier.Usage(k, now, loc, func(pd Period) (int, error) { return count(k, pd) }, sentK)
+		ku, err := capped.Usage(k, now, loc, func(pd Period) (int, error) { return count(k, pd) }, sentK)
 		if err == nil {
 			ku.Credits, err = tier.Balance(k, m.TierStart(), now, loc, sentK)
 		}
 		if err != nil {
 			return Usage{}, err
 		}
+		ku.Caps = Holds(tier, m.Caps, k)
 		u.Kinds = append(u.Kinds, ku)
 	}
 	return u, nil
@@ -220,9 +223,10 @@ func (t Tier) Balance(k Kind, start, now time.Time, loc *time.Location, sent fun
 
 // MemberSummary is m's use over a period of window w under p, from what m
 // used of each kind in it: every kind m used or m's tier can send, in the
-// plan's order, against the limit the tier sets for w, if it sets one.
+// plan's order, against the limit the tier sets for w, lowered by m's
+// caps, if either sets one.
 func (p Plan) MemberSummary(m Member, w Window, used map[Kind]int) MemberSummary {
-	tier := p.Tier(m.Tier)
+	tier := p.Tier(m.Tier).WithCaps(m.Caps)
 	ms := MemberSummary{Member: m}
 	for _, k := range p.kinds {
 		n, usedIt := used[k]

@@ -12,6 +12,12 @@ type Member struct {
 	Enrolled  time.Time
 	TierSetBy string    // who last set the tier; "" when it is the default
 	TierSetAt time.Time // when; zero when it is the default
+	// Caps hold the member below their tier, set by an admin; none by
+	// default.
+	Caps []Cap
+	// Pause is set while LinkedIn has restricted the account; nil
+	// otherwise.
+	Pause *Pause
 }
 
 // TierStart is when the member began on their tier: when it was last set,
@@ -80,7 +86,14 @@ type KindUsage struct {
 	// Credits is the balance when the tier pays for the kind in credits;
 	// nil otherwise.
 	Credits *CreditBalance
+	// Caps are the member's caps that hold them below their tier on this
+	// kind; the limits above are already the capped ones.
+	Caps []CapHold
 }
+
+// Capped reports whether a cap holds the member below their tier on this
+// kind.
+func (k KindUsage) Capped() bool { return len(k.Caps) > 0 }
 
 // Left is what the member can still send now: the least left over all
 // windows, calendar and rolling, and the credit balance.

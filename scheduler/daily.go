@@ -84,17 +84,20 @@ func (s *Scheduler) dailyMessage(ctx context.Context, day quota.Period) (*messag
 		return nil, err
 	}
 	var rolling []standing
+	var held []string
 	// A rolling window has no day's end to report: what the post can say
 	// is where it stands now, which is news only in the post for the day
-	// just ended, not in one caught up days late.
-	if hasRolling(s.ledger.Plan()) && day.Next().Contains(s.now()) {
+	// just ended, not in one caught up days late. So are the members an
+	// admin holds back.
+	if (hasRolling(s.ledger.Plan()) || anyHeld(s.ledger.Members())) && day.Next().Contains(s.now()) {
 		team, err := s.ledger.TeamUsage(ctx)
 		if err != nil {
 			return nil, err
 		}
-		rolling = rollingLimited(team)
+		rolling, held = rollingLimited(team), heldBack(team)
 	}
 	m := buildDaily(s.ledger.Plan(), daySum, monthSum, !month.Contains(day.End()), rolling)
+	addHeld(m, held)
 	m.channel = s.channel
 	return m, nil
 }

@@ -9,8 +9,9 @@
 // A [Ledger] records each entry and keeps a counter per member, kind and
 // period beside the entries, so that a reply, a team table or a month's
 // summary reads a handful of counters rather than every entry. Log, Undo,
-// UndoEntry and SetTier take an idempotency key: the same key again
-// changes nothing and answers as the first time did, across restarts.
+// UndoEntry, SetTier, SetCap, RemoveCaps and Pause take an idempotency
+// key: the same key again changes nothing and answers as the first time
+// did, across restarts.
 //
 // All writes go through one goroutine that gathers concurrent requests into a
 // single Badger transaction with SyncWrites on. One fsync then covers a whole

@@ -82,6 +82,10 @@ type Ledger struct {
 	// every entry there anew (newEntryNanos).
 	takenFrom, takenTo int64
 	seq                uint64 // writer-owned: the newest entry's Seq
+	// lastChange is writer-owned: the nanos of the newest member-change
+	// record this process wrote, so that two in one instant both stay
+	// (caps.go).
+	lastChange int64
 	// clockBack counts the times the clock read earlier than it had.
 	clockBack atomic.Int64
 	// damaged holds a *DamageError once a check of the running store
@@ -412,6 +416,9 @@ type LogResult struct {
 	Duplicate bool
 	// Usage is the member's use of the entry's kind just after it.
 	Usage quota.KindUsage
+	// Pause is the member's pause, if an admin has paused them: the send
+	// is recorded all the same, and the reply says so.
+	Pause *quota.Pause
 }
 
 // Log records sends that already happened, enrolling the member on first

@@ -26,6 +26,7 @@ import (
 //	i<member>\x00<nanos>               index of a member's entries, empty value
 //	klog:<key>, kundo:<key>            idempotency key: nanos of the entry it made; expires
 //	ktier:<key>                        idempotency key: the member record it left (JSON); expires
+//	a<member>\x00<nanos>               cap or pause set or lifted (JSON; caps.go)
 //	c<window><period>\x00<member>\x00<kind>   counter, 8 bytes big-endian
 //	r<member>\x00<kind>\x00<nanos>     rolling index: a standing entry's count, 8 bytes (rolling.go)
 //	oscheduler/<post>                  a scheduled post's outbox record (post.go)
@@ -135,9 +136,57 @@ type memberRecord struct {
 	Enrolled  time.Time `json:"enrolled"`
 	TierSetBy string    `json:"tier_set_by,omitempty"`
 	TierSetAt time.Time `json:"tier_set_at,omitzero"`
+	// Caps and Pause are left out while unset, so a member record from
+	// before them reads, and is written, as it was.
+	Caps  []capRecord  `json:"caps,omitempty"`
+	Pause *pauseRecord `json:"pause,omitempty"`
 }
 
-func (r memberRecord) member() quota.Member { return quota.Member(r) }
+// capRecord is a quota.Cap as stored: its window as the commands write it
+// ("day", "7d").
+type capRecord struct {
+	Kind   quota.Kind `json:"kind"`
+	Window string     `json:"window"`
+	Max    int        `json:"max"`
+	By     string     `json:"by"`
+	At     time.Time  `json:"at"`
+}
+
+type pauseRecord struct {
+	Reason string    `json:"reason,omitempty"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+func (r memberRecord) member() quota.Member {
+	m := quota.Member{ID: r.ID, Tier: r.Tier, Enrolled: r.Enrolled, TierSetBy: r.TierSetBy, TierSetAt: r.TierSetAt}
+	for _, c := range r.Caps {
+		lim, err := quota.ParseLimitWindow(c.Window)
+		if err != nil {
+			// Only this code writes caps, from windows it parsed; one it
+			// cannot read holds nobody rather than failing the open.
+			continue
+		}
+		lim.Max = c.Max
+		m.Caps = append(m.Caps, quota.Cap{Kind: c.Kind, Limit: lim, By: c.By, At: c.At})
+	}
+	if r.Pause != nil {
+		m.Pause = &quota.Pause{Reason: r.Pause.Reason, By: r.Pause.By, At: r.Pause.At}
+	}
+	return m
+}
+
+// recordOf is m as stored.
+func recordOf(m quota.Member) memberRecord {
+	r := memberRecord{ID: m.ID, Tier: m.Tier, Enrolled: m.Enrolled, TierSetBy: m.TierSetBy, TierSetAt: m.TierSetAt}
+	for _, c := range m.Caps {
+		r.Caps = append(r.Caps, capRecord{Kind: c.Kind, Window: c.Limit.WindowName(), Max: c.Limit.Max, By: c.By, At: c.At.UTC()})
+	}
+	if m.Pause != nil {
+		r.Pause = &pauseRecord{Reason: m.Pause.Reason, By: m.Pause.By, At: m.Pause.At.UTC()}
+	}
+	return r
+}
 
 type entryRecord struct {
 	Member string     `json:"u"`

@@ -330,7 +330,7 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 		return LogResult{}, storeError{err}
 	}
 	if isNew {
-		if err := setJSON(txn, memberKey(m.ID), memberRecord(m)); err != nil {
+		if err := setJSON(txn, memberKey(m.ID), recordOf(m)); err != nil {
 			return LogResult{}, err
 		}
 		b.members[m.ID] = m
@@ -340,14 +340,17 @@ func (l *Ledger) applyLog(txn *badger.Txn, b *batchState, req LogRequest) (LogRe
 			return LogResult{}, err
 		}
 	}
-	ku, err := l.addCounts(txn, b, rec, at, rec.Count, tier)
+	// The reply warns at the member's own limits: their tier's, lowered by
+	// their caps.
+	ku, err := l.addCounts(txn, b, rec, at, rec.Count, tier.WithCaps(m.Caps))
 	if err == nil {
 		ku.Credits, err = l.writerBalance(txn, b, m, tier, req.Kind, now)
 	}
 	if err != nil {
 		return LogResult{}, err
 	}
-	return LogResult{Entry: rec.entry(at), Usage: ku}, nil
+	ku.Caps = quota.Holds(tier, m.Caps, req.Kind)
+	return LogResult{Entry: rec.entry(at), Usage: ku, Pause: m.Pause}, nil
 }
 
 // checkLog refuses what m may not log on tier: a kind the tier cannot
@@ -370,16 +373,17 @@ func (l *Ledger) repeatedLog(txn *badger.Txn, b *batchState, e quota.Entry, now 
 	m, _ := l.memberFor(b, e.Member, now)
 	tier := l.plan.Tier(m.Tier)
 	count := l.writerCount(txn, b)
-	ku, err := tier.Usage(e.Kind, now, l.loc, func(p quota.Period) (int, error) {
+	ku, err := tier.WithCaps(m.Caps).Usage(e.Kind, now, l.loc, func(p quota.Period) (int, error) {
 		return count(counterKey(p, e.Member, e.Kind))
 	}, l.writerSentOf(txn, b, e.Member, e.Kind))
 	if err != nil {
 		return LogResult{}, storeError{err}
 	}
+	ku.Caps = quota.Holds(tier, m.Caps, e.Kind)
 	if ku.Credits, err = l.writerBalance(txn, b, m, tier, e.Kind, now); err != nil {
 		return LogResult{}, err
 	}
-	return LogResult{Entry: e, Duplicate: true, Usage: ku}, nil
+	return LogResult{Entry: e, Duplicate: true, Usage: ku, Pause: m.Pause}, nil
 }
 
 // writerBalance is m's credit balance of k under tier at now as the writer
@@ -525,7 +529,7 @@ func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, req SetTierRequest
 	m, _ := l.memberFor(b, req.Member, now)
 	change := tierChange{From: m.Tier, To: req.Tier, By: req.By, At: now.UTC()}
 	m.Tier, m.TierSetBy, m.TierSetAt = req.Tier, req.By, now.UTC()
-	if err := setJSON(txn, memberKey(m.ID), memberRecord(m)); err != nil {
+	if err := setJSON(txn, memberKey(m.ID), recordOf(m)); err != nil {
 		return quota.Member{}, err
 	}
 	if err := setJSON(txn, tierChangeKey(m.ID, now.UnixNano()), change); err != nil {
@@ -535,7 +539,7 @@ func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, req SetTierRequest
 	if req.Key != "" {
 		// The member as this change left them is the answer to a repeat,
 		// whatever changes after.
-		v, err := json.Marshal(memberRecord(m))
+		v, err := json.Marshal(recordOf(m))
 		if err != nil {
 			return quota.Member{}, storeError{err}
 		}

@@ -20,9 +20,15 @@ const barCells = 10
 // own title; the /quota reply does the same.
 func UsageBlocks(u quota.Usage) []slack.Block {
 	if len(u.Kinds) == 0 {
+		if b := PauseBlock(u); b != nil {
+			return []slack.Block{b, Section("Nothing to count on this tier.")}
+		}
 		return []slack.Block{Section("Nothing to count on this tier.")}
 	}
 	var blocks []slack.Block
+	if b := PauseBlock(u); b != nil {
+		blocks = append(blocks, b)
+	}
 	for i, ku := range u.Kinds {
 		// A plan with dozens of kinds must still fit in one message.
 		if i == MaxBlocks-5 {
@@ -39,6 +45,9 @@ func UsageBlocks(u quota.Usage) []slack.Block {
 // 1,500." and the warnings.
 func UsageText(u quota.Usage) string {
 	var parts []string
+	if p := u.Member.Pause; p != nil {
+		parts = append(parts, PauseText(*p, u.At.Location()))
+	}
 	for _, ku := range u.Kinds {
 		parts = append(parts, fmt.Sprintf("%s: %s left now. %s", Title(ku.Kind), quota.FormatCount(ku.Left()), LeftText(ku)))
 	}
@@ -57,6 +66,7 @@ func KindMrkdwn(ku quota.KindUsage) string {
 			s += " · " + quota.FormatCount(r.Freeing) + " free up " + DateToken(freeAt(r))
 		}
 	}
+	s += capLines(ku)
 	for _, w := range ku.Windows {
 		s += "\n" + windowLine(w)
 	}
@@ -135,6 +145,7 @@ func LeftText(ku quota.KindUsage) string {
 	if ku.Credits != nil {
 		parts = append(parts, creditText(ku.Kind, *ku.Credits))
 	}
+	parts = append(parts, capTexts(ku)...)
 	for _, warn := range warnings(ku) {
 		parts = append(parts, warn.text)
 	}

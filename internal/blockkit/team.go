@@ -96,7 +96,7 @@ func TeamSummary(rows []TeamRow) string {
 }
 
 // Line is the member's line in the team table: a mark when near, at or
-// over a limit, who, and per kind what they used in each window against
+// over a limit, who, whether paused, and per kind (marked when capped) what they used in each window against
 // the limit, the over-limit figures in bold.
 func (r TeamRow) Line() string {
 	var b strings.Builder
@@ -109,6 +109,9 @@ func (r TeamRow) Line() string {
 		b.WriteString(markNear + " ")
 	}
 	fmt.Fprintf(&b, "<@%s>", r.Usage.Member.ID)
+	if r.Usage.Member.Pause != nil {
+		b.WriteString(" " + markPaused + " *paused*")
+	}
 	for _, ku := range r.Usage.Kinds {
 		var ws []string
 		for _, w := range ku.Windows {
@@ -133,7 +136,11 @@ func (r TeamRow) Line() string {
 			ws = append(ws, s)
 		}
 		if len(ws) > 0 {
-			fmt.Fprintf(&b, " · %s %s", ku.Kind.Noun(2), strings.Join(ws, ", "))
+			noun := ku.Kind.Noun(2)
+			if ku.Capped() {
+				noun += " " + markCapped + " capped"
+			}
+			fmt.Fprintf(&b, " · %s %s", noun, strings.Join(ws, ", "))
 		}
 	}
 	return b.String()

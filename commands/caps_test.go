@@ -1,0 +1,203 @@
+package commands_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/quota"
+)
+
+// TestCapCommands: an admin caps, lifts, pauses and resumes a member, each
+// confirmed in words; the member's own replies then say why they are held
+// back, and a /logsend over the cap warns at the capped limit.
+func TestCapCommands(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+	ctx := context.Background()
+
+	r := e.do("UADMIN", "/quota cap <@U1|ana> invite 7d 30", "t1")
+	if want := "Capped <@U1> at 30 invitations over any 7 days (their tier allows 100)."; r.Text != want {
+		t.Errorf("cap: got %q, want %q", r.Text, want)
+	}
+	m, _ := e.ledger.Member(ctx, "U1")
+	if len(m.Caps) != 1 || m.Caps[0].By != "UADMIN" || m.Caps[0].Limit != (quota.Limit{Span: 7 * 24 * time.Hour, Max: 30}) {
+		t.Errorf("caps after /quota cap: got %+v", m.Caps)
+	}
+	if r := e.do("UADMIN", "/quota cap <@U1> invite 7d 30", "t1"); !strings.HasPrefix(r.Text, "Capped <@U1>") {
+		t.Errorf("the same trigger again: got %q, want the same confirmation", r.Text)
+	}
+
+	// The member logs past the cap: recorded, and warned at 30, not 100.
+	e.do("U1", "/logsend 25 invite", "")
+	r = e.do("U1", "/logsend 6 invite", "")
+	for _, want := range []string{"Over the 7-day invitation limit by 1", "Capped at 30 invitations over any 7 days by <@UADMIN> (the tier allows 100)."} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("/logsend over the cap: got %q, want %q in it", r.Text, want)
+		}
+	}
+
+	r = e.do("UADMIN", "/quota pause <@U1> LinkedIn warning 2026-11-30", "t2")
+	if want := "Paused <@U1>: LinkedIn warning 2026-11-30."; !strings.HasPrefix(r.Text, want) {
+		t.Errorf("pause: got %q, want it to start %q", r.Text, want)
+	}
+	paused := "Paused by <@UADMIN> on Thu 26 Nov 2026: LinkedIn warning 2026-11-30. Sends are still recorded; LinkedIn has restricted this account."
+	for _, line := range []string{"/quota", "/logsend 1 invite"} {
+		if r := e.do("U1", line, ""); !strings.Contains(r.Text, paused) || !strings.Contains(blocksJSON(t, r), ":double_vertical_bar: *Paused by") {
+			t.Errorf("%s of a paused member: got %q, want the pause in text and blocks", line, r.Text)
+		}
+	}
+	if r := e.do("UADMIN", "/quota <@U1>", ""); !strings.Contains(r.Text, paused) || !strings.Contains(r.Text, "Capped at 30") {
+		t.Errorf("/quota @them: got %q, want the pause and the cap", r.Text)
+	}
+	r = e.do("UADMIN", "/quota team", "")
+	if j := blocksJSON(t, r); !strings.Contains(j, "<@U1> :double_vertical_bar: *paused*") || !strings.Contains(j, "invitations :lock: capped") {
+		t.Errorf("/quota team: got %s, want U1 flagged paused and capped", j)
+	}
+
+	if r := e.do("UADMIN", "/quota resume <@U1>", "t3"); r.Text != "Resumed <@U1>: their account is no longer marked restricted." {
+		t.Errorf("resume: got %q", r.Text)
+	}
+	if r := e.do("UADMIN", "/quota cap <@U1> invite off", "t4"); r.Text != "Lifted the caps on invitations for <@U1>: their tier's limits hold again." {
+		t.Errorf("cap off: got %q", r.Text)
+	}
+	if r := e.do("U1", "/quota", ""); strings.Contains(r.Text, "Paused") || strings.Contains(r.Text, "Capped") {
+		t.Errorf("/quota after resume and off: got %q, want neither pause nor cap", r.Text)
+	}
+}
+
+// TestCapHoldsNothing: a cap at or above the tier's limit is kept, and the
+// reply says it holds nothing back.
+func TestCapHoldsNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+	r := e.do("UADMIN", "/quota cap <@U1> message day 500", "")
+	if want := "Capped <@U1> at 500 messages a day. Their tier allows 100, so this cap holds nothing back."; r.Text != want {
+		t.Errorf("got %q, want %q", r.Text, want)
+	}
+	if r := e.do("U1", "/quota", ""); strings.Contains(r.Text, "Capped") {
+		t.Errorf("/quota under a cap that holds nothing: got %q, want no cap line", r.Text)
+	}
+}
+
+// TestCapRights: a member who is not an admin is refused every admin
+// command, and nothing changes, their own account included.
+func TestCapRights(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		"/quota cap <@U2> invite 7d 30", "/quota cap <@U1> invite 7d 30", "/quota cap <@U2> invite off",
+		"/quota pause <@U2> warned", "/quota resume <@U2>",
+	} {
+		t.Run(line, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}, Users: &fakeUsers{users: map[string]slack.User{"U1": {ID: "U1"}}}})
+			r := e.do("U1", line, "")
+			if want := "Only admins can cap, pause or resume a member. Nothing was changed."; r.Text != want {
+				t.Errorf("got %q, want %q", r.Text, want)
+			}
+			for _, id := range []string{"U1", "U2"} {
+				if m, _ := e.ledger.Member(context.Background(), id); m.Caps != nil || m.Pause != nil {
+					t.Errorf("%s after a refusal: got %+v, want unchanged", id, m)
+				}
+			}
+			if n := e.ledger.MemberCount(); n != 0 {
+				t.Errorf("members after a refusal: got %d, want 0", n)
+			}
+		})
+	}
+}
+
+// TestCapMalformed: every malformed admin command is refused with words
+// that say what is wrong, and changes nothing.
+func TestCapMalformed(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", quota.MaxNote+1)
+	for _, tc := range []struct{ line, want string }{
+		{"/quota cap", "Say whom, picked with @: for example `/quota cap @ana`. A cap reads `/quota cap @ana invite 7d 30`"},
+		{"/quota cap invite 7d 30", "Say whom, picked with @"},
+		{"/quota cap @ana invite 7d 30", "I can't tell who “@ana” is."},
+		{"/quota cap <@U2>", "A cap needs a kind, a window and a limit, or `off`"},
+		{"/quota cap <@U2> invite", "A cap needs a kind, a window and a limit, or `off`"},
+		{"/quota cap <@U2> invite 7d", "A cap needs a kind, a window and a limit, or `off`"},
+		{"/quota cap <@U2> invite 7d 30 more", "A cap needs a kind, a window and a limit, or `off`"},
+		{"/quota cap <@U2> invte 7d 30", "I don't know the kind “invte”. Did you mean *invite*?"},
+		{"/quota cap <@U2> invite fortnight 30", "“fortnight” is not a window: say day, week, month, or a span of days or hours"},
+		{"/quota cap <@U2> invite 0d 30", "“0d” is not a window"},
+		{"/quota cap <@U2> invite 7d lots", "“lots” is not a limit I can take: a cap is a whole number from 0 to 1,000,000, in digits."},
+		{"/quota cap <@U2> invite 7d -1", "“-1” is not a limit I can take"},
+		{"/quota cap <@U2> invite 7d 1000001", "“1000001” is not a limit I can take"},
+		{"/quota cap <@U2> invite 7d 2.5", "“2.5” is not a limit I can take"},
+		{"/quota pause", "Say whom, picked with @: for example `/quota pause @ana`."},
+		{"/quota pause warned", "Say whom, picked with @"},
+		{"/quota pause <@U2> " + long, "That reason is 501 characters long: keep it to 500."},
+		{"/quota resume", "Say whom, picked with @: for example `/quota resume @ana`."},
+		{"/quota resume <@U2> now", "I can't make sense of “now” there."},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+			res := e.h.Handle(context.Background(), requestOf("UADMIN", tc.line))
+			if !strings.HasPrefix(res.Reply.Text, tc.want) {
+				t.Errorf("got %q, want it to start %q", res.Reply.Text, tc.want)
+			}
+			if res.Outcome != commands.Refused {
+				t.Errorf("outcome: got %v, want Refused", res.Outcome)
+			}
+			if n := e.ledger.MemberCount(); n != 0 {
+				t.Errorf("members after a refusal: got %d, want 0", n)
+			}
+		})
+	}
+}
+
+// TestCapParse: the forms of the admin commands as parsed.
+func TestCapParse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{})
+	plan := e.ledger.Plan()
+	for _, tc := range []struct {
+		text string
+		want commands.Command
+	}{
+		{"cap <@U2> invite 7d 30", commands.Cap{Member: "U2", Kind: "invite", Limit: quota.Limit{Span: 7 * 24 * time.Hour, Max: 30}}},
+		{"CAP <@U2> Invite Week 0", commands.Cap{Member: "U2", Kind: "invite", Limit: quota.Limit{Window: quota.Week}}},
+		{"cap <@U2> message 24h 1000000", commands.Cap{Member: "U2", Kind: "message", Limit: quota.Limit{Span: 24 * time.Hour, Max: 1_000_000}}},
+		{"cap <@U2> invite OFF", commands.Cap{Member: "U2", Kind: "invite", Off: true}},
+		{"pause <@U2>", commands.Pause{Member: "U2"}},
+		{"pause <@U2>  LinkedIn  &lt;warning&gt;", commands.Pause{Member: "U2", Reason: "LinkedIn  <warning>"}},
+		{"resume <@U2|ana>", commands.Resume{Member: "U2"}},
+	} {
+		got, err := commands.ParseQuota(plan, tc.text)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseQuota(%q): got %#v, %v; want %#v", tc.text, got, err, tc.want)
+		}
+	}
+	var pe *commands.ParseError
+	if _, err := commands.ParseQuota(plan, "cap <@U2> invite 7d x"); !errors.As(err, &pe) || !errors.Is(err, commands.ErrBadCap) {
+		t.Errorf("a bad limit: got %v, want a ParseError wrapping ErrBadCap", err)
+	}
+}
+
+// requestOf is a slash command as Slack sends it, without a trigger.
+func requestOf(user, line string) commands.Request {
+	cmd, text, _ := strings.Cut(line, " ")
+	return commands.Request{Command: cmd, Text: text, UserID: user, TeamID: "T1", ChannelID: "C1"}
+}
+
+// TestPauseReasonFullStop: a reason typed with its own full stop does not
+// make two, in the confirmation or in the member's replies.
+func TestPauseReasonFullStop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+	if r := e.do("UADMIN", "/quota pause <@U2> warned.", ""); !strings.HasPrefix(r.Text, "Paused <@U2>: warned. Their sends") {
+		t.Errorf("pause: got %q", r.Text)
+	}
+	if r := e.do("U2", "/quota", ""); !strings.Contains(r.Text, ": warned. Sends are still recorded") {
+		t.Errorf("/quota of the paused member: got %q", r.Text)
+	}
+}

@@ -548,7 +548,7 @@ func (l *Ledger) Usage(ctx context.Context, member string) (quota.Usage, error) 
 	}
 	now := l.Now()
 	var u quota.Usage
-	if !l.plan.Tier(m.Tier).ReadsSent() {
+	if !l.plan.Tier(m.Tier).WithCaps(m.Caps).ReadsSent() {
 		err = l.counts.read(func(count func([]byte) (int, error)) error {
 			u, err = l.usage(m, now, count, nil)
 			return err

@@ -1,17 +1,15 @@
 package commands_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/quotabot/quotabot/commands"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -162,25 +160,5 @@ func TestQuotaCreditsGolden(t *testing.T) {
 // rewrites the file with -update.
 func replyGolden(t *testing.T, name string, r commands.Reply) {
 	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r.Msg()); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", name+".json")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./commands -run %s -update to write it)", err, t.Name())
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the reply (run with -update to rewrite it, then read the diff):\n%s", path, buf.Bytes())
-	}
+	testutil.Golden(t, filepath.Join("testdata", name+".json"), testutil.JSON(t, r.Msg()), *update)
 }

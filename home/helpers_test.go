@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -304,39 +302,5 @@ func golden(tb testing.TB, name string, p published) {
 		tb.Fatal(err)
 	}
 	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name+".json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		tb.Errorf("view differs from %s (go test -update rewrites it); got:\n%s", path, firstDiff(string(want), buf.String()))
-	}
-}
-
-// firstDiff shows where two texts part.
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(wl), len(gl)) {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return fmt.Sprintf("line %d:\n  want %s\n  got  %s", i+1, w, g)
-		}
-	}
-	return "(same lines)"
+	testutil.Golden(tb, filepath.Join("testdata", name+".json"), buf.Bytes(), *update)
 }

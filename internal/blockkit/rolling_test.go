@@ -1,10 +1,7 @@
 package blockkit_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/quotabot/quotabot/internal/blockkit"
+	"github.com/quotabot/quotabot/internal/testutil"
 	"github.com/quotabot/quotabot/quota"
 )
 
@@ -116,24 +114,5 @@ func TestRollingOnlyWhenGiven(t *testing.T) {
 // the file with -update.
 func golden(t *testing.T, path string, v any) {
 	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/blockkit -run %s -update to write it)", err, t.Name())
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the output (run with -update to rewrite it, then read the diff):\n%s", path, buf.Bytes())
-	}
+	testutil.Golden(t, path, testutil.JSON(t, v), *update)
 }

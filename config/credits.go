@@ -50,18 +50,7 @@ func (w windows) credits() (quota.Credits, bool) {
 // a bank or a renewal day without credits, no bank, a grant of none, a
 // bank below the grant, a day that is no day of a month.
 func (w windows) checkCredits(n ast.Node) error {
-	keys := map[string]ast.Node{}
-	for it := n.(ast.MapNode).MapRange(); it.Next(); {
-		if s, ok := keyName(it.Key()); ok {
-			keys[s] = it.Key()
-		}
-	}
-	at := func(name string) ast.Node {
-		if k, ok := keys[name]; ok {
-			return k
-		}
-		return n
-	}
+	at := keyNodes(n)
 	got := map[string]int{}
 	for k, v := range w {
 		if k.credit != "" {

@@ -107,22 +107,28 @@ func (w *windows) UnmarshalYAML(unmarshal func(any) error) error {
 	return w.checkCredits(n)
 }
 
-// sameSpan refuses one window written two ways, such as 7d and 168h: the
-// parser sees two keys, but they are one window. It reports the later key
-// in the file; one merged in from elsewhere is reported at n.
-func (w windows) sameSpan(n ast.Node) error {
+// keyNodes returns where in map n each key is written, for an error to
+// point at; a key not written there (merged in from elsewhere) is at n.
+func keyNodes(n ast.Node) func(name string) ast.Node {
 	keys := map[string]ast.Node{}
 	for it := n.(ast.MapNode).MapRange(); it.Next(); {
 		if s, ok := keyName(it.Key()); ok {
 			keys[s] = it.Key()
 		}
 	}
-	at := func(name string) ast.Node {
+	return func(name string) ast.Node {
 		if k, ok := keys[name]; ok {
 			return k
 		}
 		return n
 	}
+}
+
+// sameSpan refuses one window written two ways, such as 7d and 168h: the
+// parser sees two keys, but they are one window. It reports the later key
+// in the file; one merged in from elsewhere is reported at n.
+func (w windows) sameSpan(n ast.Node) error {
+	at := keyNodes(n)
 	// In file order, so that the second spelling is the one refused.
 	ws := slices.Collect(maps.Keys(w))
 	slices.SortFunc(ws, func(a, b window) int {

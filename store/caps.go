@@ -15,11 +15,6 @@ import (
 	"github.com/quotabot/quotabot/quota"
 )
 
-// pChange prefixes the log of caps and pauses set and lifted:
-//
-//	a<member>\x00<nanos>               member change (JSON): a cap, a pause
-const pChange = 'a'
-
 // changeKeyPrefix keeps these changes' idempotency keys apart from
 // SetTier's ("tier:"), Log's and Undo's in their one key space.
 const changeKeyPrefix = "member:"

@@ -28,7 +28,7 @@ import (
 //	ktier:<key>                        idempotency key: the member record it left (JSON); expires
 //	a<member>\x00<nanos>               cap or pause set or lifted (JSON; caps.go)
 //	c<window><period>\x00<member>\x00<kind>   counter, 8 bytes big-endian
-//	r<member>\x00<kind>\x00<nanos>     rolling index: a standing entry's count, 8 bytes (rolling.go)
+//	r<member>\x00<kind>\x00<nanos>     rolling index: a standing entry's count, 8 bytes, negated for a refund (rolling.go)
 //	oscheduler/<post>                  a scheduled post's outbox record (post.go)
 //	zloc                               zone the counters' periods were cut in
 //	zseq                               the newest entry's sequence number, 8 bytes
@@ -43,6 +43,7 @@ const (
 	pCounter = 'c'
 	pPost    = 'o'
 	pRolling = 'r'
+	pChange  = 'a'
 )
 
 var metaLocation = []byte("zloc")

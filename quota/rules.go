@@ -234,7 +234,8 @@ func (p Plan) MemberSummary(m Member, w Window, used map[Kind]int) MemberSummary
 			continue
 		}
 		lim, has := tier.Limit(k, w)
-		ms.Kinds = append(ms.Kinds, KindSummary{Kind: k, Used: n, Limit: lim, HasLimit: has})
+		_, paid := tier.Credits[k]
+		ms.Kinds = append(ms.Kinds, KindSummary{Kind: k, Used: n, Limit: lim, HasLimit: has, Paid: paid})
 	}
 	return ms
 }

@@ -188,6 +188,8 @@ type KindSummary struct {
 	Used     int
 	Limit    Limit
 	HasLimit bool
+	// Paid says the tier pays for the kind in credits.
+	Paid bool
 }
 
 // Over is by how much the member went over; 0 within the limit or with none.

@@ -215,6 +215,8 @@ func memberLine(ms quota.MemberSummary) string {
 			// A kind the tier has and the member did not use.
 		case ks.HasLimit && ks.Limit.Max > 0:
 			parts = append(parts, fmt.Sprintf("%s of %s (%s)", quota.FormatCount(ks.Used), count(ks.Kind, ks.Limit.Max), percent(ks.Share())))
+		case ks.Paid:
+			parts = append(parts, count(ks.Kind, ks.Used)+" on credits")
 		case ks.Used > 0:
 			parts = append(parts, count(ks.Kind, ks.Used)+", no monthly limit")
 		}

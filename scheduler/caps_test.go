@@ -13,7 +13,8 @@ import (
 
 // TestDailyHeldBack: the reset note for the day just ended lists the
 // members an admin has paused or capped, and a capped member's daily
-// limit there is the capped one.
+// limit there is the capped one; and the members past their credits
+// now (smallTeam's U05).
 func TestDailyHeldBack(t *testing.T) {
 	t.Parallel()
 	ny := testutil.NewYork(t)
@@ -39,6 +40,7 @@ func TestDailyHeldBack(t *testing.T) {
 	for _, want := range []string{
 		"*Held back by an admin* (2 members)\n• <@U03>: capped at 2 messages a day\n• <@U04>: *paused* (LinkedIn warning &lt;2026-11-30&gt;)",
 		"• <@U03>: 3 of 2 messages, 1 over",
+		"*Past their credits now* (1 member)\n• <@U05>: 12 InMail credits past the balance",
 	} {
 		if !strings.Contains(ps[0].Text, want) {
 			t.Errorf("the reset note's text: got %q, want %q in it", ps[0].Text, want)

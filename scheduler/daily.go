@@ -84,20 +84,22 @@ func (s *Scheduler) dailyMessage(ctx context.Context, day quota.Period) (*messag
 		return nil, err
 	}
 	var rolling []standing
-	var held []string
+	var held, over []string
 	// A rolling window has no day's end to report: what the post can say
 	// is where it stands now, which is news only in the post for the day
 	// just ended, not in one caught up days late. So are the members an
-	// admin holds back.
-	if (hasRolling(s.ledger.Plan()) || anyHeld(s.ledger.Members())) && day.Next().Contains(s.now()) {
+	// admin holds back, and those past their credits.
+	plan := s.ledger.Plan()
+	if (hasRolling(plan) || hasCredits(plan) || anyHeld(s.ledger.Members())) && day.Next().Contains(s.now()) {
 		team, err := s.ledger.TeamUsage(ctx)
 		if err != nil {
 			return nil, err
 		}
-		rolling, held = rollingLimited(team), heldBack(team)
+		rolling, held, over = rollingLimited(team), heldBack(team), overdrawn(team)
 	}
-	m := buildDaily(s.ledger.Plan(), daySum, monthSum, !month.Contains(day.End()), rolling)
-	addHeld(m, held)
+	m := buildDaily(plan, daySum, monthSum, !month.Contains(day.End()), rolling)
+	addList(m, overdrawnTitle, over)
+	addList(m, heldTitle, held)
 	m.channel = s.channel
 	return m, nil
 }

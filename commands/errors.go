@@ -168,7 +168,8 @@ func (h *Handler) usage(command string) string {
 			"`/logsend refund 2 inmail` gives back InMail credits.",
 			quota.MinCount, quota.MaxCount, strings.Join(names, ", "))
 	case "/quota":
-		return "Usage: `/quota` · `/quota @someone` · `/quota team` · `/quota tier premium` · `/quota tier @someone premium` · `/quota history` · `/quota help`"
+		return "Usage: `/quota` · `/quota @someone` · `/quota team` · `/quota tier` · `/quota tier premium` · `/quota tier @someone premium` · `/quota history` · `/quota help`; " +
+			"admins: `/quota cap @someone invite 7d 30` (or `off`) · `/quota pause @someone [reason]` · `/quota resume @someone`"
 	}
 	return "Usage: `/quota help`"
 }

@@ -767,7 +767,8 @@ func (m *model) undo(member, key string, at int64, now time.Time) want {
 }
 
 // setTier puts the member on a tier, unless the key did already: then
-// the answer is the member as that change left them.
+// the answer is the member as that change left them. An enrolled member
+// set to the tier they are on is left as they are.
 func (m *model) setTier(req SetTierRequest, now time.Time) want {
 	if mem, ok := m.tierKeys[req.Key]; ok && req.Key != "" {
 		return want{member: mem}
@@ -776,7 +777,9 @@ func (m *model) setTier(req SetTierRequest, now time.Time) want {
 	if !enrolled {
 		mem.Enrolled = now.UTC()
 	}
-	mem.Tier, mem.TierSetBy, mem.TierSetAt = req.Tier, req.By, now.UTC()
+	if !enrolled || mem.Tier != req.Tier {
+		mem.Tier, mem.TierSetBy, mem.TierSetAt = req.Tier, req.By, now.UTC()
+	}
 	m.members[mem.ID] = mem
 	if req.Key != "" {
 		m.tierKeys[req.Key] = mem

@@ -68,15 +68,16 @@ func TestIdempotentSetTier(t *testing.T) {
 		t.Errorf("tier changes: got %d, want 2", n)
 	}
 
-	// Without a key every request is a change of its own.
-	for range 2 {
-		if _, err := l.SetTier(ctx, SetTierRequest{Member: "U3", Tier: "premium", By: "U3"}); err != nil {
+	// Without a key every request is a change of its own, but setting the
+	// tier a member is on changes nothing: it would restart their credits.
+	for _, tier := range []string{"premium", "free", "free"} {
+		if _, err := l.SetTier(ctx, SetTierRequest{Member: "U3", Tier: tier, By: "U3"}); err != nil {
 			t.Fatal(err)
 		}
 		clk.Add(time.Second)
 	}
 	if n := tierChanges(t, l, "U3"); n != 2 {
-		t.Errorf("tier changes of two requests without a key: got %d, want 2", n)
+		t.Errorf("tier changes of premium, free and free again without a key: got %d, want 2", n)
 	}
 }
 

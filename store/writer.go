@@ -526,16 +526,20 @@ func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, req SetTierRequest
 		}
 	}
 	now := l.now()
-	m, _ := l.memberFor(b, req.Member, now)
-	change := tierChange{From: m.Tier, To: req.Tier, By: req.By, At: now.UTC()}
-	m.Tier, m.TierSetBy, m.TierSetAt = req.Tier, req.By, now.UTC()
-	if err := setJSON(txn, memberKey(m.ID), recordOf(m)); err != nil {
-		return quota.Member{}, err
+	m, isNew := l.memberFor(b, req.Member, now)
+	// Setting the tier a member is on changes nothing: restarting it
+	// would restart their credits from one grant.
+	if isNew || m.Tier != req.Tier {
+		change := tierChange{From: m.Tier, To: req.Tier, By: req.By, At: now.UTC()}
+		m.Tier, m.TierSetBy, m.TierSetAt = req.Tier, req.By, now.UTC()
+		if err := setJSON(txn, memberKey(m.ID), recordOf(m)); err != nil {
+			return quota.Member{}, err
+		}
+		if err := setJSON(txn, tierChangeKey(m.ID, now.UnixNano()), change); err != nil {
+			return quota.Member{}, err
+		}
+		b.members[m.ID] = m
 	}
-	if err := setJSON(txn, tierChangeKey(m.ID, now.UnixNano()), change); err != nil {
-		return quota.Member{}, err
-	}
-	b.members[m.ID] = m
 	if req.Key != "" {
 		// The member as this change left them is the answer to a repeat,
 		// whatever changes after.

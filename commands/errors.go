@@ -99,6 +99,8 @@ func Explain(err error) (string, bool) {
 		return "Nothing was taken back: that entry is not one of yours, or no longer exists. `/logsend undo` takes back your last entry.", true
 	case errors.Is(err, ErrSpentUndo):
 		return "Nothing was taken back: that entry was taken back already, or was logged more than 24 hours ago.", true
+	case errors.Is(err, quota.ErrRefunded):
+		return "That send can't be taken back while credits given back for it stand: take back the refund first, with its Undo button (or `/logsend undo` if it is your last entry).", true
 	case errors.Is(err, quota.ErrNothingToUndo):
 		return "Nothing to undo: you have no entry from the last 24 hours that still stands.", true
 	case errors.Is(err, ErrNotAdmin):
@@ -139,7 +141,7 @@ func (h *Handler) errorReply(ctx context.Context, command, user, text string, er
 		errors.Is(err, ErrBadMention), errors.Is(err, ErrUnknownCommand):
 		usage = h.usage(command)
 	}
-	if command == "/logsend" && expected && !errors.Is(err, quota.ErrNothingToUndo) && !errors.Is(err, quota.ErrNoKind) {
+	if command == "/logsend" && expected && !errors.Is(err, quota.ErrNothingToUndo) && !errors.Is(err, quota.ErrRefunded) && !errors.Is(err, quota.ErrNoKind) {
 		words += " Nothing was recorded."
 	}
 	blocks := []slack.Block{blockkit.Section(":warning: " + words)}

@@ -1,6 +1,10 @@
 package quota
 
-import "time"
+import (
+	"errors"
+	"slices"
+	"time"
+)
 
 // Credits is how a kind is paid for on the tiers that grant credits, as
 // LinkedIn's paid plans grant InMail credits: Grant more each month on
@@ -138,25 +142,76 @@ func CreditsAt(c Credits, start time.Time, moves []CreditMove, now time.Time, lo
 	return b
 }
 
-// Refundable is the most a refund may give back at now: what was spent
-// over the last RefundDays days, less what was refunded over them. A move
-// dated after now counts: two entries logged in one nanosecond are dated
-// a nanosecond apart, and a clock that stepped back dates them ahead of
-// it; either way they happened.
+// Refundable is the most a refund may give back at now: what is left of
+// the sends of the last RefundDays days once every refund has given back
+// the oldest sends it could (matchRefunds). A move dated after now counts:
+// two entries logged in one nanosecond are dated a nanosecond apart, and
+// a clock that stepped back dates them ahead of it; either way they
+// happened.
 func Refundable(moves []CreditMove, now time.Time) int {
-	from := now.Add(-RefundDays * 24 * time.Hour)
+	open, _ := matchRefunds(moves, now)
 	n := 0
-	for _, m := range moves {
-		if !m.At.After(from) {
-			continue
-		}
-		if m.Refund {
-			n -= m.Count
-		} else {
-			n += m.Count
+	for _, m := range open {
+		n += m.Count
+	}
+	return n
+}
+
+// matchRefunds replays moves in time order, each refund giving back the
+// oldest sends still within RefundDays of it, and returns what is left of
+// the sends within RefundDays of until, oldest first, and how many
+// refunded credits found no send to give back. A refund settles the
+// oldest sends first so that it never strands a newer one: netting all
+// refunds of the window against all its sends once let a refund of sends
+// that had since left the window eat into newer ones.
+func matchRefunds(moves []CreditMove, until time.Time) (open []CreditMove, unmatched int) {
+	sorted := slices.SortedStableFunc(slices.Values(moves), func(a, b CreditMove) int { return a.At.Compare(b.At) })
+	expire := func(t time.Time) {
+		from := t.Add(-RefundDays * 24 * time.Hour)
+		for len(open) > 0 && !open[0].At.After(from) {
+			open = open[1:]
 		}
 	}
-	return max(0, n)
+	for _, m := range sorted {
+		expire(m.At)
+		if !m.Refund {
+			open = append(open, m)
+			continue
+		}
+		n := m.Count
+		for n > 0 && len(open) > 0 {
+			take := min(n, open[0].Count)
+			open[0].Count -= take
+			n -= take
+			if open[0].Count == 0 {
+				open = open[1:]
+			}
+		}
+		unmatched += n
+	}
+	expire(until)
+	return open, unmatched
+}
+
+// ErrRefunded: an undo of a send whose credits a later refund gave back;
+// the refund has to be taken back first.
+var ErrRefunded = errors.New("send's credits were given back")
+
+// CheckUndoSend says whether the send dated at, one of moves (a member's
+// standing moves of a credit kind), may be taken back: nil, or
+// ErrRefunded when a refund would then have given back more than was
+// sent, which would leave credits in the balance for sends that never
+// happened.
+func CheckUndoSend(moves []CreditMove, at time.Time) error {
+	without := slices.DeleteFunc(slices.Clone(moves), func(m CreditMove) bool { return !m.Refund && m.At.Equal(at) })
+	if len(without) == len(moves) {
+		return nil
+	}
+	_, before := matchRefunds(moves, at)
+	if _, after := matchRefunds(without, at); after > before {
+		return ErrRefunded
+	}
+	return nil
 }
 
 // ReadsSent reports whether reading usage under t needs what was sent,

@@ -114,20 +114,44 @@ func TestCreditsModel(t *testing.T) {
 		if !b.RenewsAt().Equal(c.Renewal(now, loc)) || b.LostAtRenewal != next.lost-m.lost {
 			t.Fatalf("case %d: renews %v losing %d; want %v losing %d", i, b.RenewsAt(), b.LostAtRenewal, c.Renewal(now, loc), next.lost-m.lost)
 		}
-		refundable := 0
-		for _, mv := range moves {
-			if age := now.Sub(mv.At); age >= 0 && age < quota.RefundDays*24*time.Hour {
-				if mv.Refund {
-					refundable -= mv.Count
-				} else {
-					refundable += mv.Count
-				}
-			}
-		}
-		if b.Refundable != max(0, refundable) {
-			t.Fatalf("case %d: refundable %d, want %d", i, b.Refundable, max(0, refundable))
+		if want := unitRefundable(moves, now); b.Refundable != want {
+			t.Fatalf("case %d: refundable %d, want %d", i, b.Refundable, want)
 		}
 	}
+}
+
+// unitRefundable is Refundable credit by credit: each send is so many
+// credits dated when it was sent, a refund takes away the oldest ones
+// still within RefundDays of it, and what is left within RefundDays of
+// now may be refunded.
+func unitRefundable(moves []quota.CreditMove, now time.Time) int {
+	sorted := slices.Clone(moves)
+	slices.SortStableFunc(sorted, func(a, b quota.CreditMove) int { return a.At.Compare(b.At) })
+	var units []time.Time
+	within := func(u, t time.Time) bool { return t.Sub(u) < quota.RefundDays*24*time.Hour }
+	for _, mv := range sorted {
+		if !mv.Refund {
+			for range mv.Count {
+				units = append(units, mv.At)
+			}
+			continue
+		}
+		n := mv.Count
+		units = slices.DeleteFunc(units, func(u time.Time) bool {
+			if n > 0 && within(u, mv.At) {
+				n--
+				return true
+			}
+			return false
+		})
+	}
+	left := 0
+	for _, u := range units {
+		if within(u, now) {
+			left++
+		}
+	}
+	return left
 }
 
 // TestCreditRenewal pins renewals to the day: the 31st renews on the last

@@ -78,3 +78,46 @@ func TestRefundsAreNotSends(t *testing.T) {
 		t.Errorf("Left past the balance: got %d, want 0", ku.Left())
 	}
 }
+
+// TestRefundsSettleOldestSends: a refund gives back the oldest sends it
+// can, so once those leave the 90 days it no longer eats into newer ones;
+// and a send a refund gave back cannot be taken back before the refund.
+func TestRefundsSettleOldestSends(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	moves := []quota.CreditMove{
+		{At: t0, Count: 5},
+		{At: t0.Add(80 * day), Count: 5, Refund: true}, // gives back day 0's five
+		{At: t0.Add(95 * day), Count: 3},
+	}
+	if got := quota.Refundable(moves, t0.Add(95*day+time.Hour)); got != 3 {
+		t.Errorf("Refundable on day 95: %d, want the 3 sent that day", got)
+	}
+	if got := quota.Refundable(moves[:2], t0.Add(85*day)); got != 0 {
+		t.Errorf("Refundable on day 85: %d, want 0: the five were given back", got)
+	}
+
+	sends := []quota.CreditMove{
+		{At: t0, Count: 5},
+		{At: t0.Add(time.Hour), Count: 3},
+		{At: t0.Add(2 * time.Hour), Count: 6, Refund: true}, // the five, and one of the three
+		{At: t0.Add(3 * time.Hour), Count: 2},
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want error
+	}{
+		{t0, quota.ErrRefunded},
+		{t0.Add(time.Hour), quota.ErrRefunded},
+		{t0.Add(3 * time.Hour), nil}, // sent after the refund: nothing rests on it
+		{t0.Add(4 * time.Hour), nil}, // no send then
+	} {
+		if err := quota.CheckUndoSend(sends, c.at); !errors.Is(err, c.want) {
+			t.Errorf("undo of the send at %s: got %v, want %v", c.at.Format(time.Kitchen), err, c.want)
+		}
+	}
+	if err := quota.CheckUndoSend(sends[:2], t0); err != nil {
+		t.Errorf("undo with no refund: %v", err)
+	}
+}

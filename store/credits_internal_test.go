@@ -116,8 +116,10 @@ func runCreditsModel(t *testing.T, seed uint64, steps int) {
 			want := quota.Refundable(m.moves(), now)
 			n := 1 + rng.IntN(want+3)
 			creditLog(t, l, m, where, min(n, quota.MaxCount), true, c, ny)
-		case r < 18:
+		case r < 17:
 			creditUndo(t, l, m, where, now)
+		case r < 18:
+			creditUndoEntry(t, l, m, where, now, rng)
 		default:
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
@@ -193,6 +195,48 @@ func creditUndo(t *testing.T, l *Ledger, m *creditModel, where string, now time.
 	} else {
 		m.seen["send undone"]++
 	}
+}
+
+// creditUndoEntry takes back one of the member's entries of the last 24
+// hours at random, as its Undo button does: a send a refund gave back
+// since is refused (quota.CheckUndoSend) and stays.
+func creditUndoEntry(t *testing.T, l *Ledger, m *creditModel, where string, now time.Time, rng *rand.Rand) {
+	t.Helper()
+	var recent []int
+	for i, e := range m.entries {
+		if !e.undone && !e.move.At.Before(quota.UndoableSince(now)) {
+			recent = append(recent, i)
+		}
+	}
+	if len(recent) == 0 {
+		return
+	}
+	// Half the time, a send given back since, if there is one: few
+	// random picks would find one.
+	var refunded []int
+	for _, i := range recent {
+		if e := m.entries[i]; !e.move.Refund && quota.CheckUndoSend(m.moves(), e.move.At) != nil {
+			refunded = append(refunded, i)
+		}
+	}
+	if len(refunded) > 0 && rng.IntN(2) == 0 {
+		recent = refunded
+	}
+	i := recent[rng.IntN(len(recent))]
+	e := m.entries[i]
+	kept := !e.move.Refund && quota.CheckUndoSend(m.moves(), e.move.At) != nil
+	got, err := l.UndoEntry(context.Background(), "U1", e.id, "")
+	if kept {
+		if !errors.Is(err, quota.ErrRefunded) {
+			t.Fatalf("%s: undo of a send given back since: got %+v, %v; want ErrRefunded", where, got, err)
+		}
+		m.seen["send kept for its refund"]++
+		return
+	}
+	if err != nil || got.ID != e.id {
+		t.Fatalf("%s: undo of %s: got %+v, %v", where, e.id, got, err)
+	}
+	m.entries[i].undone = true
 }
 
 // creditCheck holds the ledger's balance now to quota.CreditsAt over the
@@ -271,4 +315,67 @@ func sameBalance(a, b quota.CreditBalance) bool {
 		a.Period.Opening == b.Period.Opening && a.Period.Granted == b.Period.Granted && a.Period.Lost == b.Period.Lost &&
 		a.Period.Spent == b.Period.Spent && a.Period.Refunded == b.Period.Refunded &&
 		a.Renewal == b.Renewal && a.LostAtRenewal == b.LostAtRenewal && a.Refundable == b.Refundable
+}
+
+// TestCreditsKeptAcrossSteps: setting the tier a member is on keeps their
+// credits (it once restarted them from one grant), and a send that a
+// refund gave back cannot be taken back before the refund is, which once
+// left credits in the balance for InMails never sent.
+func TestCreditsKeptAcrossSteps(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := testutil.NewClock(time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC))
+	l := openModelLedger(t, t.TempDir(), Options{Now: clock.Now, Location: time.UTC})
+	balance := func() int {
+		t.Helper()
+		u, err := l.Usage(ctx, "U1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ku, _ := u.Kind(quota.InMail)
+		if ku.Credits == nil {
+			t.Fatal("no credit balance on career")
+		}
+		return ku.Credits.Balance
+	}
+	first, err := l.SetTier(ctx, SetTierRequest{Member: "U1", Tier: "career", By: "U1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Minute)
+	sent, err := l.Log(ctx, LogRequest{Member: "U1", Kind: quota.InMail, Count: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Minute)
+	again, err := l.SetTier(ctx, SetTierRequest{Member: "U1", Tier: "career", By: "UADMIN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(); b != 0 || !again.TierSetAt.Equal(first.TierSetAt) || again.TierSetBy != "U1" {
+		t.Errorf("career set again: balance %d, set %s by %s; want 0, unchanged from %s by U1", b, again.TierSetAt, again.TierSetBy, first.TierSetAt)
+	}
+
+	clock.Add(time.Minute)
+	refund, err := l.Log(ctx, LogRequest{Member: "U1", Kind: quota.InMail, Count: 2, Refund: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Minute)
+	if _, err := l.UndoEntry(ctx, "U1", sent.Entry.ID, ""); !errors.Is(err, quota.ErrRefunded) {
+		t.Fatalf("undo of the send given back: %v, want ErrRefunded", err)
+	}
+	if b := balance(); b != 2 {
+		t.Errorf("after the refused undo: balance %d, want 2", b)
+	}
+	if _, err := l.UndoEntry(ctx, "U1", refund.Entry.ID, ""); err != nil {
+		t.Fatalf("undo of the refund: %v", err)
+	}
+	if _, err := l.UndoEntry(ctx, "U1", sent.Entry.ID, ""); err != nil {
+		t.Fatalf("undo of the send once its refund is taken back: %v", err)
+	}
+	if b := balance(); b != 5 {
+		t.Errorf("with nothing standing: balance %d, want the grant, 5", b)
+	}
+	mustCheck(t, l, "at the end")
 }

@@ -497,6 +497,9 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, member, key string, t
 	if !found || !rec.entry(at).Undoable(now) {
 		return quota.Entry{}, quota.ErrNothingToUndo
 	}
+	if err := l.checkUndo(txn, b, rec, at, now); err != nil {
+		return quota.Entry{}, err
+	}
 	rec.Undone = max(now.UnixNano(), 1)
 	if err := l.setEntry(txn, b, at, rec); err != nil {
 		return quota.Entry{}, err
@@ -513,6 +516,28 @@ func (l *Ledger) applyUndo(txn *badger.Txn, b *batchState, member, key string, t
 		return quota.Entry{}, err
 	}
 	return rec.entry(at), nil
+}
+
+// checkUndo refuses to take back a send of credits that a refund made
+// since gave back (quota.CheckUndoSend): the balance would keep credits
+// for InMails never sent.
+func (l *Ledger) checkUndo(txn *badger.Txn, b *batchState, rec entryRecord, at int64, now time.Time) error {
+	if rec.Refund {
+		return nil
+	}
+	m, _ := l.memberFor(b, rec.Member, now)
+	if _, ok := l.plan.Tier(m.Tier).Credits[rec.Kind]; !ok {
+		return nil
+	}
+	sent, err := l.writerSent(txn, b, rec.Member, rec.Kind, m.TierStart())
+	if err != nil {
+		return storeError{err}
+	}
+	moves := make([]quota.CreditMove, len(sent))
+	for i, s := range sent {
+		moves[i] = quota.CreditMove(s)
+	}
+	return quota.CheckUndoSend(moves, time.Unix(0, at))
 }
 
 func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, req SetTierRequest) (quota.Member, error) {

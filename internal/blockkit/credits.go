@@ -11,7 +11,7 @@ import (
 // would take of that grant when it would.
 func creditLine(k quota.Kind, b quota.CreditBalance) string {
 	s := "`" + barOf(max(b.Balance, 0), b.Credits.Cap, creditStanding(b)) + "` " +
-		quota.FormatCount(max(b.Balance, 0)) + " of " + quota.FormatCount(b.Credits.Cap) + " " + k.Noun(1) + " credits banked"
+		banked(b, " "+k.Noun(1)+" credits")
 	if b.Renewal > 0 {
 		s += " · " + quota.FormatCount(b.Renewal) + " more " + DateToken(b.RenewsAt())
 	} else {
@@ -24,9 +24,20 @@ func creditLine(k quota.Kind, b quota.CreditBalance) string {
 	return s
 }
 
+// banked is "48 of 150 banked", with what between the counts and
+// "banked"; or, for a balance a refund took above the cap, "160 banked,
+// above the cap of 150": the cap bounds what a renewal banks, not what
+// is given back.
+func banked(b quota.CreditBalance, what string) string {
+	if b.Balance > b.Credits.Cap {
+		return quota.FormatCount(b.Balance) + what + " banked, above the cap of " + quota.FormatCount(b.Credits.Cap)
+	}
+	return quota.FormatCount(max(b.Balance, 0)) + " of " + quota.FormatCount(b.Credits.Cap) + what + " banked"
+}
+
 // creditText is creditLine in words, for the plain-text fallback.
 func creditText(k quota.Kind, b quota.CreditBalance) string {
-	s := fmt.Sprintf("%s credits: %s of %s banked", UpperFirst(k.Noun(1)), quota.FormatCount(max(b.Balance, 0)), quota.FormatCount(b.Credits.Cap))
+	s := UpperFirst(k.Noun(1)) + " credits: " + banked(b, "")
 	if b.Renewal > 0 {
 		s += fmt.Sprintf("; %s more on %s", quota.FormatCount(b.Renewal), PlainDate(b.RenewsAt()))
 	} else {

@@ -35,3 +35,30 @@ func TestTeamCredits(t *testing.T) {
 		}
 	}
 }
+
+// TestBankedAboveCap: a refund can take a balance above the bank's cap
+// (the cap bounds renewals); the line then says so rather than "160 of
+// 150".
+func TestBankedAboveCap(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	nav := quota.Credits{Grant: 50, Cap: 150, RenewDay: 1}
+	for _, c := range []struct {
+		balance int
+		want    string
+	}{
+		{160, "InMail credits: 160 banked, above the cap of 150; renews on Tue 1 Dec 00:00 UTC, none added: the bank is full; 50 would be lost to the cap of 150 then."},
+		{48, "InMail credits: 48 of 150 banked; 50 more on Tue 1 Dec 00:00 UTC."},
+	} {
+		// One grant of 50, then a send or a refund that makes the balance.
+		mv := quota.CreditMove{At: now.Add(-time.Minute), Count: 50 - c.balance}
+		if mv.Count < 0 {
+			mv.Count, mv.Refund = -mv.Count, true
+		}
+		b := quota.CreditsAt(nav, now.Add(-time.Hour), []quota.CreditMove{mv}, now, time.UTC)
+		ku := quota.KindUsage{Kind: quota.InMail, Credits: &b}
+		if got := blockkit.LeftText(ku); got != c.want {
+			t.Errorf("balance %d: got %q, want %q", c.balance, got, c.want)
+		}
+	}
+}

@@ -62,8 +62,8 @@ func KindMrkdwn(ku quota.KindUsage) string {
 	s := "*" + Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left now*"
 	if r, ok := bindingRolling(ku); ok {
 		s = "*" + Title(ku.Kind) + "* · *" + quota.FormatCount(ku.Left()) + " left over " + lastSpan(r.Span) + "*"
-		if r.Freeing > 0 {
-			s += " · " + quota.FormatCount(r.Freeing) + " free up " + DateToken(freeAt(r))
+		if f := freeUp(r, DateToken); f != "" {
+			s += " · " + f
 		}
 	}
 	s += capLines(ku)
@@ -91,6 +91,27 @@ func windowLine(w quota.WindowUsage) string {
 	return "`" + bar(w) + "` " + used + " · resets " + DateToken(w.ResetsAt())
 }
 
+// freeUp is "12 free up <date>": the room a rolling window gains when its
+// oldest sends turn its span old, written by date; "" when that leaves it
+// at or over its limit still (its warning says so) or nothing is used.
+// What leaves the window only makes room once the window is under its
+// limit: 3 sent against a limit of 1 free up 1, not 3.
+func freeUp(r quota.RollingUsage, date func(time.Time) string) string {
+	n := r.Freeing - r.Over()
+	if n <= 0 {
+		return ""
+	}
+	return quota.FormatCount(n) + " " + freeVerb(n) + " " + date(freeAt(r))
+}
+
+// freeVerb is "frees up" for one, "free up" for more.
+func freeVerb(n int) string {
+	if n == 1 {
+		return "frees up"
+	}
+	return "free up"
+}
+
 // rollingLine is "`▓▓▓▓▓▓▓▓░░` 88/100 in the last 7 days · 12 free up
 // <date>", without the date while nothing is used.
 func rollingLine(r quota.RollingUsage) string {
@@ -99,8 +120,8 @@ func rollingLine(r quota.RollingUsage) string {
 		used = "*" + used + ", " + quota.FormatCount(r.Over()) + " over*"
 	}
 	s := "`" + barOf(r.Used, r.Max, r.Standing()) + "` " + used
-	if r.Freeing > 0 {
-		s += " · " + quota.FormatCount(r.Freeing) + " free up " + DateToken(freeAt(r))
+	if f := freeUp(r, DateToken); f != "" {
+		s += " · " + f
 	}
 	return s
 }
@@ -137,8 +158,8 @@ func LeftText(ku quota.KindUsage) string {
 	}
 	for _, r := range ku.Rolling {
 		left := "Left over " + lastSpan(r.Span) + ": " + quota.FormatCount(r.Left()) + " of " + quota.FormatCount(r.Max)
-		if r.Freeing > 0 {
-			left += "; " + quota.FormatCount(r.Freeing) + " free up " + PlainDate(freeAt(r))
+		if f := freeUp(r, PlainDate); f != "" {
+			left += "; " + f
 		}
 		parts = append(parts, left+".")
 	}
@@ -222,8 +243,8 @@ func rollingWarning(k quota.Kind, r quota.RollingUsage) (*warning, bool) {
 			}, true
 		}
 		return &warning{
-			mrkdwn: fmt.Sprintf(":rotating_light: *Over the %s %s limit by %s.* The oldest %s free up %s, and none are left even then.", span, noun, over, freeing, DateToken(when)),
-			text:   fmt.Sprintf("Over the %s %s limit by %s: the oldest %s free up %s, and none are left even then.", span, noun, over, freeing, PlainDate(when)),
+			mrkdwn: fmt.Sprintf(":rotating_light: *Over the %s %s limit by %s.* The oldest %s %s %s, and none are left even then.", span, noun, over, freeing, freeVerb(r.Freeing), DateToken(when)),
+			text:   fmt.Sprintf("Over the %s %s limit by %s: the oldest %s %s %s, and none are left even then.", span, noun, over, freeing, freeVerb(r.Freeing), PlainDate(when)),
 		}, true
 	case quota.Reached:
 		if r.Freeing == 0 {

@@ -91,3 +91,27 @@ func TestBindingRolling(t *testing.T) {
 		}
 	}
 }
+
+// TestFreeUp: what a rolling window says frees up is the room it gains,
+// not what leaves it: 3 sent against a limit of 1 free up 1, and one
+// "frees up".
+func TestFreeUp(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
+	date := func(time.Time) string { return "Tue" }
+	for _, c := range []struct {
+		used, max, freeing int
+		want               string
+	}{
+		{12, 100, 12, "12 free up Tue"},
+		{1, 100, 1, "1 frees up Tue"},
+		{3, 1, 3, "1 frees up Tue"},
+		{103, 100, 2, ""}, // still over: the warning says so
+		{0, 100, 0, ""},
+	} {
+		r := quota.RollingUsage{Span: 7 * 24 * time.Hour, Max: c.max, Used: c.used, Freeing: c.freeing, NextFree: at}
+		if got := freeUp(r, date); got != c.want {
+			t.Errorf("%d of %d, %d leaving: got %q, want %q", c.used, c.max, c.freeing, got, c.want)
+		}
+	}
+}

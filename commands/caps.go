@@ -110,7 +110,13 @@ func explainMore(err error, input string) (words string, ok bool) {
 // explainCaps is Explain for the refusals of the cap, pause and resume
 // commands; ok is false for an error that is none of theirs.
 func explainCaps(err error, input string) (words string, ok bool) {
+	var hold *quota.HoldError
+	var change *quota.ChangeError
 	switch {
+	case errors.As(err, &hold):
+		return holdWords(hold), true
+	case errors.As(err, &change):
+		return changeWords(change), true
 	case errors.Is(err, ErrNotAdminCaps):
 		return "Only admins can cap, pause or resume a member. Nothing was changed.", true
 	case errors.Is(err, ErrReasonTooLong):
@@ -127,6 +133,34 @@ func explainCaps(err error, input string) (words string, ok bool) {
 			quote(input), quota.FormatSpan(quota.MinSpan), quota.FormatSpan(quota.MaxSpan)), true
 	}
 	return "", false
+}
+
+// holdWords says why a cap that would hold nothing back was refused. It
+// names no date: Explain has no time zone to put one in.
+func holdWords(e *quota.HoldError) string {
+	if e.NoKind {
+		return fmt.Sprintf("<@%s>'s tier, %s, sends no %s, so a cap on them would hold nothing back. Nothing was changed.",
+			e.Member, e.Tier, e.Kind.Noun(2))
+	}
+	return fmt.Sprintf("<@%s>'s tier, %s, allows %s: a cap holds someone below that, so %s would hold nothing back. Nothing was changed.",
+		e.Member, e.Tier, blockkit.CapAmount(e.Kind, e.TierLimit), quota.FormatCount(e.Cap.Max))
+}
+
+// changeWords says why a lift, a resume or a second pause was refused.
+func changeWords(e *quota.ChangeError) string {
+	switch {
+	case errors.Is(e, quota.ErrNoCap):
+		return fmt.Sprintf("<@%s> has no cap on %s. Nothing was changed.", e.Member, e.Kind.Noun(2))
+	case errors.Is(e, quota.ErrNotPaused):
+		return fmt.Sprintf("<@%s> is not paused. Nothing was changed.", e.Member)
+	case errors.Is(e, quota.ErrAlreadyPaused) && e.Pause != nil:
+		by := "<@" + e.Pause.By + ">"
+		if r := strings.TrimRight(e.Pause.Reason, ". "); r != "" {
+			by += ": " + blockkit.Escape(r)
+		}
+		return fmt.Sprintf("<@%s> is already paused (by %s). Nothing was changed; `/quota resume` lifts it.", e.Member, by)
+	}
+	return fmt.Sprintf("<@%s> was left as they were: %v. Nothing was changed.", e.Member, e.Err)
 }
 
 // adminHelp is /quota help's section on the admin commands.
@@ -181,17 +215,15 @@ func (h *Handler) setCap(ctx context.Context, caller string, c Cap, key string) 
 }
 
 // capReply says what a cap set does: "Capped <@ana> at 30 invitations
-// over any 7 days (their tier allows 100)." or that it holds nothing back.
+// over any 7 days (their tier allows 100)." A cap that would hold nothing
+// back never gets here: the store refused it (quota.CheckCap).
 func capReply(t quota.Tier, c Cap) string {
 	s := fmt.Sprintf("Capped <@%s> at %s", c.Member, blockkit.CapAmount(c.Kind, c.Limit))
-	tl, has := tierLimit(t, c)
-	switch {
-	case !t.Has(c.Kind):
-		return s + fmt.Sprintf(". Their tier, %s, sends no %s, so it holds nothing back until they are on one that does.", t.Name, c.Kind.Noun(2))
-	case !quota.Capped(t, []quota.Cap{{Kind: c.Kind, Limit: c.Limit}}, c.Kind):
-		return s + fmt.Sprintf(". Their tier allows %s, so this cap holds nothing back.", quota.FormatCount(tl.Max))
-	case has:
+	if tl, has := tierLimit(t, c); has {
 		return s + fmt.Sprintf(" (their tier allows %s).", quota.FormatCount(tl.Max))
+	}
+	if _, credits := t.Credits[c.Kind]; credits {
+		return s + fmt.Sprintf(" (their tier pays for %s in credits, with no limit on that window).", c.Kind.Noun(2))
 	}
 	return s + " (their tier sets no limit on that window)."
 }

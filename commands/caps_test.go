@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,17 +72,92 @@ func TestCapCommands(t *testing.T) {
 	}
 }
 
-// TestCapHoldsNothing: a cap at or above the tier's limit is kept, and the
-// reply says it holds nothing back.
+// TestCapHoldsNothing: a cap that would not hold the member below their
+// tier is refused with the tier's own limit, and nothing changes: the
+// member is not even enrolled.
 func TestCapHoldsNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
-	r := e.do("UADMIN", "/quota cap <@U1> message day 500", "")
-	if want := "Capped <@U1> at 500 messages a day. Their tier allows 100, so this cap holds nothing back."; r.Text != want {
-		t.Errorf("got %q, want %q", r.Text, want)
+	for _, tc := range []struct{ line, want string }{
+		{"/quota cap <@U1> message day 500",
+			"<@U1>'s tier, free, allows 100 messages a day: a cap holds someone below that, so 500 would hold nothing back. Nothing was changed."},
+		{"/quota cap <@U1> invite 7d 100",
+			"<@U1>'s tier, free, allows 100 invitations over any 7 days: a cap holds someone below that, so 100 would hold nothing back. Nothing was changed."},
+		{"/quota cap <@U1> inmail day 5",
+			"<@U1>'s tier, free, sends no InMails, so a cap on them would hold nothing back. Nothing was changed."},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+			res := e.h.Handle(context.Background(), requestOf("UADMIN", tc.line))
+			if res.Reply.Text != tc.want || res.Outcome != commands.Refused {
+				t.Errorf("got %q, %v; want %q, Refused", res.Reply.Text, res.Outcome, tc.want)
+			}
+			if n := e.ledger.MemberCount(); n != 0 {
+				t.Errorf("members after a refusal: got %d, want 0", n)
+			}
+		})
 	}
-	if r := e.do("U1", "/quota", ""); strings.Contains(r.Text, "Capped") {
-		t.Errorf("/quota under a cap that holds nothing: got %q, want no cap line", r.Text)
+}
+
+// TestCapWithoutTierLimit: a cap on a window the tier does not limit is
+// kept and says so; one on a kind the tier pays for in credits says that
+// instead.
+func TestCapWithoutTierLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+	if r := e.do("UADMIN", "/quota cap <@U1> invite day 20", ""); r.Text != "Capped <@U1> at 20 invitations a day (their tier sets no limit on that window)." {
+		t.Errorf("a window free does not limit: got %q", r.Text)
+	}
+	e.do("UADMIN", "/quota tier <@U2> sales_navigator", "")
+	want := "Capped <@U2> at 5 InMails a day (their tier pays for InMails in credits, with no limit on that window)."
+	if r := e.do("UADMIN", "/quota cap <@U2> inmail day 5", ""); r.Text != want {
+		t.Errorf("a credit kind: got %q, want %q", r.Text, want)
+	}
+}
+
+// TestMemberChangeNothingToDo: lifting caps that are not there, resuming a
+// member who is not paused and pausing one who is are refused, say why,
+// and change nothing; a refused key is not kept, so the same trigger acts
+// once there is something to do.
+func TestMemberChangeNothingToDo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		setup []string
+		line  string
+		want  string
+	}{
+		{"resume, not paused", nil, "/quota resume <@U1>", "<@U1> is not paused. Nothing was changed."},
+		{"off, no cap", nil, "/quota cap <@U1> invite off", "<@U1> has no cap on invitations. Nothing was changed."},
+		{"off, a cap on another kind", []string{"/quota cap <@U1> message day 10"}, "/quota cap <@U1> invite off",
+			"<@U1> has no cap on invitations. Nothing was changed."},
+		{"pause, paused", []string{"/quota pause <@U1> LinkedIn warning."}, "/quota pause <@U1> again",
+			"<@U1> is already paused (by <@UADMIN>: LinkedIn warning). Nothing was changed; `/quota resume` lifts it."},
+		{"pause, paused without a reason", []string{"/quota pause <@U1>"}, "/quota pause <@U1> again",
+			"<@U1> is already paused (by <@UADMIN>). Nothing was changed; `/quota resume` lifts it."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{Admins: []string{"UADMIN", "UADMIN2"}})
+			ctx := context.Background()
+			for _, line := range tc.setup {
+				e.do("UADMIN", line, "")
+			}
+			before, _ := e.ledger.Member(ctx, "U1")
+			n := e.ledger.MemberCount()
+			req := requestOf("UADMIN2", tc.line)
+			req.TriggerID = "t1"
+			res := e.h.Handle(ctx, req)
+			if res.Reply.Text != tc.want || res.Outcome != commands.Refused {
+				t.Errorf("got %q, %v; want %q, Refused", res.Reply.Text, res.Outcome, tc.want)
+			}
+			if after, _ := e.ledger.Member(ctx, "U1"); !reflect.DeepEqual(after, before) || e.ledger.MemberCount() != n {
+				t.Errorf("after a refusal: got %+v, want %+v", after, before)
+			}
+			if res := e.h.Handle(ctx, req); res.Reply.Text != tc.want {
+				t.Errorf("the same trigger again: got %q, want the refusal again", res.Reply.Text)
+			}
+		})
 	}
 }
 

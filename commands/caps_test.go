@@ -60,6 +60,10 @@ func TestCapCommands(t *testing.T) {
 	if j := blocksJSON(t, r); !strings.Contains(j, "<@U1> :double_vertical_bar: *paused*") || !strings.Contains(j, "invitations :lock: capped") {
 		t.Errorf("/quota team: got %s, want U1 flagged paused and capped", j)
 	}
+	// The text (a notification, the console) says so too, not only the rows.
+	if want := "1 paused: <@U1>. 1 capped below their tier: <@U1>."; !strings.HasSuffix(r.Text, want) {
+		t.Errorf("/quota team text: got %q, want it to end %q", r.Text, want)
+	}
 
 	if r := e.do("UADMIN", "/quota resume <@U1>", "t3"); r.Text != "Resumed <@U1>: their account is no longer marked restricted." {
 		t.Errorf("resume: got %q", r.Text)

@@ -54,7 +54,10 @@ func parseCap(plan quota.Plan, args []token, fail func(string, error) (Command, 
 	if err != nil {
 		return fail(args[1].s, err)
 	}
-	if len(args) == 3 && strings.EqualFold(args[2].s, "off") {
+	if len(args) >= 3 && strings.EqualFold(args[2].s, "off") {
+		if len(args) > 3 {
+			return fail(args[3].s, ErrUsage) // "off" is right; what follows is not
+		}
 		return Cap{Member: id, Kind: k, Off: true}, nil
 	}
 	if len(args) != 4 {

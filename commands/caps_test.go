@@ -205,6 +205,7 @@ func TestCapMalformed(t *testing.T) {
 		{"/quota cap <@U2> invite", "A cap needs a kind, a window and a limit, or `off`"},
 		{"/quota cap <@U2> invite 7d", "A cap needs a kind, a window and a limit, or `off`"},
 		{"/quota cap <@U2> invite 7d 30 more", "A cap needs a kind, a window and a limit, or `off`"},
+		{"/quota cap <@U2> invite off now", "I can't make sense of “now” there."},
 		{"/quota cap <@U2> invte 7d 30", "I don't know the kind “invte”. Did you mean *invite*?"},
 		{"/quota cap <@U2> invite fortnight 30", "“fortnight” is not a window: say day, week, month, or a span of days or hours"},
 		{"/quota cap <@U2> invite 0d 30", "“0d” is not a window"},

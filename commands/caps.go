@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -93,12 +94,19 @@ func parsePause(word, text string, args []token, fail func(string, error) (Comma
 	}
 	var reason string
 	if len(args) > 1 {
-		reason = unescapeSlack(strings.TrimSpace(text[args[1].start:]))
+		reason = pauseReason(unescapeSlack(text[args[1].start:]))
 		if utf8.RuneCountInString(reason) > quota.MaxNote {
 			return fail(reason, ErrReasonTooLong)
 		}
 	}
 	return Pause{Member: id, Reason: reason}, nil
+}
+
+// pauseReason is a pause's reason as kept: without the spaces around it
+// or its own closing full stops, which every reply adds where a sentence
+// ends. A reason of only dots and spaces is no reason.
+func pauseReason(s string) string {
+	return strings.TrimRightFunc(strings.TrimSpace(s), func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
 }
 
 // explainMore is Explain for the refusals of refunds and of the admin
@@ -251,7 +259,7 @@ func (h *Handler) pause(ctx context.Context, caller string, c Pause, key string)
 	}
 	s := fmt.Sprintf("Paused <@%s>", c.Member)
 	if c.Reason != "" {
-		s += ": " + blockkit.Escape(strings.TrimRight(c.Reason, "."))
+		s += ": " + blockkit.Escape(c.Reason) // parsePause dropped its own full stop
 	}
 	return confirm(s + ". Their sends are still recorded, and every reply and the team view say they are paused until `/quota resume`."), nil
 }

@@ -251,6 +251,10 @@ func TestCapParse(t *testing.T) {
 		{"cap <@U2> invite OFF", commands.Cap{Member: "U2", Kind: "invite", Off: true}},
 		{"pause <@U2>", commands.Pause{Member: "U2"}},
 		{"pause <@U2>  LinkedIn  &lt;warning&gt;", commands.Pause{Member: "U2", Reason: "LinkedIn  <warning>"}},
+		{"pause <@U2> warned. ", commands.Pause{Member: "U2", Reason: "warned"}},
+		{"pause <@U2> warned on 30.11...", commands.Pause{Member: "U2", Reason: "warned on 30.11"}},
+		{"pause <@U2> .", commands.Pause{Member: "U2"}},
+		{"pause <@U2> . . .", commands.Pause{Member: "U2"}},
 		{"resume <@U2|ana>", commands.Resume{Member: "U2"}},
 	} {
 		got, err := commands.ParseQuota(plan, tc.text)
@@ -280,5 +284,12 @@ func TestPauseReasonFullStop(t *testing.T) {
 	}
 	if r := e.do("U2", "/quota", ""); !strings.Contains(r.Text, ": warned. Sends are still recorded") {
 		t.Errorf("/quota of the paused member: got %q", r.Text)
+	}
+	// A reason of dots alone is no reason, in the reply and as kept.
+	if r := e.do("UADMIN", "/quota pause <@U3> .", ""); !strings.HasPrefix(r.Text, "Paused <@U3>. Their sends") {
+		t.Errorf("pause with a reason of a dot: got %q", r.Text)
+	}
+	if m, _ := e.ledger.Member(context.Background(), "U3"); m.Pause == nil || m.Pause.Reason != "" {
+		t.Errorf("the pause kept: got %+v, want one without a reason", m.Pause)
 	}
 }

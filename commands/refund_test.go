@@ -98,7 +98,7 @@ func TestRefundRefused(t *testing.T) {
 		{"U1", "/logsend refund 1 inmail", []string{"your tier, free, has no InMail credits", "Nothing was recorded."}},
 		{"U2", "/logsend refund 1 message", []string{"your tier, sales_navigator, has no message credits", "Nothing was recorded."}},
 		{"U2", "/logsend refund 1 inmail", []string{"No InMail credits can be given back", "Nothing was recorded."}},
-		{"U2", "/logsend refund 2", []string{"Say whose credits come back", "Nothing was recorded."}},
+		{"U2", "/logsend refund 2", []string{"Say which credits come back, for example `/logsend refund 2 inmail`.", "Nothing was recorded."}},
 		{"U2", "/logsend refund 0 inmail", []string{"is not a count I can take", "Nothing was recorded."}},
 		{"U2", "/logsend refund 1001 inmail", []string{"is not a count I can take"}},
 		{"U2", "/logsend refund 2 inmail thanks", []string{"I can't make sense of", "/logsend refund 2 inmail"}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -54,7 +55,10 @@ func parseCap(plan quota.Plan, args []token, fail func(string, error) (Command, 
 	if err != nil {
 		return fail(args[1].s, err)
 	}
-	if len(args) == 3 && strings.EqualFold(args[2].s, "off") {
+	if len(args) >= 3 && strings.EqualFold(args[2].s, "off") {
+		if len(args) > 3 {
+			return fail(args[3].s, ErrUsage) // "off" is right; what follows is not
+		}
 		return Cap{Member: id, Kind: k, Off: true}, nil
 	}
 	if len(args) != 4 {
@@ -90,12 +94,19 @@ func parsePause(word, text string, args []token, fail func(string, error) (Comma
 	}
 	var reason string
 	if len(args) > 1 {
-		reason = unescapeSlack(strings.TrimSpace(text[args[1].start:]))
+		reason = pauseReason(unescapeSlack(text[args[1].start:]))
 		if utf8.RuneCountInString(reason) > quota.MaxNote {
 			return fail(reason, ErrReasonTooLong)
 		}
 	}
 	return Pause{Member: id, Reason: reason}, nil
+}
+
+// pauseReason is a pause's reason as kept: without the spaces around it
+// or its own closing full stops, which every reply adds where a sentence
+// ends. A reason of only dots and spaces is no reason.
+func pauseReason(s string) string {
+	return strings.TrimRightFunc(strings.TrimSpace(s), func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
 }
 
 // explainMore is Explain for the refusals of refunds and of the admin
@@ -110,7 +121,13 @@ func explainMore(err error, input string) (words string, ok bool) {
 // explainCaps is Explain for the refusals of the cap, pause and resume
 // commands; ok is false for an error that is none of theirs.
 func explainCaps(err error, input string) (words string, ok bool) {
+	var hold *quota.HoldError
+	var change *quota.ChangeError
 	switch {
+	case errors.As(err, &hold):
+		return holdWords(hold), true
+	case errors.As(err, &change):
+		return changeWords(change), true
 	case errors.Is(err, ErrNotAdminCaps):
 		return "Only admins can cap, pause or resume a member. Nothing was changed.", true
 	case errors.Is(err, ErrReasonTooLong):
@@ -127,6 +144,34 @@ func explainCaps(err error, input string) (words string, ok bool) {
 			quote(input), quota.FormatSpan(quota.MinSpan), quota.FormatSpan(quota.MaxSpan)), true
 	}
 	return "", false
+}
+
+// holdWords says why a cap that would hold nothing back was refused. It
+// names no date: Explain has no time zone to put one in.
+func holdWords(e *quota.HoldError) string {
+	if e.NoKind {
+		return fmt.Sprintf("<@%s>'s tier, %s, sends no %s, so a cap on them would hold nothing back. Nothing was changed.",
+			e.Member, e.Tier, e.Kind.Noun(2))
+	}
+	return fmt.Sprintf("<@%s>'s tier, %s, allows %s: a cap holds someone below that, so %s would hold nothing back. Nothing was changed.",
+		e.Member, e.Tier, blockkit.CapAmount(e.Kind, e.TierLimit), quota.FormatCount(e.Cap.Max))
+}
+
+// changeWords says why a lift, a resume or a second pause was refused.
+func changeWords(e *quota.ChangeError) string {
+	switch {
+	case errors.Is(e, quota.ErrNoCap):
+		return fmt.Sprintf("<@%s> has no cap on %s. Nothing was changed.", e.Member, e.Kind.Noun(2))
+	case errors.Is(e, quota.ErrNotPaused):
+		return fmt.Sprintf("<@%s> is not paused. Nothing was changed.", e.Member)
+	case errors.Is(e, quota.ErrAlreadyPaused) && e.Pause != nil:
+		by := "<@" + e.Pause.By + ">"
+		if r := strings.TrimRight(e.Pause.Reason, ". "); r != "" {
+			by += ": " + blockkit.Escape(r)
+		}
+		return fmt.Sprintf("<@%s> is already paused (by %s). Nothing was changed; `/quota resume` lifts it.", e.Member, by)
+	}
+	return fmt.Sprintf("<@%s> was left as they were: %v. Nothing was changed.", e.Member, e.Err)
 }
 
 // adminHelp is /quota help's section on the admin commands.
@@ -181,17 +226,15 @@ func (h *Handler) setCap(ctx context.Context, caller string, c Cap, key string) 
 }
 
 // capReply says what a cap set does: "Capped <@ana> at 30 invitations
-// over any 7 days (their tier allows 100)." or that it holds nothing back.
+// over any 7 days (their tier allows 100)." A cap that would hold nothing
+// back never gets here: the store refused it (quota.CheckCap).
 func capReply(t quota.Tier, c Cap) string {
 	s := fmt.Sprintf("Capped <@%s> at %s", c.Member, blockkit.CapAmount(c.Kind, c.Limit))
-	tl, has := tierLimit(t, c)
-	switch {
-	case !t.Has(c.Kind):
-		return s + fmt.Sprintf(". Their tier, %s, sends no %s, so it holds nothing back until they are on one that does.", t.Name, c.Kind.Noun(2))
-	case !quota.Capped(t, []quota.Cap{{Kind: c.Kind, Limit: c.Limit}}, c.Kind):
-		return s + fmt.Sprintf(". Their tier allows %s, so this cap holds nothing back.", quota.FormatCount(tl.Max))
-	case has:
+	if tl, has := tierLimit(t, c); has {
 		return s + fmt.Sprintf(" (their tier allows %s).", quota.FormatCount(tl.Max))
+	}
+	if _, credits := t.Credits[c.Kind]; credits {
+		return s + fmt.Sprintf(" (their tier pays for %s in credits, with no limit on that window).", c.Kind.Noun(2))
 	}
 	return s + " (their tier sets no limit on that window)."
 }
@@ -216,7 +259,7 @@ func (h *Handler) pause(ctx context.Context, caller string, c Pause, key string)
 	}
 	s := fmt.Sprintf("Paused <@%s>", c.Member)
 	if c.Reason != "" {
-		s += ": " + blockkit.Escape(strings.TrimRight(c.Reason, "."))
+		s += ": " + blockkit.Escape(c.Reason) // parsePause dropped its own full stop
 	}
 	return confirm(s + ". Their sends are still recorded, and every reply and the team view say they are paused until `/quota resume`."), nil
 }

@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,10 @@ func TestCapCommands(t *testing.T) {
 	if j := blocksJSON(t, r); !strings.Contains(j, "<@U1> :double_vertical_bar: *paused*") || !strings.Contains(j, "invitations :lock: capped") {
 		t.Errorf("/quota team: got %s, want U1 flagged paused and capped", j)
 	}
+	// The text (a notification, the console) says so too, not only the rows.
+	if want := "1 paused: <@U1>. 1 capped below their tier: <@U1>."; !strings.HasSuffix(r.Text, want) {
+		t.Errorf("/quota team text: got %q, want it to end %q", r.Text, want)
+	}
 
 	if r := e.do("UADMIN", "/quota resume <@U1>", "t3"); r.Text != "Resumed <@U1>: their account is no longer marked restricted." {
 		t.Errorf("resume: got %q", r.Text)
@@ -71,17 +76,92 @@ func TestCapCommands(t *testing.T) {
 	}
 }
 
-// TestCapHoldsNothing: a cap at or above the tier's limit is kept, and the
-// reply says it holds nothing back.
+// TestCapHoldsNothing: a cap that would not hold the member below their
+// tier is refused with the tier's own limit, and nothing changes: the
+// member is not even enrolled.
 func TestCapHoldsNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
-	r := e.do("UADMIN", "/quota cap <@U1> message day 500", "")
-	if want := "Capped <@U1> at 500 messages a day. Their tier allows 100, so this cap holds nothing back."; r.Text != want {
-		t.Errorf("got %q, want %q", r.Text, want)
+	for _, tc := range []struct{ line, want string }{
+		{"/quota cap <@U1> message day 500",
+			"<@U1>'s tier, free, allows 100 messages a day: a cap holds someone below that, so 500 would hold nothing back. Nothing was changed."},
+		{"/quota cap <@U1> invite 7d 100",
+			"<@U1>'s tier, free, allows 100 invitations over any 7 days: a cap holds someone below that, so 100 would hold nothing back. Nothing was changed."},
+		{"/quota cap <@U1> inmail day 5",
+			"<@U1>'s tier, free, sends no InMails, so a cap on them would hold nothing back. Nothing was changed."},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+			res := e.h.Handle(context.Background(), requestOf("UADMIN", tc.line))
+			if res.Reply.Text != tc.want || res.Outcome != commands.Refused {
+				t.Errorf("got %q, %v; want %q, Refused", res.Reply.Text, res.Outcome, tc.want)
+			}
+			if n := e.ledger.MemberCount(); n != 0 {
+				t.Errorf("members after a refusal: got %d, want 0", n)
+			}
+		})
 	}
-	if r := e.do("U1", "/quota", ""); strings.Contains(r.Text, "Capped") {
-		t.Errorf("/quota under a cap that holds nothing: got %q, want no cap line", r.Text)
+}
+
+// TestCapWithoutTierLimit: a cap on a window the tier does not limit is
+// kept and says so; one on a kind the tier pays for in credits says that
+// instead.
+func TestCapWithoutTierLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, commands.Options{Admins: []string{"UADMIN"}})
+	if r := e.do("UADMIN", "/quota cap <@U1> invite day 20", ""); r.Text != "Capped <@U1> at 20 invitations a day (their tier sets no limit on that window)." {
+		t.Errorf("a window free does not limit: got %q", r.Text)
+	}
+	e.do("UADMIN", "/quota tier <@U2> sales_navigator", "")
+	want := "Capped <@U2> at 5 InMails a day (their tier pays for InMails in credits, with no limit on that window)."
+	if r := e.do("UADMIN", "/quota cap <@U2> inmail day 5", ""); r.Text != want {
+		t.Errorf("a credit kind: got %q, want %q", r.Text, want)
+	}
+}
+
+// TestMemberChangeNothingToDo: lifting caps that are not there, resuming a
+// member who is not paused and pausing one who is are refused, say why,
+// and change nothing; a refused key is not kept, so the same trigger acts
+// once there is something to do.
+func TestMemberChangeNothingToDo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		setup []string
+		line  string
+		want  string
+	}{
+		{"resume, not paused", nil, "/quota resume <@U1>", "<@U1> is not paused. Nothing was changed."},
+		{"off, no cap", nil, "/quota cap <@U1> invite off", "<@U1> has no cap on invitations. Nothing was changed."},
+		{"off, a cap on another kind", []string{"/quota cap <@U1> message day 10"}, "/quota cap <@U1> invite off",
+			"<@U1> has no cap on invitations. Nothing was changed."},
+		{"pause, paused", []string{"/quota pause <@U1> LinkedIn warning."}, "/quota pause <@U1> again",
+			"<@U1> is already paused (by <@UADMIN>: LinkedIn warning). Nothing was changed; `/quota resume` lifts it."},
+		{"pause, paused without a reason", []string{"/quota pause <@U1>"}, "/quota pause <@U1> again",
+			"<@U1> is already paused (by <@UADMIN>). Nothing was changed; `/quota resume` lifts it."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, commands.Options{Admins: []string{"UADMIN", "UADMIN2"}})
+			ctx := context.Background()
+			for _, line := range tc.setup {
+				e.do("UADMIN", line, "")
+			}
+			before, _ := e.ledger.Member(ctx, "U1")
+			n := e.ledger.MemberCount()
+			req := requestOf("UADMIN2", tc.line)
+			req.TriggerID = "t1"
+			res := e.h.Handle(ctx, req)
+			if res.Reply.Text != tc.want || res.Outcome != commands.Refused {
+				t.Errorf("got %q, %v; want %q, Refused", res.Reply.Text, res.Outcome, tc.want)
+			}
+			if after, _ := e.ledger.Member(ctx, "U1"); !reflect.DeepEqual(after, before) || e.ledger.MemberCount() != n {
+				t.Errorf("after a refusal: got %+v, want %+v", after, before)
+			}
+			if res := e.h.Handle(ctx, req); res.Reply.Text != tc.want {
+				t.Errorf("the same trigger again: got %q, want the refusal again", res.Reply.Text)
+			}
+		})
 	}
 }
 
@@ -125,6 +205,7 @@ func TestCapMalformed(t *testing.T) {
 		{"/quota cap <@U2> invite", "A cap needs a kind, a window and a limit, or `off`"},
 		{"/quota cap <@U2> invite 7d", "A cap needs a kind, a window and a limit, or `off`"},
 		{"/quota cap <@U2> invite 7d 30 more", "A cap needs a kind, a window and a limit, or `off`"},
+		{"/quota cap <@U2> invite off now", "I can't make sense of “now” there."},
 		{"/quota cap <@U2> invte 7d 30", "I don't know the kind “invte”. Did you mean *invite*?"},
 		{"/quota cap <@U2> invite fortnight 30", "“fortnight” is not a window: say day, week, month, or a span of days or hours"},
 		{"/quota cap <@U2> invite 0d 30", "“0d” is not a window"},
@@ -170,6 +251,10 @@ func TestCapParse(t *testing.T) {
 		{"cap <@U2> invite OFF", commands.Cap{Member: "U2", Kind: "invite", Off: true}},
 		{"pause <@U2>", commands.Pause{Member: "U2"}},
 		{"pause <@U2>  LinkedIn  &lt;warning&gt;", commands.Pause{Member: "U2", Reason: "LinkedIn  <warning>"}},
+		{"pause <@U2> warned. ", commands.Pause{Member: "U2", Reason: "warned"}},
+		{"pause <@U2> warned on 30.11...", commands.Pause{Member: "U2", Reason: "warned on 30.11"}},
+		{"pause <@U2> .", commands.Pause{Member: "U2"}},
+		{"pause <@U2> . . .", commands.Pause{Member: "U2"}},
 		{"resume <@U2|ana>", commands.Resume{Member: "U2"}},
 	} {
 		got, err := commands.ParseQuota(plan, tc.text)
@@ -199,5 +284,12 @@ func TestPauseReasonFullStop(t *testing.T) {
 	}
 	if r := e.do("U2", "/quota", ""); !strings.Contains(r.Text, ": warned. Sends are still recorded") {
 		t.Errorf("/quota of the paused member: got %q", r.Text)
+	}
+	// A reason of dots alone is no reason, in the reply and as kept.
+	if r := e.do("UADMIN", "/quota pause <@U3> .", ""); !strings.HasPrefix(r.Text, "Paused <@U3>. Their sends") {
+		t.Errorf("pause with a reason of a dot: got %q", r.Text)
+	}
+	if m, _ := e.ledger.Member(context.Background(), "U3"); m.Pause == nil || m.Pause.Reason != "" {
+		t.Errorf("the pause kept: got %+v, want one without a reason", m.Pause)
 	}
 }

@@ -237,9 +237,15 @@ func (h *Handler) undo(ctx context.Context, user, entryID, key string) (Reply, e
 	if err != nil {
 		return Reply{}, err
 	}
-	took := blockkit.EntryWhat(e)
-	text := fmt.Sprintf("Took back %s logged %s.", took, blockkit.PlainDate(e.At.In(h.ledger.Location())))
-	blocks := []slack.Block{blockkit.Section(fmt.Sprintf(":leftwards_arrow_with_hook: Took back *%s* logged %s.", took, blockkit.DateToken(e.At.In(h.ledger.Location()))))}
+	took, when := blockkit.EntryWhat(e), " logged "
+	if e.Refund {
+		// "1 InMail credit given back" already says what happened then:
+		// "logged" after it would make it read as two events.
+		took, when = "the "+took, " "
+	}
+	at := e.At.In(h.ledger.Location())
+	text := "Took back " + took + when + blockkit.PlainDate(at) + "."
+	blocks := []slack.Block{blockkit.Section(":leftwards_arrow_with_hook: Took back *" + took + "*" + when + blockkit.DateToken(at) + ".")}
 	u, err := h.ledger.Usage(ctx, user)
 	if err != nil {
 		return Reply{}, err

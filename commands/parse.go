@@ -310,8 +310,11 @@ func parseTier(plan quota.Plan, args []token, fail func(string, error) (Command,
 		return SetTier{Tier: t}, nil
 	case 2:
 		who, name := args[0].s, args[1].s
-		if !looksLikeMention(who) && looksLikeMention(name) {
+		switch {
+		case !looksLikeMention(who) && looksLikeMention(name):
 			who, name = name, who
+		case !looksLikeMention(who):
+			return twoWordsTier(who, name, tier, fail)
 		}
 		id, err := parseMention(who)
 		if err != nil {
@@ -324,6 +327,22 @@ func parseTier(plan quota.Plan, args []token, fail func(string, error) (Command,
 		return SetTier{Member: id, Tier: t}, nil
 	}
 	return fail(args[2].s, ErrUsage)
+}
+
+// twoWordsTier blames the right word of `/quota tier a b` where neither
+// is a mention: after a tier ("premium extra"), the extra word; before
+// one ("bob premium"), the person not picked with @; with no tier at all,
+// the first word, as the tier it should have been.
+func twoWordsTier(a, b string, tier func(string) (string, error), fail func(string, error) (Command, error)) (Command, error) {
+	_, errA := tier(a)
+	_, errB := tier(b)
+	switch {
+	case errA == nil:
+		return fail(b, ErrUsage)
+	case errB == nil:
+		return fail(a, ErrBadMention)
+	}
+	return fail(a, errA)
 }
 
 // checkText refuses text no member types on purpose: very long pastes,

@@ -228,6 +228,8 @@ func TestParseQuotaRefuses(t *testing.T) {
 		{"tier with only a mention", "tier <@U2>", quota.ErrUnknownTier},
 		{"unknown tier", "tier premum", quota.ErrUnknownTier},
 		{"tier for a name", "tier bob premium", commands.ErrBadMention},
+		{"tier with an extra word", "tier premium extra", commands.ErrUsage},
+		{"tier of two words", "tier sales navigator", quota.ErrUnknownTier},
 		{"tier with too much", "tier <@U2> premium now", commands.ErrUsage},
 		{"NUL", "team\x00", commands.ErrUnreadable},
 		{"10,000 characters", strings.Repeat("x", 10_000), commands.ErrTooLong},
@@ -248,6 +250,22 @@ func TestParseQuotaRefuses(t *testing.T) {
 				t.Errorf("Explain(%v): got %q, %v; want words for an expected refusal", err, words, expected)
 			}
 		})
+	}
+}
+
+// TestParseTierBlamesTheWrongWord: of two words after `/quota tier`
+// with no mention, the reply quotes the word that is wrong.
+func TestParseTierBlamesTheWrongWord(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"tier premium extra":   "I can't make sense of “extra” there.",
+		"tier bob premium":     "I can't tell who “bob” is.",
+		"tier sales navigator": "There is no tier “sales”.",
+	} {
+		_, err := commands.ParseQuota(quota.DefaultPlan(), text)
+		if words, _ := commands.Explain(err); !strings.HasPrefix(words, want) {
+			t.Errorf("%s: got %q, want it to start %q", text, words, want)
+		}
 	}
 }
 

@@ -114,7 +114,7 @@ func explainRefund(err error) (string, bool) {
 		return fmt.Sprintf("You can give back at most %s now (what was spent in the last %d days, less what was given back), not %s.",
 			blockkit.CreditCount(re.Kind, re.Refundable), quota.RefundDays, quota.FormatCount(re.Count)), true
 	case errors.Is(err, ErrRefundKind):
-		return "Say whose credits come back, for example `/logsend refund 2 inmail`.", true
+		return "Say which credits come back, for example `/logsend refund 2 inmail`.", true
 	}
 	return "", false
 }

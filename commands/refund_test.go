@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,13 @@ func TestRefund(t *testing.T) {
 
 	u := e.do("U1", "/logsend undo", "T4")
 	mustSay(t, u, "Took back", "2 InMail credits given back", "47 of 150")
+	// One event, the refund, when it was made: not "given back logged".
+	if !regexp.MustCompile(`^Took back the 2 InMail credits given back \w{3} \d+ \w{3} \d\d:\d\d \w+\. `).MatchString(u.Text) || strings.Contains(u.Text, "logged") {
+		t.Errorf("undo of a refund: got %q, want \"Took back the 2 InMail credits given back <when>.\"", u.Text)
+	}
+	if j := blocksJSON(t, u); !strings.Contains(j, "Took back *the 2 InMail credits given back* ") || strings.Contains(j, "logged") {
+		t.Errorf("undo of a refund, blocks: got %s", j)
+	}
 	if b := e.balance("U1"); b.Balance != 47 || b.Refundable != 3 {
 		t.Errorf("after the refund was taken back: balance %d, refundable %d; want 47 and 3", b.Balance, b.Refundable)
 	}
@@ -98,7 +106,7 @@ func TestRefundRefused(t *testing.T) {
 		{"U1", "/logsend refund 1 inmail", []string{"your tier, free, has no InMail credits", "Nothing was recorded."}},
 		{"U2", "/logsend refund 1 message", []string{"your tier, sales_navigator, has no message credits", "Nothing was recorded."}},
 		{"U2", "/logsend refund 1 inmail", []string{"No InMail credits can be given back", "Nothing was recorded."}},
-		{"U2", "/logsend refund 2", []string{"Say whose credits come back", "Nothing was recorded."}},
+		{"U2", "/logsend refund 2", []string{"Say which credits come back, for example `/logsend refund 2 inmail`.", "Nothing was recorded."}},
 		{"U2", "/logsend refund 0 inmail", []string{"is not a count I can take", "Nothing was recorded."}},
 		{"U2", "/logsend refund 1001 inmail", []string{"is not a count I can take"}},
 		{"U2", "/logsend refund 2 inmail thanks", []string{"I can't make sense of", "/logsend refund 2 inmail"}},

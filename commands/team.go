@@ -43,7 +43,7 @@ func TeamReply(team []quota.Usage, at time.Time, maxBlocks, maxBytes int) Reply 
 		blocks = append(blocks, blockkit.Context(fmt.Sprintf("…and %s more %s, the furthest from their limits. See anyone with `/quota @someone`.",
 			quota.FormatCount(rest), blockkit.Plural(rest, "member", "members"))))
 	}
-	return Reply{Text: teamText(len(team), blockkit.TeamCounts(rows), idsOf(rows, quota.Over), idsOf(rows, quota.Reached), idsOf(rows, quota.Near)), Blocks: blocks}
+	return Reply{Text: teamText(rows), Blocks: blocks}
 }
 
 // teamIDs is how many members the text fallback names per group: enough to
@@ -61,9 +61,11 @@ func idsOf(rows []blockkit.TeamRow, s quota.Standing) []string {
 	return ids
 }
 
-// teamText is the table in words: how many members, and who is over, at or
-// near a limit.
-func teamText(n int, counts map[quota.Standing]int, over, reached, near []string) string {
+// teamText is the table in words: how many members, who is over, at or
+// near a limit, and who is paused or capped, naming up to teamIDs members
+// per group.
+func teamText(rows []blockkit.TeamRow) string {
+	n, counts := len(rows), blockkit.TeamCounts(rows)
 	parts := []string{fmt.Sprintf("Team quota: %s %s.", quota.FormatCount(n), blockkit.Plural(n, "member", "members"))}
 	group := func(label string, ids []string) {
 		if len(ids) == 0 {
@@ -79,11 +81,14 @@ func teamText(n int, counts map[quota.Standing]int, over, reached, near []string
 		}
 		parts = append(parts, s+".")
 	}
-	group("over a limit", over)
-	group("at a limit", reached)
-	group("at 80% or more", near)
+	group("over a limit", idsOf(rows, quota.Over))
+	group("at a limit", idsOf(rows, quota.Reached))
+	group("at 80% or more", idsOf(rows, quota.Near))
 	if counts[quota.Over]+counts[quota.Reached]+counts[quota.Near] == 0 {
 		parts = append(parts, "Everyone is under 80% of their limits.")
 	}
+	paused, capped := blockkit.TeamHeldBack(rows)
+	group("paused", paused)
+	group("capped below their tier", capped)
 	return strings.Join(parts, " ")
 }

@@ -247,3 +247,45 @@ func TestTeamPieces(t *testing.T) {
 		t.Errorf("Line of the member over: got %q", line)
 	}
 }
+
+// TestTeamHeldBack: the text and the summary line of /quota team name who
+// is paused and who is capped, as the rows mark them; a team with neither
+// reads as before.
+func TestTeamHeldBack(t *testing.T) {
+	t.Parallel()
+	bob := usage(t, "UBOB", 10, 100)
+	bob.Member.Pause = &quota.Pause{Reason: "warned", By: "UADMIN"}
+	ana := usage(t, "UANA", 10, 100)
+	ana.Kinds[0].Caps = []quota.CapHold{{Cap: quota.Cap{Kind: quota.Message, Limit: quota.Limit{Window: quota.Day, Max: 50}, By: "UADMIN"}}}
+	both := usage(t, "UBOTH", 10, 100)
+	both.Member.Pause, both.Kinds[0].Caps = bob.Member.Pause, ana.Kinds[0].Caps
+	for _, tc := range []struct {
+		name              string
+		team              []quota.Usage
+		wantText, summary string
+	}{
+		{"paused and capped", []quota.Usage{bob, ana, usage(t, "UCALM", 1, 10)},
+			"Team quota: 3 members. Everyone is under 80% of their limits. 1 paused: <@UBOB>. 1 capped below their tier: <@UANA>.",
+			"3 members · :red_circle: 0 over a limit · :large_orange_circle: 0 at a limit · :large_yellow_circle: 0 at 80% or more · :double_vertical_bar: 1 paused · :lock: 1 capped"},
+		{"both at once", []quota.Usage{both},
+			"Team quota: 1 member. Everyone is under 80% of their limits. 1 paused: <@UBOTH>. 1 capped below their tier: <@UBOTH>.",
+			"1 member · :red_circle: 0 over a limit · :large_orange_circle: 0 at a limit · :large_yellow_circle: 0 at 80% or more · :double_vertical_bar: 1 paused · :lock: 1 capped"},
+		{"neither", []quota.Usage{usage(t, "UCALM", 1, 10)},
+			"Team quota: 1 member. Everyone is under 80% of their limits.",
+			"1 member · :red_circle: 0 over a limit · :large_orange_circle: 0 at a limit · :large_yellow_circle: 0 at 80% or more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := commands.TeamReply(tc.team, thursday(t), blockkit.MaxBlocks, 14_000)
+			if r.Text != tc.wantText {
+				t.Errorf("text: got %q, want %q", r.Text, tc.wantText)
+			}
+			if got := blockkit.TeamSummary(blockkit.RankTeam(tc.team)); got != tc.summary {
+				t.Errorf("summary: got %q, want %q", got, tc.summary)
+			}
+			if j := blocksJSON(t, r); !strings.Contains(j, tc.summary) {
+				t.Errorf("the reply's blocks lack the summary %q: %s", tc.summary, j)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package quota
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -137,4 +139,108 @@ func ParseLimitWindow(s string) (Limit, error) {
 		return Limit{}, err
 	}
 	return Limit{Span: d}, nil
+}
+
+// Why an admin's change to a member was refused. Each leaves the member
+// as they were: the change would hold nothing back, undo nothing, or
+// silently replace what an admin set before.
+var (
+	// ErrHoldsNothing: a cap at or above the tier's own limit on its
+	// window, or on a kind the tier cannot send. A *HoldError matches it.
+	ErrHoldsNothing = errors.New("cap holds nothing back")
+	// ErrNoCap: lifting the caps on a kind the member has none on.
+	ErrNoCap = errors.New("no cap to lift")
+	// ErrNotPaused: resuming a member who is not paused.
+	ErrNotPaused = errors.New("not paused")
+	// ErrAlreadyPaused: pausing a member who is paused already; a
+	// *ChangeError carrying the pause that stands matches it.
+	ErrAlreadyPaused = errors.New("already paused")
+)
+
+// HoldError says a cap would not hold its member below their tier, so it
+// was refused. It matches ErrHoldsNothing.
+type HoldError struct {
+	Member string
+	Tier   string // the member's tier's name
+	Kind   Kind
+	Cap    Limit // the cap refused
+	// TierLimit is the tier's own limit on the cap's window, which the
+	// cap does not go below; meaningless when NoKind.
+	TierLimit Limit
+	NoKind    bool // the tier cannot send Kind at all
+}
+
+func (e *HoldError) Error() string {
+	if e.NoKind {
+		return fmt.Sprintf("cap %s on %s: tier %s has no %s", e.Member, e.Kind, e.Tier, e.Kind)
+	}
+	return fmt.Sprintf("cap %s on %s at %d: tier %s allows %d on that window", e.Member, e.Kind, e.Cap.Max, e.Tier, e.TierLimit.Max)
+}
+
+// Is makes errors.Is(err, ErrHoldsNothing) work.
+func (e *HoldError) Is(target error) bool { return target == ErrHoldsNothing }
+
+// ChangeError says an admin's change to Member was refused as one that
+// would change nothing (ErrNoCap, ErrNotPaused) or replace the pause that
+// stands (ErrAlreadyPaused, with Pause). It matches Err.
+type ChangeError struct {
+	Member string
+	Kind   Kind   // the kind, for ErrNoCap
+	Pause  *Pause // the pause that stands, for ErrAlreadyPaused
+	Err    error
+}
+
+func (e *ChangeError) Error() string {
+	if e.Kind != "" {
+		return fmt.Sprintf("%s %s: %v", e.Member, e.Kind, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Member, e.Err)
+}
+
+func (e *ChangeError) Unwrap() error { return e.Err }
+
+// CheckCap refuses, with a *HoldError, a cap c that would not hold m below
+// their tier t: one on a kind t cannot send, or at or above t's own limit
+// on c's window (Capped's sense). A cap on a window t does not limit holds,
+// and so does one on a kind t pays for only in credits.
+func CheckCap(m Member, t Tier, c Cap) error {
+	e := &HoldError{Member: m.ID, Tier: t.Name, Kind: c.Kind, Cap: c.Limit}
+	if !t.Has(c.Kind) {
+		e.NoKind = true
+		return e
+	}
+	if Capped(t, []Cap{c}, c.Kind) {
+		return nil
+	}
+	i := slices.IndexFunc(t.Limits[c.Kind], c.Limit.SameWindow)
+	e.TierLimit = t.Limits[c.Kind][i] // Capped found it, or it would hold
+	return e
+}
+
+// CheckUncap refuses, with ErrNoCap, lifting m's caps on k when m has
+// none on k.
+func CheckUncap(m Member, k Kind) error {
+	if slices.ContainsFunc(m.Caps, func(c Cap) bool { return c.Kind == k }) {
+		return nil
+	}
+	return &ChangeError{Member: m.ID, Kind: k, Err: ErrNoCap}
+}
+
+// CheckPause refuses, with ErrAlreadyPaused and the pause that stands,
+// pausing m again: a second pause would silently replace who paused them
+// and why.
+func CheckPause(m Member) error {
+	if m.Pause == nil {
+		return nil
+	}
+	p := *m.Pause
+	return &ChangeError{Member: m.ID, Pause: &p, Err: ErrAlreadyPaused}
+}
+
+// CheckResume refuses, with ErrNotPaused, resuming m when m is not paused.
+func CheckResume(m Member) error {
+	if m.Pause != nil {
+		return nil
+	}
+	return &ChangeError{Member: m.ID, Err: ErrNotPaused}
 }

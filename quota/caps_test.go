@@ -96,3 +96,96 @@ func TestPlanWithSpansAndCredits(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckCap: a cap is refused when it would hold nothing back (at or
+// above the tier's limit on its window, or on a kind the tier cannot
+// send), and kept below the tier, on a window the tier does not limit, or
+// on a kind the tier pays for only in credits.
+func TestCheckCap(t *testing.T) {
+	t.Parallel()
+	tiers := quota.DefaultTiers()
+	day := func(n int) quota.Limit { return quota.Limit{Window: quota.Day, Max: n} }
+	m := quota.Member{ID: "U1"}
+	for _, tc := range []struct {
+		name, tier string
+		kind       quota.Kind
+		lim        quota.Limit
+		hold       bool // the cap holds the member back: no error
+		noKind     bool
+		tierMax    int
+	}{
+		{"below", "free", quota.Message, day(99), true, false, 0},
+		{"zero", "free", quota.Message, day(0), true, false, 0},
+		{"at the tier", "free", quota.Message, day(100), false, false, 100},
+		{"above the tier", "free", quota.Message, day(500), false, false, 100},
+		{"rolling above", "free", quota.Invite, quota.Limit{Span: week, Max: 500}, false, false, 100},
+		{"a window the tier does not limit", "free", quota.Invite, day(20), true, false, 0},
+		{"a kind the tier lacks", "free", quota.InMail, day(5), false, true, 0},
+		{"credits, no windows", "sales_navigator", quota.InMail, day(5), true, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := quota.CheckCap(m, tiers[tc.tier], quota.Cap{Kind: tc.kind, Limit: tc.lim})
+			if tc.hold {
+				if err != nil {
+					t.Errorf("got %v, want nil", err)
+				}
+				return
+			}
+			var he *quota.HoldError
+			if !errors.As(err, &he) || !errors.Is(err, quota.ErrHoldsNothing) {
+				t.Fatalf("got %v, want a *HoldError matching ErrHoldsNothing", err)
+			}
+			want := quota.HoldError{Member: "U1", Tier: tc.tier, Kind: tc.kind, Cap: tc.lim, NoKind: tc.noKind}
+			if !tc.noKind {
+				want.TierLimit = tc.lim
+				want.TierLimit.Max = tc.tierMax
+			}
+			if *he != want {
+				t.Errorf("got %+v, want %+v", *he, want)
+			}
+		})
+	}
+}
+
+// TestCheckMemberChanges: lifting caps that are not there, resuming a
+// member who is not paused, and pausing one who is, are refused with the
+// member (and the pause that stands) for the words.
+func TestCheckMemberChanges(t *testing.T) {
+	t.Parallel()
+	p := &quota.Pause{Reason: "warned", By: "UADMIN", At: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	capped := quota.Member{ID: "U1", Caps: []quota.Cap{{Kind: quota.Invite, Limit: quota.Limit{Span: week, Max: 30}}}}
+	paused := quota.Member{ID: "U1", Pause: p}
+	plain := quota.Member{ID: "U1"}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want error // nil: allowed
+	}{
+		{"uncap a capped kind", quota.CheckUncap(capped, quota.Invite), nil},
+		{"uncap another kind", quota.CheckUncap(capped, quota.Message), quota.ErrNoCap},
+		{"uncap no caps", quota.CheckUncap(plain, quota.Invite), quota.ErrNoCap},
+		{"resume a paused member", quota.CheckResume(paused), nil},
+		{"resume one not paused", quota.CheckResume(plain), quota.ErrNotPaused},
+		{"pause one not paused", quota.CheckPause(plain), nil},
+		{"pause a paused member", quota.CheckPause(paused), quota.ErrAlreadyPaused},
+	} {
+		if tc.want == nil {
+			if tc.err != nil {
+				t.Errorf("%s: got %v, want nil", tc.name, tc.err)
+			}
+			continue
+		}
+		var ce *quota.ChangeError
+		if !errors.As(tc.err, &ce) || !errors.Is(tc.err, tc.want) || ce.Member != "U1" {
+			t.Errorf("%s: got %v, want a *ChangeError for U1 matching %v", tc.name, tc.err, tc.want)
+		}
+	}
+	var ce *quota.ChangeError
+	if errors.As(quota.CheckPause(paused), &ce); ce.Pause == nil || *ce.Pause != *p || ce.Pause == p {
+		t.Errorf("pause that stands: got %+v, want a copy of %+v", ce.Pause, p)
+	}
+	if errors.As(quota.CheckUncap(plain, quota.Invite), &ce); ce.Kind != quota.Invite {
+		t.Errorf("kind of a refused uncap: got %q, want invite", ce.Kind)
+	}
+}

@@ -75,42 +75,66 @@ func (l *Ledger) SetCap(ctx context.Context, req SetCapRequest) (quota.Member, e
 	if req.Limit.Max < 0 {
 		return quota.Member{}, fmt.Errorf("cap %s: %w: %d", req.Member, quota.ErrBadCount, req.Limit.Max)
 	}
-	return l.changeMember(ctx, req.Member, req.Key, func(m quota.Member, now time.Time) (quota.Member, memberChange) {
-		m.Caps = quota.SetCap(m.Caps, quota.Cap{Kind: req.Kind, Limit: req.Limit, By: req.By, At: now})
-		return m, memberChange{What: "cap", Kind: req.Kind, Window: req.Limit.WindowName(), Max: req.Limit.Max, By: req.By, At: now}
+	return l.changeMember(ctx, req.Member, req.Key, func(m quota.Member, now time.Time) (quota.Member, memberChange, error) {
+		c := quota.Cap{Kind: req.Kind, Limit: req.Limit, By: req.By, At: now}
+		// Against the tier the member is on as the writer applies it: a
+		// tier set a moment before counts.
+		if err := quota.CheckCap(m, l.plan.Tier(m.Tier), c); err != nil {
+			return m, memberChange{}, err
+		}
+		m.Caps = quota.SetCap(m.Caps, c)
+		return m, memberChange{What: "cap", Kind: req.Kind, Window: req.Limit.WindowName(), Max: req.Limit.Max, By: req.By, At: now}, nil
 	})
 }
 
 // RemoveCaps lifts a member's caps on one kind, recording who did it and
-// when; with none to lift it still records the request.
+// when. With none to lift it is refused (quota.ErrNoCap) and changes
+// nothing, not even enrolling the member.
 func (l *Ledger) RemoveCaps(ctx context.Context, req RemoveCapsRequest) (quota.Member, error) {
-	return l.changeMember(ctx, req.Member, req.Key, func(m quota.Member, now time.Time) (quota.Member, memberChange) {
+	return l.changeMember(ctx, req.Member, req.Key, func(m quota.Member, now time.Time) (quota.Member, memberChange, error) {
+		if err := quota.CheckUncap(m, req.Kind); err != nil {
+			return m, memberChange{}, err
+		}
 		m.Caps = quota.RemoveCaps(m.Caps, req.Kind)
 		if len(m.Caps) == 0 {
 			m.Caps = nil
 		}
-		return m, memberChange{What: "uncap", Kind: req.Kind, By: req.By, At: now}
+		return m, memberChange{What: "uncap", Kind: req.Kind, By: req.By, At: now}, nil
 	})
 }
 
 // Pause marks a member's account restricted, or with req.Resume lifts
 // that, recording who did it and when. Logging goes on either way.
+// Pausing a paused member (quota.ErrAlreadyPaused) or resuming one who is
+// not paused (quota.ErrNotPaused) is refused and changes nothing.
 func (l *Ledger) Pause(ctx context.Context, req PauseRequest) (quota.Member, error) {
 	if len([]rune(req.Reason)) > quota.MaxNote {
 		return quota.Member{}, fmt.Errorf("pause %s: %w", req.Member, quota.ErrNoteTooLong)
 	}
-	return l.changeMember(ctx, req.Member, req.Key, func(m quota.Member, now time.Time) (quota.Member, memberChange) {
+	return l.changeMember(ctx, req.Member, req.Key, func(m quota.Member, now time.Time) (quota.Member, memberChange, error) {
 		if req.Resume {
+			if err := quota.CheckResume(m); err != nil {
+				return m, memberChange{}, err
+			}
 			m.Pause = nil
-			return m, memberChange{What: "resume", By: req.By, At: now}
+			return m, memberChange{What: "resume", By: req.By, At: now}, nil
+		}
+		if err := quota.CheckPause(m); err != nil {
+			return m, memberChange{}, err
 		}
 		m.Pause = &quota.Pause{Reason: req.Reason, By: req.By, At: now}
-		return m, memberChange{What: "pause", Reason: req.Reason, By: req.By, At: now}
+		return m, memberChange{What: "pause", Reason: req.Reason, By: req.By, At: now}, nil
 	})
 }
 
+// memberChangeFunc is an admin's change to one member, applied in the
+// writer to the member as they stand. A non-nil error refuses the change
+// (one of quota's rules said no): nothing is written, not even the
+// member's enrollment or the idempotency key.
+type memberChangeFunc func(m quota.Member, now time.Time) (quota.Member, memberChange, error)
+
 // changeMember submits change to the writer for member, idempotent by key.
-func (l *Ledger) changeMember(ctx context.Context, member, key string, change func(quota.Member, time.Time) (quota.Member, memberChange)) (quota.Member, error) {
+func (l *Ledger) changeMember(ctx context.Context, member, key string, change memberChangeFunc) (quota.Member, error) {
 	if err := quota.CheckMember(member); err != nil {
 		return quota.Member{}, fmt.Errorf("change member: %w", err)
 	}
@@ -125,7 +149,7 @@ func (l *Ledger) changeMember(ctx context.Context, member, key string, change fu
 // Pause).
 type memberWrite struct {
 	member, key string
-	change      func(quota.Member, time.Time) (quota.Member, memberChange)
+	change      memberChangeFunc
 	res         quota.Member
 }
 
@@ -144,7 +168,10 @@ func (w *memberWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) error {
 	}
 	now := l.now().UTC()
 	m, _ := l.memberFor(b, w.member, now)
-	m, change := w.change(m, now)
+	m, change, err := w.change(m, now)
+	if err != nil {
+		return err // a refusal, not the store's failure: nothing written
+	}
 	if err := setJSON(txn, memberKey(m.ID), recordOf(m)); err != nil {
 		return err
 	}

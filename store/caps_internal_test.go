@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -125,6 +126,112 @@ func TestCapRefused(t *testing.T) {
 	}
 	if n := l.MemberCount(); n != 0 {
 		t.Errorf("members after refusals: got %d, want 0", n)
+	}
+}
+
+// TestMemberChangeRefused: a change that would hold nothing back, undo
+// nothing, or replace a standing pause is refused in the writer against
+// the member as they stand, and leaves no trace: no member enrolled, no
+// change logged, no idempotency key kept (the same key later acts).
+func TestMemberChangeRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := openModelLedger(t, t.TempDir(), Options{})
+	day := func(n int) quota.Limit { return quota.Limit{Window: quota.Day, Max: n} }
+	week := func(n int) quota.Limit { return quota.Limit{Span: 7 * 24 * time.Hour, Max: n} }
+	refusals := []struct {
+		name string
+		do   func(key string) error
+		want error
+	}{
+		{"resume, not paused", func(key string) error {
+			_, err := l.Pause(ctx, PauseRequest{Member: "U1", Resume: true, By: "UADMIN", Key: key})
+			return err
+		}, quota.ErrNotPaused},
+		{"off, no cap", func(key string) error {
+			_, err := l.RemoveCaps(ctx, RemoveCapsRequest{Member: "U1", Kind: quota.Invite, By: "UADMIN", Key: key})
+			return err
+		}, quota.ErrNoCap},
+		{"cap at the tier's limit", func(key string) error {
+			_, err := l.SetCap(ctx, SetCapRequest{Member: "U1", Kind: quota.Invite, Limit: week(100), By: "UADMIN", Key: key})
+			return err
+		}, quota.ErrHoldsNothing},
+		{"cap above the tier's limit", func(key string) error {
+			_, err := l.SetCap(ctx, SetCapRequest{Member: "U1", Kind: quota.Message, Limit: day(500), By: "UADMIN", Key: key})
+			return err
+		}, quota.ErrHoldsNothing},
+		{"cap on a kind the tier lacks", func(key string) error {
+			_, err := l.SetCap(ctx, SetCapRequest{Member: "U1", Kind: quota.InMail, Limit: day(5), By: "UADMIN", Key: key})
+			return err
+		}, quota.ErrHoldsNothing},
+	}
+	for i, tc := range refusals {
+		if err := tc.do(fmt.Sprintf("r%d", i)); !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if n := l.MemberCount(); n != 0 {
+		t.Errorf("members after refusals: got %d, want 0", n)
+	}
+	if n := memberChanges(t, l, "U1"); n != 0 {
+		t.Errorf("changes after refusals: got %d, want 0", n)
+	}
+	if n := countKeys(t, l, idemKey(tierKeyPrefix+changeKeyPrefix)); n != 0 {
+		t.Errorf("idempotency keys after refusals: got %d, want 0", n)
+	}
+
+	// A pause stands: a second one is refused with the first, untouched.
+	if _, err := l.Pause(ctx, PauseRequest{Member: "U1", Reason: "LinkedIn warning", By: "UADMIN"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.Pause(ctx, PauseRequest{Member: "U1", Reason: "again", By: "UOTHER", Key: "p2"})
+	var ce *quota.ChangeError
+	if !errors.As(err, &ce) || !errors.Is(err, quota.ErrAlreadyPaused) || ce.Pause == nil || ce.Pause.By != "UADMIN" || ce.Pause.Reason != "LinkedIn warning" {
+		t.Errorf("pause of a paused member: got %v, want ErrAlreadyPaused with the first pause", err)
+	}
+	if m, _ := l.Member(ctx, "U1"); m.Pause == nil || m.Pause.Reason != "LinkedIn warning" || m.Pause.By != "UADMIN" {
+		t.Errorf("the pause after a second one: got %+v, want the first", m.Pause)
+	}
+	// The key of a refused resume was not kept: now that U1 is paused,
+	// it resumes them.
+	if m, err := l.Pause(ctx, PauseRequest{Member: "U1", Resume: true, By: "UADMIN", Key: "r0"}); err != nil || m.Pause != nil {
+		t.Errorf("resume under a once-refused key: got %+v, %v; want resumed", m.Pause, err)
+	}
+	if n := memberChanges(t, l, "U1"); n != 2 {
+		t.Errorf("changes: got %d, want 2 (the pause and the resume)", n)
+	}
+}
+
+// TestCapAgainstTierNow: whether a cap holds is judged against the tier
+// the member is on when the writer applies it. A cap on a window the tier
+// does not limit holds, and so does one on a kind the tier pays for only
+// in credits.
+func TestCapAgainstTierNow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := openModelLedger(t, t.TempDir(), Options{})
+	inmailDay := quota.Limit{Window: quota.Day, Max: 5}
+	if _, err := l.SetCap(ctx, SetCapRequest{Member: "U1", Kind: quota.InMail, Limit: inmailDay, By: "UADMIN"}); !errors.Is(err, quota.ErrHoldsNothing) {
+		t.Errorf("an InMail cap on free: got %v, want ErrHoldsNothing", err)
+	}
+	for _, tc := range []struct {
+		tier string
+		kind quota.Kind
+		lim  quota.Limit
+	}{
+		{"premium", quota.InMail, inmailDay},                                      // below its 20 a day
+		{"free", quota.Invite, quota.Limit{Window: quota.Day, Max: 20}},           // a window free does not limit
+		{"sales_navigator", quota.InMail, quota.Limit{Window: quota.Day, Max: 5}}, // credits, no windows
+	} {
+		if _, err := l.SetTier(ctx, SetTierRequest{Member: "U1", Tier: tc.tier, By: "UADMIN"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.SetCap(ctx, SetCapRequest{Member: "U1", Kind: tc.kind, Limit: tc.lim, By: "UADMIN"}); err != nil {
+			t.Errorf("a %s cap on %s: got %v, want it kept", tc.kind, tc.tier, err)
+		}
+	}
+	if m, _ := l.Member(ctx, "U1"); len(m.Caps) != 2 {
+		t.Errorf("caps: got %+v, want the InMail cap and the daily invitation cap", m.Caps)
 	}
 }
 

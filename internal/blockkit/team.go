@@ -85,14 +85,39 @@ func TeamCounts(rows []TeamRow) map[quota.Standing]int {
 }
 
 // TeamSummary is the team table's count line, "500 members · :red_circle:
-// 3 over a limit · …", with the marks Line uses.
+// 3 over a limit · …", with the marks Line uses; it ends with how many
+// are paused and how many capped, when any are, since a notification or
+// a console shows only this line and the text, not the rows.
 func TeamSummary(rows []TeamRow) string {
 	n, counts := len(rows), TeamCounts(rows)
-	return fmt.Sprintf("%s %s · %s %s over a limit · %s %s at a limit · %s %s at 80%% or more",
+	s := fmt.Sprintf("%s %s · %s %s over a limit · %s %s at a limit · %s %s at 80%% or more",
 		quota.FormatCount(n), Plural(n, "member", "members"),
 		markOver, quota.FormatCount(counts[quota.Over]),
 		markReached, quota.FormatCount(counts[quota.Reached]),
 		markNear, quota.FormatCount(counts[quota.Near]))
+	paused, capped := TeamHeldBack(rows)
+	if len(paused) > 0 {
+		s += fmt.Sprintf(" · %s %s paused", markPaused, quota.FormatCount(len(paused)))
+	}
+	if len(capped) > 0 {
+		s += fmt.Sprintf(" · %s %s capped", markCapped, quota.FormatCount(len(capped)))
+	}
+	return s
+}
+
+// TeamHeldBack lists, in table order, the members who are paused and
+// those a cap holds below their tier on some kind.
+func TeamHeldBack(rows []TeamRow) (paused, capped []string) {
+	for _, r := range rows {
+		id := r.Usage.Member.ID
+		if r.Usage.Member.Pause != nil {
+			paused = append(paused, id)
+		}
+		if slices.ContainsFunc(r.Usage.Kinds, quota.KindUsage.Capped) {
+			capped = append(capped, id)
+		}
+	}
+	return paused, capped
 }
 
 // Line is the member's line in the team table: a mark when near, at or

@@ -62,11 +62,15 @@ func CapAmount(k quota.Kind, l quota.Limit) string {
 }
 
 // capLine is one cap that holds a member back, in words: "Capped at 30
-// over any 7 days by <@U0ADMIN> (the tier allows 100)".
-func capLine(k quota.Kind, h quota.CapHold) string {
+// over any 7 days by <@U0ADMIN> (the tier allows 100)". credits says the
+// tier pays for k in credits.
+func capLine(k quota.Kind, h quota.CapHold, credits bool) string {
 	s := fmt.Sprintf("Capped at %s by <@%s>", CapAmount(k, h.Cap.Limit), h.Cap.By)
-	if h.TierHas {
+	switch {
+	case h.TierHas:
 		return s + " (the tier allows " + quota.FormatCount(h.Tier.Max) + ")"
+	case credits:
+		return s + " (the tier pays for them in credits, with no limit there)"
 	}
 	return s + " (the tier sets no limit there)"
 }
@@ -75,7 +79,7 @@ func capLine(k quota.Kind, h quota.CapHold) string {
 func capLines(ku quota.KindUsage) string {
 	s := ""
 	for _, h := range ku.Caps {
-		s += "\n" + markCapped + " " + capLine(ku.Kind, h) + "."
+		s += "\n" + markCapped + " " + capLine(ku.Kind, h, ku.Credits != nil) + "."
 	}
 	return s
 }
@@ -84,7 +88,7 @@ func capLines(ku quota.KindUsage) string {
 func capTexts(ku quota.KindUsage) []string {
 	var out []string
 	for _, h := range ku.Caps {
-		out = append(out, capLine(ku.Kind, h)+".")
+		out = append(out, capLine(ku.Kind, h, ku.Credits != nil)+".")
 	}
 	return out
 }

@@ -71,3 +71,18 @@ func render(t *testing.T, u quota.Usage) rendered {
 	}
 	return r
 }
+
+// TestCapLineCredits: a cap on a kind the tier pays for in credits says
+// so, rather than that the tier sets no limit.
+func TestCapLineCredits(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	b := quota.CreditsAt(quota.Credits{Grant: 50, Cap: 150, RenewDay: 1}, now.Add(-time.Hour), nil, now, time.UTC)
+	ku := quota.KindUsage{Kind: quota.InMail, Credits: &b, Caps: []quota.CapHold{{
+		Cap: quota.Cap{Kind: quota.InMail, Limit: quota.Limit{Window: quota.Day, Max: 5}, By: "U0ADMIN", At: now},
+	}}}
+	want := "Capped at 5 InMails a day by <@U0ADMIN> (the tier pays for them in credits, with no limit there)."
+	if got := blockkit.LeftText(ku); !strings.Contains(got, want) {
+		t.Errorf("LeftText: %q, want it to say %q", got, want)
+	}
+}

@@ -109,10 +109,13 @@ func pauseReason(s string) string {
 	return strings.TrimRightFunc(strings.TrimSpace(s), func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
 }
 
-// explainMore is Explain for the refusals of refunds and of the admin
-// commands; ok is false for an error that is none of theirs.
+// explainMore is Explain for the refusals of refunds, of undos and of the
+// admin commands; ok is false for an error that is none of theirs.
 func explainMore(err error, input string) (words string, ok bool) {
 	if words, ok := explainRefund(err); ok {
+		return words, true
+	}
+	if words, ok := explainUndo(err); ok {
 		return words, true
 	}
 	return explainCaps(err, input)

@@ -95,14 +95,6 @@ func Explain(err error) (string, bool) {
 		return fmt.Sprintf("I can't make sense of %s there.", quote(input)), true
 	case errors.Is(err, ErrUnknownCommand):
 		return fmt.Sprintf("I don't answer %s.", quote(input)), true
-	case errors.Is(err, quota.ErrNoSuchEntry):
-		return "Nothing was taken back: that entry is not one of yours, or no longer exists. `/logsend undo` takes back your last entry.", true
-	case errors.Is(err, ErrSpentUndo):
-		return "Nothing was taken back: that entry was taken back already, or was logged more than 24 hours ago.", true
-	case errors.Is(err, quota.ErrRefunded):
-		return "That send can't be taken back while credits given back for it stand: take back the refund first, with its Undo button (or `/logsend undo` if it is your last entry).", true
-	case errors.Is(err, quota.ErrNothingToUndo):
-		return "Nothing to undo: you have no entry from the last 24 hours that still stands.", true
 	case errors.Is(err, ErrNotAdmin):
 		return "Only admins can set someone else's tier. You can set your own, for example `/quota tier premium`.", true
 	case errors.Is(err, ErrAdminCheck):
@@ -121,6 +113,22 @@ func Explain(err error) (string, bool) {
 		return "I can't record anything right now: my storage failed a write. Nothing more is logged until quotabot is restarted; please tell whoever runs it.", false
 	}
 	return apology, false
+}
+
+// explainUndo is Explain for the refusals of an undo; ok is false for an
+// error that is none of theirs.
+func explainUndo(err error) (words string, ok bool) {
+	switch {
+	case errors.Is(err, quota.ErrNoSuchEntry):
+		return "Nothing was taken back: that entry is not one of yours, or no longer exists. `/logsend undo` takes back your last entry.", true
+	case errors.Is(err, ErrSpentUndo):
+		return "Nothing was taken back: that entry was taken back already, or was logged more than 24 hours ago.", true
+	case errors.Is(err, quota.ErrRefunded):
+		return "That send can't be taken back while credits given back for it stand: take back the refund first, with its Undo button (or `/logsend undo` if it is your last entry).", true
+	case errors.Is(err, quota.ErrNothingToUndo):
+		return "Nothing to undo: you have no entry from the last 24 hours that still stands.", true
+	}
+	return "", false
 }
 
 // errorReply turns err into the reply a member reads: Explain's words, the

@@ -60,14 +60,15 @@ func (l *Ledger) Check(ctx context.Context) (CheckReport, error) {
 		if err != nil {
 			return err
 		}
-		want, err := checkEntries(ctx, txn, loc, members, l.rollingBuilt, &r)
+		indexed := l.indexed(txn)
+		want, err := checkEntries(ctx, txn, loc, members, indexed, &r)
 		if err != nil {
 			return err
 		}
 		if err := checkIndex(txn, &r); err != nil {
 			return err
 		}
-		if l.rollingBuilt {
+		if indexed {
 			if err := checkRolling(txn, &r); err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -47,6 +48,11 @@ type Options struct {
 	// DiskFree returns the bytes free on the disk holding dir; nil reads
 	// them with statfs. Tests set it to make a disk full.
 	DiskFree func(dir string) (uint64, error)
+	// indexChunk and indexPace are how many entries a chunk of a
+	// background build of the rolling index takes, and the least time
+	// between chunks; zero: the consts of those names. Tests change them.
+	indexChunk int
+	indexPace  time.Duration
 }
 
 // Ledger is the durable record of members, entries and counters. It is safe
@@ -93,9 +99,14 @@ type Ledger struct {
 	damaged atomic.Pointer[error]
 	counts  *counterCache
 	created time.Time // see Created
-	// rollingBuilt is set once the rolling index holds every standing
-	// entry (rolling.go); only a store opened read-only goes without.
-	rollingBuilt bool
+	// rollingFrom is the read timestamp from which a transaction sees the
+	// whole rolling index (indexed): 0 for a store whose index was whole
+	// at open, math.MaxUint64 until a background build is done, and for
+	// good in a store opened read-only before one (rolling.go).
+	rollingFrom atomic.Uint64
+	// buildStop and buildDone stop and await the background build of the
+	// rolling index; nil when there is none.
+	buildStop, buildDone chan struct{}
 	// commitTxn commits a batch; tests put a failing disk in front of it.
 	commitTxn func(*badger.Txn) error
 	disk      *diskGuard // refuses writes while the disk is full (disk.go)
@@ -172,6 +183,9 @@ func Open(dir string, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	go l.writer()
+	if l.buildDone != nil {
+		go l.indexInBackground(cmp.Or(opts.indexChunk, indexChunk), cmp.Or(opts.indexPace, indexPace))
+	}
 	go l.gcLoop(opts.InMemory || opts.ReadOnly)
 	l.pageout = startPageout(dir, opts.InMemory)
 	return l, nil
@@ -362,6 +376,14 @@ func (l *Ledger) Close() error {
 		return ErrClosed
 	}
 	l.closed = true
+	if l.buildDone != nil {
+		// The build may be waiting on the writer: let it finish its
+		// chunk before the writer stops.
+		l.closeMu.Unlock()
+		close(l.buildStop)
+		<-l.buildDone
+		l.closeMu.Lock()
+	}
 	close(l.ops)
 	l.closeMu.Unlock()
 	<-l.done

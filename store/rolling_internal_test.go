@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -316,8 +317,13 @@ func TestRollingUpgrade(t *testing.T) {
 	// The fixture's answers were given under the plan of its day, the
 	// article's free and premium; today's built-in plan adds invitations,
 	// read last below.
-	opts := Options{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(logs, nil)), Plan: articlePlan(t)}
+	opts := Options{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(logs, nil)), Plan: articlePlan(t),
+		indexChunk: 5, indexPace: time.Millisecond}
 	l := openModelLedger(t, dir, opts)
+	// Before the build is done, the answers are the same, read from the
+	// entries; with a chunk of 5 and an hour between chunks, it is not.
+	checkSentExact(t, l, want.Entries, now, "during the upgrade")
+	awaitIndex(t, l)
 	if !bytes.Contains([]byte(logs.String()), []byte("built the rolling index")) {
 		t.Errorf("no word of building the index in the log:\n%s", logs.String())
 	}
@@ -434,7 +440,7 @@ func TestRollingReadOnlyBeforeUpgrade(t *testing.T) {
 	want, dir := preRolling(t)
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	l := openModelLedger(t, dir, Options{ReadOnly: true, Now: func() time.Time { return now }})
-	if l.rollingBuilt {
+	if l.rollingFrom.Load() != math.MaxUint64 || l.buildDone != nil {
 		t.Fatal("a read-only open built the rolling index")
 	}
 	if r := mustCheck(t, l, "read-only"); r.Entries != want.Check.Entries || r.Counters != want.Check.Counters {

@@ -251,7 +251,8 @@ func startChild(b *testing.B, bin, dir, apiURL string) *child {
 		for s.Scan() {
 			if m := addrRE.FindStringSubmatch(s.Text()); m != nil {
 				addr <- m[1]
-			} else if strings.Contains(s.Text(), "level=ERROR") || strings.Contains(s.Text(), "badger") {
+			} else if strings.Contains(s.Text(), "level=ERROR") || strings.Contains(s.Text(), "badger") ||
+				strings.Contains(s.Text(), "rolling index") {
 				fmt.Println("child:", s.Text())
 			}
 		}

@@ -107,6 +107,7 @@ type Ledger struct {
 	// buildStop and buildDone stop and await the background build of the
 	// rolling index; nil when there is none.
 	buildStop, buildDone chan struct{}
+	buildFrom            int64 // where the build begins (metaRollingFrom)
 	// commitTxn commits a batch; tests put a failing disk in front of it.
 	commitTxn func(*badger.Txn) error
 	disk      *diskGuard // refuses writes while the disk is full (disk.go)

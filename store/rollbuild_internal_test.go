@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,5 +232,135 @@ func TestIndexChunkSeesBatchBefore(t *testing.T) {
 	}
 	if _, err := txn.Get(rollingKey("U1", "invite", logged[2].At.UnixNano())); err != nil {
 		t.Errorf("a standing entry is not indexed: %v", err)
+	}
+}
+
+// oldStore writes n invitations over two members into a new store in a
+// temp dir and strips it of its rolling index, as a store written before
+// the index was kept; it returns the entries.
+func oldStore(t *testing.T, n int, opts Options) (string, []quota.Entry) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	l := openModelLedger(t, dir, opts)
+	var out []quota.Entry
+	for i := range n {
+		res, err := l.Log(ctx, LogRequest{Member: []string{"U1", "U2"}[i%2], Kind: "invite", Count: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.Entry)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	unindex(t, dir, opts)
+	return dir, out
+}
+
+// TestRollingBuildWaitsOutFullDisk: a full disk holds the build, as it
+// does a log, and once there is room the build goes on to the end.
+func TestRollingBuildWaitsOutFullDisk(t *testing.T) {
+	t.Parallel()
+	clock := testutil.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
+	opts := Options{Plan: invitePlan(t), Now: clock.Now}
+	dir, _ := oldStore(t, 60, opts)
+	var full atomic.Bool
+	asked := make(chan struct{}, 100)
+	opts.DiskFree = func(string) (uint64, error) {
+		if !full.Load() {
+			return 1 << 40, nil
+		}
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		return 1, nil
+	}
+	// 30 chunks 20 ms apart: the disk fills long before the build ends,
+	// whenever the guard reads it again (every 250 ms at most).
+	opts.indexChunk, opts.indexPace = 2, 20*time.Millisecond
+	l := openModelLedger(t, dir, opts)
+	full.Store(true)
+	for n := 0; n < 5; {
+		select {
+		case <-asked:
+			n++
+		case <-l.buildDone:
+			t.Fatal("the build ended with the disk full")
+		}
+	}
+	if l.indexedNow() {
+		t.Fatal("the index reads as whole while the disk is full")
+	}
+	full.Store(false)
+	awaitIndex(t, l)
+	mustCheck(t, l, "after the disk had room again")
+}
+
+// TestRollingBuildResumes: a build cut short goes on, at the next open,
+// from the first entry it had yet to index, and ends with the index whole.
+func TestRollingBuildResumes(t *testing.T) {
+	t.Parallel()
+	clock := testutil.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
+	opts := Options{Plan: invitePlan(t), Now: clock.Now}
+	dir, entries := oldStore(t, 30, opts)
+	// One chunk of 7, committed, and the bot stops: opened read-only,
+	// the ledger builds nothing of its own.
+	l := openModelLedger(t, dir, Options{Plan: opts.Plan, Now: clock.Now, ReadOnly: true})
+	txn := l.db.NewTransaction(true)
+	if err := (&indexWrite{chunk: 7}).apply(l, txn, newBatchState(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	opts.indexChunk, opts.indexPace = 7, time.Millisecond
+	l = openModelLedger(t, dir, opts)
+	if want := entries[7].At.UnixNano(); l.buildFrom != want {
+		t.Errorf("the build began again at %s, want the 8th entry, %s", entryID(l.buildFrom), entries[7].ID)
+	}
+	awaitIndex(t, l)
+	mustCheck(t, l, "after the resumed build")
+}
+
+// TestRollingBuildStopsAtDamagedEntry: an entry that does not decode
+// stops the build, not the batch it shares: the chunk's refusal is no
+// storeError, the bot logs on, and reads go on walking the entries.
+func TestRollingBuildStopsAtDamagedEntry(t *testing.T) {
+	t.Parallel()
+	clock := testutil.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
+	logs := &testutil.SyncBuffer{}
+	opts := Options{Plan: invitePlan(t), Now: clock.Now}
+	dir, entries := oldStore(t, 20, opts)
+	l := openModelLedger(t, dir, Options{Plan: opts.Plan, Now: clock.Now, ReadOnly: true})
+	bad := entries[10].At.UnixNano()
+	if err := l.db.Update(func(txn *badger.Txn) error { return txn.Set(entryKey(bad), []byte("{bad")) }); err != nil {
+		t.Fatal(err)
+	}
+	txn := l.db.NewTransaction(true)
+	err := (&indexWrite{chunk: 100}).apply(l, txn, newBatchState(nil))
+	txn.Discard()
+	var se storeError
+	if err == nil || errors.As(err, &se) {
+		t.Fatalf("a chunk over a damaged entry: %v, want a refusal that is no storeError", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	opts.indexChunk, opts.indexPace = 7, time.Millisecond
+	l = openModelLedger(t, dir, opts)
+	<-l.buildDone
+	if l.indexedNow() || !strings.Contains(logs.String(), "building the rolling index stopped") {
+		t.Errorf("the build over a damaged entry: indexed %t, log:\n%s", l.indexedNow(), logs.String())
+	}
+	clock.Add(time.Minute) // past the entries' nanos, the damaged one's too
+	if _, err := l.Log(context.Background(), LogRequest{Member: "U2", Kind: "invite", Count: 1}); err != nil {
+		t.Errorf("a log after the build stopped: %v\n%s", err, logs.String())
 	}
 }

@@ -30,6 +30,12 @@ import (
 // index is built (buildRolling).
 var metaRolling = []byte("zrolling")
 
+// metaRollingFrom holds, while the index is being built, the nanos of the
+// first entry the build has yet to index, so that a build cut short by a
+// restart goes on from there: every key before it is right, as the writer
+// keeps each one it sets right from then on.
+var metaRollingFrom = []byte("zrollingfrom")
+
 func rollingPrefix(member string, k quota.Kind) []byte {
 	key := append([]byte{pRolling}, member...)
 	key = append(key, 0)
@@ -70,9 +76,10 @@ func recordSent(at int64, r entryRecord) quota.Sent {
 // is committed, metaRolling with it, reads turn to the index. Building it
 // in one pass at open held the bot down a minute for a year-old store and
 // took its memory past 140 MiB while Badger absorbed a million new keys;
-// paced, the build is no more load than steady logging. A crash during
-// the build starts it afresh at the next open. A store opened read-only
-// is left as it is; its reads walk the entries.
+// paced, the build is no more load than steady logging. A build cut
+// short (a restart, a crash) goes on at the next open from where it left
+// off (metaRollingFrom). A store opened read-only is left as it is; its
+// reads walk the entries.
 func (l *Ledger) buildRolling() error {
 	built, empty := false, false
 	err := l.db.View(func(txn *badger.Txn) error {
@@ -105,52 +112,96 @@ func (l *Ledger) buildRolling() error {
 		return nil
 	}
 	l.rollingFrom.Store(math.MaxUint64)
-	// Keys a build cut short left: the chunks set them afresh.
-	if err := l.db.DropPrefix([]byte{pRolling}); err != nil {
+	from, err := l.buildResumesAt()
+	if err != nil {
 		return fmt.Errorf("rolling index: %w", err)
 	}
+	if from == 0 {
+		// No build has begun: clear whatever keys there are, so that
+		// only the writer's and the build's stand.
+		if err := l.db.DropPrefix([]byte{pRolling}); err != nil {
+			return fmt.Errorf("rolling index: %w", err)
+		}
+	}
+	l.buildFrom = from
 	l.buildStop, l.buildDone = make(chan struct{}), make(chan struct{})
 	return nil
 }
 
+// buildResumesAt is where a build cut short left off (metaRollingFrom),
+// or 0 when none has begun.
+func (l *Ledger) buildResumesAt() (int64, error) {
+	var from int64
+	err := l.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(metaRollingFrom)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("%s: %d bytes, want 8", metaRollingFrom, len(v))
+			}
+			from = int64(binary.BigEndian.Uint64(v))
+			return nil
+		})
+	})
+	return from, err
+}
+
 // indexChunk is how many entries one background chunk indexes, and
-// indexPace the least time between chunks: about 2,500 entries a second,
-// a million in under seven minutes, each chunk a few milliseconds of the
-// writer's time.
+// indexPace the time between chunks, on average at least: about 2,500
+// entries a second, a million in under seven minutes, each chunk a few
+// milliseconds of the writer's time.
 const (
 	indexChunk = 256
 	indexPace  = 100 * time.Millisecond
 )
 
 // indexInBackground builds the rolling index of a store written before
-// it was kept (see buildRolling), then turns reads to it. It stops early
-// when the ledger closes or refuses writes; the next open starts again.
+// it was kept (see buildRolling), then turns reads to it. A full disk
+// holds it until there is room again; it stops when the ledger closes or
+// refuses writes for good, and the next open goes on from where it left
+// off.
 func (l *Ledger) indexInBackground(chunk int, pace time.Duration) {
 	defer close(l.buildDone)
 	start := time.Now()
-	l.log.Info("building the rolling index in the background; until it is done, replies read the entries themselves")
+	l.log.Info("building the rolling index in the background; until it is done, replies read the entries themselves",
+		"from", entryID(l.buildFrom))
 	tick := time.NewTicker(pace)
 	defer tick.Stop()
-	from, indexed := int64(0), 0
+	from, indexed := l.buildFrom, 0
 	for {
 		w := &indexWrite{from: from, chunk: chunk}
-		if err := l.submit(context.Background(), w); err != nil {
-			if !errors.Is(err, ErrClosed) {
-				l.log.Error("building the rolling index stopped; it starts again at the next open", "err", err)
-			}
+		err := l.submit(context.Background(), w)
+		switch {
+		case errors.Is(err, ErrDiskFull):
+			// As a log would, wait for room, then try the chunk again.
+		case errors.Is(err, ErrClosed):
 			return
+		case err != nil:
+			l.log.Error("building the rolling index stopped; it goes on at the next open", "err", err)
+			return
+		case w.next == 0:
+			indexed += w.indexed
+			l.indexDone(indexed, start)
+			return
+		default:
+			indexed += w.indexed
+			from = w.next
 		}
-		indexed += w.indexed
-		if w.next == 0 {
-			break
-		}
-		from = w.next
 		select {
 		case <-l.buildStop:
 			return
 		case <-tick.C:
 		}
 	}
+}
+
+// indexDone turns reads to the rolling index, now whole.
+func (l *Ledger) indexDone(indexed int, start time.Time) {
 	// A transaction opened now sees every chunk; one opened before may
 	// not, and goes on reading the entries.
 	txn := l.db.NewTransaction(false)
@@ -176,12 +227,17 @@ func (w *indexWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) error {
 		at := int64(binary.BigEndian.Uint64(it.Item().Key()[1:]))
 		if seen == w.chunk {
 			w.next = at
+			if err := txn.Set(metaRollingFrom, binary.BigEndian.AppendUint64(nil, uint64(at))); err != nil {
+				return storeError{err}
+			}
 			return nil
 		}
 		seen++
 		var r entryRecord
 		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
-			return storeError{fmt.Errorf("rolling index: entry %s: %w", entryID(at), err)}
+			// Not a storeError: the batch's other requests stand, and
+			// the keys set so far are right. Only the build stops.
+			return fmt.Errorf("rolling index: entry %s: %w", entryID(at), err)
 		}
 		// The batch before this one is not in txn's view: an entry it
 		// took back must not be indexed.
@@ -200,6 +256,9 @@ func (w *indexWrite) apply(l *Ledger, txn *badger.Txn, b *batchState) error {
 	}
 	// Last, with the last chunk: the index is whole once this commits.
 	if err := txn.Set(metaRolling, []byte{1}); err != nil {
+		return storeError{err}
+	}
+	if err := txn.Delete(metaRollingFrom); err != nil {
 		return storeError{err}
 	}
 	return nil

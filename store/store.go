@@ -34,6 +34,7 @@ import (
 //	zseq                               the newest entry's sequence number, 8 bytes
 //	zcreated                           when the store was created (created.go)
 //	zrolling                           the rolling index holds every standing entry (rolling.go)
+//	zrollingfrom                       while it is built: the nanos of the first entry yet to index, 8 bytes
 const (
 	pMember  = 'm'
 	pTier    = 't'

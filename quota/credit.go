@@ -30,6 +30,16 @@ type CreditMove struct {
 	Refund bool
 }
 
+// CreditMoves reads what a rolling read gave (sends and refunds) as the
+// moves of a credit balance.
+func CreditMoves(sent []Sent) []CreditMove {
+	moves := make([]CreditMove, len(sent))
+	for i, s := range sent {
+		moves[i] = CreditMove(s)
+	}
+	return moves
+}
+
 // CreditPeriod is the account of one renewal period, from one renewal (or
 // the moment the member started on the tier) to the next.
 type CreditPeriod struct {

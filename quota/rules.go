@@ -213,11 +213,7 @@ func (t Tier) Balance(k Kind, start, now time.Time, loc *time.Location, sent fun
 	if err != nil {
 		return nil, err
 	}
-	moves := make([]CreditMove, len(ss))
-	for i, s := range ss {
-		moves[i] = CreditMove(s)
-	}
-	b := CreditsAt(c, start, moves, now, loc)
+	b := CreditsAt(c, start, CreditMoves(ss), now, loc)
 	return &b, nil
 }
 

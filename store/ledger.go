@@ -829,11 +829,7 @@ func (l *Ledger) creditAccounts(ctx context.Context, p quota.Period) ([]quota.Cr
 				if err != nil {
 					return err
 				}
-				moves := make([]quota.CreditMove, len(ss))
-				for j, s := range ss {
-					moves[j] = quota.CreditMove(s)
-				}
-				if a, ok := tier.Account(m, k, p, moves, l.loc); ok {
+				if a, ok := tier.Account(m, k, p, quota.CreditMoves(ss), l.loc); ok {
 					out = append(out, a)
 				}
 			}

@@ -533,11 +533,7 @@ func (l *Ledger) checkUndo(txn *badger.Txn, b *batchState, rec entryRecord, at i
 	if err != nil {
 		return storeError{err}
 	}
-	moves := make([]quota.CreditMove, len(sent))
-	for i, s := range sent {
-		moves[i] = quota.CreditMove(s)
-	}
-	return quota.CheckUndoSend(moves, time.Unix(0, at))
+	return quota.CheckUndoSend(quota.CreditMoves(sent), time.Unix(0, at))
 }
 
 func (l *Ledger) applySetTier(txn *badger.Txn, b *batchState, req SetTierRequest) (quota.Member, error) {

@@ -84,8 +84,7 @@ func (l *Ledger) buildRolling() error {
 	built, empty := false, false
 	err := l.db.View(func(txn *badger.Txn) error {
 		_, err := txn.Get(metaRolling)
-		built = err == nil
-		if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		if built = err == nil; built || !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
 		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pEntry}})

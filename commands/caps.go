@@ -168,11 +168,8 @@ func changeWords(e *quota.ChangeError) string {
 	case errors.Is(e, quota.ErrNotPaused):
 		return fmt.Sprintf("<@%s> is not paused. Nothing was changed.", e.Member)
 	case errors.Is(e, quota.ErrAlreadyPaused) && e.Pause != nil:
-		by := "<@" + e.Pause.By + ">"
-		if r := strings.TrimRight(e.Pause.Reason, ". "); r != "" {
-			by += ": " + blockkit.Escape(r)
-		}
-		return fmt.Sprintf("<@%s> is already paused (by %s). Nothing was changed; `/quota resume` lifts it.", e.Member, by)
+		return fmt.Sprintf("<@%s> is already paused (by <@%s>%s). Nothing was changed; `/quota resume` lifts it.",
+			e.Member, e.Pause.By, blockkit.PauseReason(*e.Pause))
 	}
 	return fmt.Sprintf("<@%s> was left as they were: %v. Nothing was changed.", e.Member, e.Err)
 }

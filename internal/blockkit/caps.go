@@ -23,17 +23,17 @@ const (
 // zone, to clients that cannot show it in the reader's.
 func PauseMrkdwn(p quota.Pause, loc *time.Location) string {
 	return fmt.Sprintf("%s *Paused by <@%s> on %s%s.* Sends are still recorded; LinkedIn has restricted this account.",
-		markPaused, p.By, dayToken(p.At.In(loc)), reason(p))
+		markPaused, p.By, dayToken(p.At.In(loc)), PauseReason(p))
 }
 
 // PauseText is PauseMrkdwn in plain words, for a fallback.
 func PauseText(p quota.Pause, loc *time.Location) string {
 	return fmt.Sprintf("Paused by <@%s> on %s%s. Sends are still recorded; LinkedIn has restricted this account.",
-		p.By, plainDay(p.At.In(loc)), reason(p))
+		p.By, plainDay(p.At.In(loc)), PauseReason(p))
 }
 
-// reason is ": the reason", escaped, or "" without one.
-func reason(p quota.Pause) string {
+// PauseReason is ": the reason", escaped, or "" without one.
+func PauseReason(p quota.Pause) string {
 	if p.Reason == "" {
 		return ""
 	}
